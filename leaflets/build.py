@@ -1,0 +1,123 @@
+"""Building many leaflets: one result per entry, bad entries reported, good ones written.
+
+This is the library API behind ``leaflets build``: tests and other programs
+call :func:`build_leaflets` and get a :class:`BuildReport` back instead of
+parsing command output.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal, Sequence
+
+from .discover import EntrySource, find_entries
+from .errors import LeafletError, OutputError
+from .leaflet import STYLES_FOLDER, BuildOptions, LeafletRenderer
+from .output import atomic_write
+from .project import Project
+
+Status = Literal["built", "failed", "up-to-date"]
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    """What happened to one entry."""
+
+    source: EntrySource
+    status: Status
+    output: Path | None = None
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    pages: int | None = None
+    detail: str | None = None
+    """A traceback for unexpected failures, shown with --verbose."""
+
+
+@dataclass
+class BuildReport:
+    """Every entry's result, in input order, and the wall time."""
+
+    results: list[EntryResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for result in self.results if result.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.count('built')} built, {self.count('up-to-date')} up to date, "
+            f"{self.count('failed')} failed in {self.seconds:.1f}s"
+        )
+
+
+def check_writable(folder: Path) -> None:
+    """Fail early, with one message, when the output folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".leaflets-write-test-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"output folder cannot be written: {exc.strerror}", folder) from None
+
+
+def output_path(out_dir: Path, source: EntrySource, fmt: str) -> Path:
+    return out_dir / source.output_name(f".{fmt}")
+
+
+def build_one(renderer: LeafletRenderer, source: EntrySource, out_dir: Path) -> EntryResult:
+    """Render and write one entry; never raises for a bad entry."""
+    fmt = renderer.options.format
+    target = output_path(out_dir, source, fmt)
+    try:
+        styles_href = "/".join([".."] * (len(source.relative.parts) - 1) + [STYLES_FOLDER])
+        rendered = renderer.render_file(source.path, styles_href)
+        atomic_write(target, rendered.data)
+    except LeafletError as exc:
+        return EntryResult(source, "failed", error=exc.diagnostic())
+    except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the batch
+        return EntryResult(
+            source, "failed",
+            error=f"{source.path}: error: internal error while building: {type(exc).__name__}: {exc}",
+            detail=traceback.format_exc(),
+        )
+    return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count)
+
+
+def copy_stylesheets(renderer: LeafletRenderer, out_dir: Path) -> None:
+    """HTML output links its CSS; put copies beside it so a browser shows what WeasyPrint sees."""
+    for path in renderer.engine.stylesheet_paths:
+        atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
+
+
+def build_leaflets(
+    paths: Sequence[Path] | None,
+    out_dir: Path,
+    project: Project,
+    options: BuildOptions | None = None,
+    on_result: Callable[[EntryResult], None] | None = None,
+) -> BuildReport:
+    """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``."""
+    started = time.perf_counter()
+    options = options or BuildOptions(paper=project.config.paper)
+    sources = find_entries(list(paths) if paths else [project.entries_dir])
+    check_writable(out_dir)
+    renderer = LeafletRenderer(project, options)
+    if options.format == "html":
+        copy_stylesheets(renderer, out_dir)
+    report = BuildReport()
+    for source in sources:
+        result = build_one(renderer, source, out_dir)
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    report.seconds = time.perf_counter() - started
+    return report
+

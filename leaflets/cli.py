@@ -1,0 +1,88 @@
+"""The ``leaflets`` command: a thin layer over the library API.
+
+Exit status: 0 when everything built, 1 when any entry failed (the good ones
+are still written), 2 for usage errors (click's own convention).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .build import BuildReport, EntryResult, build_leaflets
+from .config import PAPER_SIZES
+from .errors import LeafletError
+from .leaflet import BuildOptions
+from .project import Project
+
+paper_option = click.option(
+    "--paper", type=click.Choice(list(PAPER_SIZES), case_sensitive=False), default=None,
+    help="Paper size (default: 'paper' in leaflets.toml, else a4).",
+)
+project_option = click.option(
+    "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Project folder with its own templates/, styles/, entries/ and leaflets.toml (default: current folder).",
+)
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+def load_project(project_dir: Path | None) -> Project:
+    try:
+        return Project.load(project_dir)
+    except LeafletError as exc:
+        fail(exc)
+
+
+def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name-defined]
+    click.echo(exc.diagnostic(), err=True)
+    sys.exit(status)
+
+
+def report_result(verbose: bool) -> "Callable[[EntryResult], None]":  # type: ignore[name-defined]
+    def report(result: EntryResult) -> None:
+        if result.error:
+            click.echo(result.error, err=True)
+            if verbose and result.detail:
+                click.echo(result.detail, err=True)
+        for warning in result.warnings:
+            click.echo(warning, err=True)
+        if verbose and result.status == "built":
+            click.echo(f"built {result.output}", err=True)
+    return report
+
+
+def finish(report: BuildReport, quiet: bool) -> None:
+    if not quiet:
+        click.echo(report.summary(), err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="leaflets")
+def main() -> None:
+    """Turn medicine entries (Markdown with YAML front matter) into printable PDF leaflets."""
+
+
+@main.command()
+@paths_argument
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build/leaflets"),
+              show_default=True, help="Output folder; each entry goes to OUT/<path relative to its input root>.pdf.")
+@paper_option
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
+              help="html writes the exact HTML and CSS WeasyPrint lays out, viewable in a browser.")
+@project_option
+@click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
+@click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
+def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, project_dir: Path | None,
+          quiet: bool, verbose: bool) -> None:
+    """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/)."""
+    project = load_project(project_dir)
+    options = BuildOptions(paper=(paper or project.config.paper).lower(), format=fmt)  # type: ignore[arg-type]
+    try:
+        report = build_leaflets(list(paths), out_dir, project, options, on_result=report_result(verbose))
+    except LeafletError as exc:
+        fail(exc)
+    finish(report, quiet)

@@ -1,0 +1,45 @@
+"""Errors that carry the file (and line) they are about.
+
+Every problem with user input surfaces as a :class:`LeafletError`, so the CLI
+can print one ``path:line: error: message`` line instead of a traceback and go
+on with the other entries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LeafletError(Exception):
+    """A problem with one input file, reported as ``path:line: error: message``."""
+
+    code = "error"
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+
+    def location(self) -> str:
+        if self.path is None:
+            return "leaflets"
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+    def diagnostic(self, level: str = "error") -> str:
+        return f"{self.location()}: {level}: {self.message}"
+
+    def __str__(self) -> str:
+        return self.diagnostic()
+
+
+class EntryError(LeafletError):
+    """An entry cannot be read or turned into a leaflet."""
+
+
+class ConfigError(LeafletError):
+    """leaflets.toml or a project resource is wrong."""
+
+
+class OutputError(LeafletError):
+    """An output file cannot be written."""

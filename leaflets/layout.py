@@ -1,0 +1,82 @@
+"""WeasyPrint, held once per process: fonts, parsed stylesheets, layout, PDF bytes.
+
+Parsing the print CSS and loading fonts costs more than laying out a short
+leaflet, so one :class:`LayoutEngine` keeps its ``FontConfiguration`` and
+``CSS`` objects and is reused for every entry a process builds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from .fetcher import ProjectFetcher
+from .project import Project
+
+STYLESHEETS = ("leaflet.css",)
+
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class PdfMetadata:
+    """Settings for the PDF file itself, beyond what the HTML head says."""
+
+    identifier: bytes | None = None
+    tagged: bool = True
+
+
+class LayoutEngine:
+    """Lays out leaflet HTML into pages and writes PDF bytes."""
+
+    def __init__(self, project: Project, stylesheets: tuple[str, ...] = STYLESHEETS) -> None:
+        self.project = project
+        self.font_config = FontConfiguration()
+        self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
+        fetcher = ProjectFetcher(project.trusted_dirs)
+        self.stylesheets = [
+            weasyprint.CSS(filename=str(path), font_config=self.font_config, url_fetcher=fetcher)
+            for path in self.stylesheet_paths
+        ]
+
+    def render(self, html: str, base_url: Path, fetcher: ProjectFetcher) -> weasyprint.Document:
+        """Lay out ``html``; relative URLs resolve against ``base_url``."""
+        document = weasyprint.HTML(string=html, base_url=str(base_url), url_fetcher=fetcher)
+        return document.render(
+            font_config=self.font_config,
+            stylesheets=self.stylesheets,
+            pdf_tags=True,
+        )
+
+    def write_pdf(self, document: weasyprint.Document, **options: Any) -> bytes:
+        options.setdefault("pdf_tags", True)
+        return document.write_pdf(**options)
+
+    def measure_height(self, html: str, base_url: Path, selector_class: str) -> float:
+        """Height in CSS px of the first box whose element has ``selector_class``.
+
+        The HTML is laid out on a very tall page so nothing splits; used to size
+        the page's bottom margin to the footer it must hold.
+        """
+        document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs))
+        box = _find_box(document.pages[0]._page_box, selector_class)
+        if box is None:
+            raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
+        return float(box.margin_height())
+
+
+def _find_box(box: Any, css_class: str) -> Any:
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) and css_class in (element.get("class") or "").split():
+        return box
+    for child in getattr(box, "children", ()) or ():
+        found = _find_box(child, css_class)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,66 @@
+"""Shared fixtures: the repository's own project, the corpus (when present), PDF readers."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from leaflets.build import build_leaflets
+from leaflets.leaflet import BuildOptions
+from leaflets.project import Project
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+SEED = REPO.parent / "shared" / "seeds" / "clonazepam-escitalopram-oxalate.md"
+
+# Every non-ASCII character class the corpus uses that a font could lack.
+CORPUS_CHARACTERS = "≥ ≤ ² ³ ₂ ₃ ⁺ ⁻ β µ μ α γ é ö ½ ° ± × ® – — ’"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+
+
+@pytest.fixture(scope="session")
+def repo_project() -> Project:
+    return Project.load(REPO)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not present at {CORPUS} (it lives in ../shared beside the repository)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed() -> Path:
+    if not SEED.is_file():
+        pytest.skip(f"seed entry not present at {SEED}")
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory: pytest.TempPathFactory, repo_project: Project) -> Path:
+    """The example entries built once into PDFs for the read-back tests."""
+    out = tmp_path_factory.mktemp("examples")
+    report = build_leaflets(None, out, repo_project, BuildOptions())
+    assert report.ok, [r.error for r in report.results if r.error]
+    return out
+
+
+def write_entry(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(textwrap.dedent(text).lstrip("\n").encode(encoding))
+    return path
+
+
+@pytest.fixture
+def entry_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "entries"
+    folder.mkdir()
+    return folder

@@ -1,0 +1,49 @@
+"""Markdown rendering and the raw-HTML allowlist."""
+
+from __future__ import annotations
+
+from leaflets.markdown import render_markdown
+
+
+def test_inline_allowlist_kept_without_attributes() -> None:
+    html = str(render_markdown('H<sub class="x">2</sub>O, 10<sup onclick="y">6</sup>, <i>in vitro</i>, a<br>b').html)
+    assert "H<sub>2</sub>O" in html
+    assert "10<sup>6</sup>" in html
+    assert "<i>in vitro</i>" in html
+    assert "<br>" in html
+    assert "onclick" not in html and "class" not in html
+
+
+def test_other_html_dropped_and_recorded_with_line() -> None:
+    rendered = render_markdown(
+        "Line one\n\n<script>alert(1)</script> text <span style=\"color:red\">red</span>\n\n<div>block <b>b</b></div>\n\n<img src=x onerror=y>\n",
+        first_line=10,
+    )
+    html = str(rendered.html)
+    assert "<script" not in html and "<span" not in html and "<div" not in html and "<img" not in html
+    assert "<b>b</b>" in html and "red" in html
+    assert {(r.tag, r.line) for r in rendered.removed} == {("script", 12), ("span", 12), ("div", 14), ("img", 16)}
+
+
+def test_template_syntax_is_text() -> None:
+    assert "{{ 7*7 }}" in str(render_markdown("Dose {{ 7*7 }} {% if x %}").html)
+
+
+def test_tables_render() -> None:
+    html = str(render_markdown("| Form | Dose |\n|---|---|\n| Tablet | 5 mg |\n").html)
+    assert "<table>" in html and "<td>Tablet</td>" in html
+
+
+def test_nested_headings_sit_below_the_section_heading() -> None:
+    html = str(render_markdown("#### Children\ntext", heading_level=3).html)
+    assert "<h3>Children</h3>" in html
+
+
+def test_javascript_links_are_not_links() -> None:
+    html = str(render_markdown("[x](javascript:alert(1)) [y](https://example.org)").html)
+    assert "javascript:" not in html.split("[x]")[0]
+    assert 'href="https://example.org"' in html
+
+
+def test_bold_only_paragraph_is_a_lead_in() -> None:
+    assert '<p class="lead-in"><strong>Common:</strong></p>' in str(render_markdown("**Common:**\n\n* a").html)
