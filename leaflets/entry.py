@@ -74,10 +74,12 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
         try:
             loaded = handler.load(raw_front)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 2
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise EntryError(f"malformed front matter: {problem}", path, line) from None
+            context = getattr(exc, "context", None)
+            detail = f"{problem} ({context})" if context else problem
+            raise EntryError(f"malformed front matter: {detail}", path, line) from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

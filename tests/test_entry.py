@@ -46,7 +46,7 @@ def test_bom_and_crlf_are_accepted(entry_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("---\ntitle: A\nbad: [unclosed\n---\nBody\n", 4, "malformed front matter"),
+        ("---\ntitle: A\nbad: [unclosed\n---\nBody\n", 3, "malformed front matter"),
         ("---\ntitle: A\n  - x: [\n---\nBody\n", 3, "malformed front matter"),
         ("---\n- a list\n- not a mapping\n---\nBody\n", 2, "must be a mapping"),
         ("---\ntitle: A\n---\n\n   \n", 4, "no body text"),
