@@ -16,8 +16,10 @@ from typing import Callable, Literal, Sequence
 
 from .discover import EntrySource, find_entries
 from .errors import LeafletError, OutputError
+from .layout import STYLESHEETS
 from .leaflet import STYLES_FOLDER, BuildOptions, LeafletRenderer
 from .output import atomic_write
+from .parallel import map_in_workers, usable_cpus
 from .project import Project
 
 Status = Literal["built", "failed", "up-to-date"]
@@ -72,8 +74,9 @@ def output_path(out_dir: Path, source: EntrySource, fmt: str) -> Path:
     return out_dir / source.output_name(f".{fmt}")
 
 
-def build_one(renderer: LeafletRenderer, source: EntrySource, out_dir: Path) -> EntryResult:
-    """Render and write one entry; never raises for a bad entry."""
+def build_one(renderer: LeafletRenderer, job: tuple[EntrySource, Path]) -> EntryResult:
+    """Render and write one entry to its place under the output folder; never raises for a bad entry."""
+    source, out_dir = job
     fmt = renderer.options.format
     target = output_path(out_dir, source, fmt)
     try:
@@ -91,9 +94,9 @@ def build_one(renderer: LeafletRenderer, source: EntrySource, out_dir: Path) -> 
     return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count)
 
 
-def copy_stylesheets(renderer: LeafletRenderer, out_dir: Path) -> None:
+def copy_stylesheets(project: Project, out_dir: Path) -> None:
     """HTML output links its CSS; put copies beside it so a browser shows what WeasyPrint sees."""
-    for path in renderer.engine.stylesheet_paths:
+    for path in (project.stylesheet(name) for name in STYLESHEETS):
         atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
 
 
@@ -103,21 +106,25 @@ def build_leaflets(
     project: Project,
     options: BuildOptions | None = None,
     on_result: Callable[[EntryResult], None] | None = None,
+    jobs: int | None = None,
 ) -> BuildReport:
-    """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``."""
+    """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``.
+
+    ``jobs`` worker processes share the entries (default: every usable CPU);
+    results arrive, and ``on_result`` is called, in input order.
+    """
     started = time.perf_counter()
     options = options or BuildOptions(paper=project.config.paper)
     sources = find_entries(list(paths) if paths else [project.entries_dir])
     check_writable(out_dir)
-    renderer = LeafletRenderer(project, options)
     if options.format == "html":
-        copy_stylesheets(renderer, out_dir)
+        copy_stylesheets(project, out_dir)
     report = BuildReport()
-    for source in sources:
-        result = build_one(renderer, source, out_dir)
+    jobs = usable_cpus() if jobs is None else jobs
+    work = [(source, out_dir) for source in sources]
+    for result in map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options)):
         report.results.append(result)
         if on_result is not None:
             on_result(result)
     report.seconds = time.perf_counter() - started
     return report
-

@@ -26,6 +26,10 @@ project_option = click.option(
     "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Project folder with its own templates/, styles/, entries/ and leaflets.toml (default: current folder).",
 )
+jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None,
+    help="Worker processes (default: the number of usable CPUs).",
+)
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -74,15 +78,16 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
               help="html writes the exact HTML and CSS WeasyPrint lays out, viewable in a browser.")
 @project_option
+@jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, project_dir: Path | None,
-          quiet: bool, verbose: bool) -> None:
+          jobs: int | None, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/)."""
     project = load_project(project_dir)
     options = BuildOptions(paper=(paper or project.config.paper).lower(), format=fmt)  # type: ignore[arg-type]
     try:
-        report = build_leaflets(list(paths), out_dir, project, options, on_result=report_result(verbose))
+        report = build_leaflets(list(paths), out_dir, project, options, on_result=report_result(verbose), jobs=jobs)
     except LeafletError as exc:
         fail(exc)
     finish(report, quiet)

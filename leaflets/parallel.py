@@ -1,0 +1,66 @@
+"""Spreading work over worker processes, each keeping one long-lived renderer.
+
+Fonts and parsed stylesheets are expensive to set up and cheap to reuse, so each
+worker builds its state once (``state_factory``) and then handles many items.
+Results come back in input order whatever the scheduling, so reports and
+errors read the same on every run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+State = TypeVar("State")
+
+_worker_state: Any = None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (respects affinity masks and container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _initialise(state_factory: Callable[..., Any], factory_args: tuple[Any, ...]) -> None:
+    global _worker_state
+    _worker_state = state_factory(*factory_args)
+
+
+def _run(task: Callable[[Any, Any], Any], item: Any) -> Any:
+    return task(_worker_state, item)
+
+
+def map_in_workers(
+    task: Callable[[State, Item], Result],
+    items: Iterable[Item],
+    jobs: int,
+    state_factory: Callable[..., State],
+    factory_args: tuple[Any, ...] = (),
+) -> Iterator[Result]:
+    """Yield ``task(state, item)`` for every item, in input order.
+
+    With ``jobs <= 1`` (or a single item) everything runs in this process, which
+    keeps tracebacks and profiles simple; otherwise ``jobs`` processes each call
+    ``state_factory(*factory_args)`` once. ``task`` and the items must pickle.
+    """
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        state = state_factory(*factory_args)
+        for item in items:
+            yield task(state, item)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(items)),
+        mp_context=context,
+        initializer=_initialise,
+        initargs=(state_factory, factory_args),
+    ) as pool:
+        yield from pool.map(_run, [task] * len(items), items, chunksize=1)
