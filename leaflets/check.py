@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 from .classify import not_a_leaflet, requester_text
 from .config import Config
-from .discover import EntrySource, find_entries
+from .discover import EntrySource, find_entries, output_clashes
 from .entry import Entry, parse_entry, read_text
 from .errors import EntryError
 from .fields import key_lines, unknown_fields
@@ -71,10 +71,12 @@ def warnings_in(content: LeafletContent, config: Config, text: str) -> list[Find
         )
         for unknown in unknown_fields(entry.metadata, text, entry.body_line)
     ]
+    body_lines = entry.body.split("\n")
+    written = [entry.body_line + i for i, line in enumerate(body_lines) if line.strip()]
     for key in config.required_sections:
         if content.section(key) is None:
             found.append(finding(
-                "missing-section", path, entry.body_line,
+                "missing-section", path, written[0],
                 f"no '{CANONICAL_LABELS[key]}' section (required by required_sections)",
             ))
     for section in content.sections:
@@ -82,7 +84,7 @@ def warnings_in(content: LeafletContent, config: Config, text: str) -> list[Find
             found.append(finding("empty-section", path, section.heading_line, f"section '{section.label}' has no text"))
     if content.disclaimer is None:
         found.append(finding(
-            "no-disclaimer", path, entry.body_line + entry.body.count("\n"),
+            "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
     found.extend(finding("html-removed", path, r.line, _removed_message(r)) for r in removed_html(content))
@@ -177,18 +179,22 @@ def _check_one(checker: Checker, source: EntrySource) -> EntryCheck:
     return checker.check(source)
 
 
+def clash_message(source: EntrySource, earlier: EntrySource) -> str:
+    return (
+        f"would be written to the same leaflet ({source.output_name('')}.*) as {earlier.path}; "
+        "only the first is built"
+    )
+
+
 def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
     """Add the findings only the whole set shows: two entries, one output file or one title."""
     extra: dict[int, list[Finding]] = {}
-    first_output: dict[Path, EntryCheck] = {}
+    clashes = output_clashes([check.source for check in checks])
     first_title: dict[str, EntryCheck] = {}
     for index, check in enumerate(checks):
-        output = check.source.output_name("")
-        earlier = first_output.setdefault(output, check)
-        if earlier is not check:
+        if check.source in clashes:
             extra.setdefault(index, []).append(finding(
-                "duplicate-output", check.source.path, 1,
-                f"would be written to the same leaflet ({output}.pdf) as {earlier.source.path}",
+                "duplicate-output", check.source.path, 1, clash_message(check.source, clashes[check.source]),
             ))
         if check.title is None:
             continue

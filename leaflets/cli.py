@@ -137,7 +137,7 @@ def print_findings(entry: EntryCheck) -> None:
 def print_summary(report: CheckReport) -> None:
     summary = report.summary()
     click.echo(
-        f"checked {summary['entries']} entries in {summary['seconds']:.1f}s: "
+        f"{summary['entries']} {'entry' if summary['entries'] == 1 else 'entries'} checked in {summary['seconds']:.1f}s: "
         f"{summary['with_errors']} with errors, {summary['with_warnings']} with warnings "
         f"({summary['errors']} errors, {summary['warnings']} warnings)",
         err=True,

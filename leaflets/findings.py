@@ -21,6 +21,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "bad-front-matter": ("error", "front matter is malformed, unclosed, not a mapping, or has a bad title or lang"),
     "no-title": ("error", "no 'title' in the front matter and no '# Title' heading"),
     "empty-body": ("error", "nothing after the front matter"),
+    "footer-too-long": ("error", "the disclaimer and note do not fit in the page footer (found by build, which lays pages out)"),
     "bad-entry": ("error", "any other reason build refuses an entry"),
     # What only check sees.
     "not-a-leaflet": ("error", "the text is not a patient leaflet (a request for a fuller name, a refusal, no leaflet sections)"),
