@@ -29,7 +29,7 @@ from .findings import CODES, Finding, finding
 from .markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
-from .readability import reading_level
+from .readability import reading_level, warm_up
 from .sections import CANONICAL_LABELS, LeafletContent, normalise
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
@@ -175,8 +175,13 @@ def _title_line(entry: Entry, text: str) -> int:
     return entry.body_line + next(i for i, line in enumerate(entry.body.split("\n")) if line.strip())
 
 
-def _check_one(checker: Checker, source: EntrySource) -> EntryCheck:
-    return checker.check(source)
+BATCH_SIZE = 64
+"""Entries per task handed to a worker: checking one takes about a millisecond, so one per task
+would spend more time passing messages than checking."""
+
+
+def _check_batch(checker: Checker, batch: list[EntrySource]) -> list[EntryCheck]:
+    return [checker.check(source) for source in batch]
 
 
 def clash_message(source: EntrySource, earlier: EntrySource) -> str:
@@ -265,7 +270,10 @@ def check_entries(
     started = time.perf_counter()
     sources = find_entries(list(paths) if paths else [project.entries_dir])
     jobs = usable_cpus() if jobs is None else jobs
-    checks = list(map_in_workers(_check_one, sources, jobs, Checker, (project.config,)))
+    if jobs > 1 and len(sources) > BATCH_SIZE:
+        warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
+    batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
+    checks = [c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config,)) for c in batch]
     checks = across_entries(checks)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]

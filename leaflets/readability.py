@@ -27,7 +27,7 @@ MIN_SECTION_WORDS = 30
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])['\"”’)]*\s+")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.S)
-_BLOCK_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|(?:[*+-]|\d+[.)])[ \t]+)*")
+_BLOCK_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|(?:[*+-]|\d+[.)])[ \t]+)*", re.M)
 _EMPHASIS = re.compile(r"[*_`]+")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
@@ -61,10 +61,8 @@ class Readability:
 
 def plain_text(markdown: str) -> str:
     """The words a reader sees in a section's Markdown, one block per line (no full render needed)."""
-    text = _LINK.sub(r"\1", markdown)
-    text = _TAG.sub(" ", text)
-    lines = (_BLOCK_MARKER.sub("", line).replace("|", " ") for line in text.splitlines())
-    return "\n".join(_EMPHASIS.sub("", line) for line in lines)
+    text = _TAG.sub(" ", _LINK.sub(r"\1", markdown)) if "<" in markdown or "](" in markdown else markdown
+    return _EMPHASIS.sub("", _BLOCK_MARKER.sub("", text)).replace("|", " ")
 
 
 def sentences_of(text: str) -> list[str]:
@@ -75,15 +73,19 @@ def sentences_of(text: str) -> list[str]:
     return found
 
 
+def warm_up() -> None:
+    """Load the pronouncing dictionary now (about a second), e.g. before forking workers that share it."""
+    syllables("leaflet")
+
+
 @lru_cache(maxsize=None)
 def syllables(word: str) -> int:
     return max(1, textstat.syllable_count(word))
 
 
 def counts(text: str) -> TextCounts:
-    sentences = sentences_of(text)
-    words = [word.lower() for sentence in sentences for word in _WORD.findall(sentence)]
-    return TextCounts(len(words), len(sentences), sum(syllables(word) for word in words))
+    words = _WORD.findall(text.lower())
+    return TextCounts(len(words), len(sentences_of(text)), sum(map(syllables, words)))
 
 
 def reading_level(sections: Iterable[tuple[str, int, str]]) -> Readability:
