@@ -59,48 +59,46 @@ def finding_from_error(exc: EntryError, path: Path) -> Finding:
     return finding(code, exc.path or path, exc.line, exc.message)
 
 
-def warnings_in(content: LeafletContent, config: Config, text: str) -> list[Finding]:
-    """Everything that prints but should be looked at; ``text`` is the entry file's text (for key lines)."""
+def field_warnings(content: LeafletContent, text: str) -> list[Finding]:
+    """Unknown front matter keys; ``text`` is the entry file's text, for the keys' lines."""
     entry = content.entry
-    path = entry.path
-    found = [
+    return [
         finding(
-            "unknown-field", path, unknown.line,
+            "unknown-field", entry.path, unknown.line,
             f"unknown front matter key '{unknown.key}'"
             + (f"; did you mean '{unknown.suggestion}'?" if unknown.suggestion else " (ignored)"),
         )
         for unknown in unknown_fields(entry.metadata, text, entry.body_line)
     ]
-    body_lines = entry.body.split("\n")
-    written = [entry.body_line + i for i, line in enumerate(body_lines) if line.strip()]
-    for key in config.required_sections:
-        if content.section(key) is None:
-            found.append(finding(
-                "missing-section", path, written[0],
-                f"no '{CANONICAL_LABELS[key]}' section (required by required_sections)",
-            ))
-    for section in content.sections:
-        if section.is_empty:
-            found.append(finding("empty-section", path, section.heading_line, f"section '{section.label}' has no text"))
+
+
+def html_warnings(content: LeafletContent) -> list[Finding]:
+    return [finding("html-removed", content.entry.path, r.line, _removed_message(r)) for r in removed_html(content)]
+
+
+def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
+    """What a real leaflet should have looked at: its sections, disclaimer, reading level and voice."""
+    entry = content.entry
+    path = entry.path
+    written = [entry.body_line + i for i, line in enumerate(entry.body.split("\n")) if line.strip()]
+    found = [
+        finding("missing-section", path, written[0], f"no '{CANONICAL_LABELS[key]}' section (required by required_sections)")
+        for key in config.required_sections
+        if content.section(key) is None
+    ]
+    found += [
+        finding("empty-section", path, section.heading_line, f"section '{section.label}' has no text")
+        for section in content.sections
+        if section.is_empty
+    ]
     if content.disclaimer is None:
         found.append(finding(
             "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
-    found.extend(finding("html-removed", path, r.line, _removed_message(r)) for r in removed_html(content))
     lang = entry.lang if "lang" in entry.metadata else config.lang
     if lang.lower().startswith("en"):
-        readability = reading_level(
-            (section.label or "introduction", section.heading_line or section.line, section.markdown)
-            for section in content.sections
-        )
-        if readability.grade > config.max_reading_grade and readability.hardest is not None:
-            hardest = readability.hardest
-            found.append(finding(
-                "reading-level", path, hardest.line,
-                f"reads at grade {readability.grade:.1f} (Flesch-Kincaid; maximum {config.max_reading_grade:g}); "
-                f"hardest section: '{hardest.label}' at grade {hardest.counts.grade:.1f}",
-            ))
+        found += reading_level_warnings(content, config.max_reading_grade)
     addressed = requester_text(content)
     if addressed is not None:
         found.append(finding(
@@ -108,6 +106,21 @@ def warnings_in(content: LeafletContent, config: Config, text: str) -> list[Find
             f"speaks to whoever asked for the entry, not to a patient: \"{addressed.quote}\"",
         ))
     return found
+
+
+def reading_level_warnings(content: LeafletContent, max_grade: float) -> list[Finding]:
+    readability = reading_level(
+        (section.label or "introduction", section.heading_line or section.line, section.markdown)
+        for section in content.sections
+    )
+    hardest = readability.hardest
+    if readability.grade <= max_grade or hardest is None:
+        return []
+    return [finding(
+        "reading-level", content.entry.path, hardest.line,
+        f"reads at grade {readability.grade:.1f} (Flesch-Kincaid; maximum {max_grade:g}); "
+        f"hardest section: '{hardest.label}' at grade {hardest.counts.grade:.1f}",
+    )]
 
 
 def removed_html(content: LeafletContent) -> list[RemovedHtml]:
@@ -160,12 +173,9 @@ class Checker:
             return EntryCheck(source, (finding_from_error(exc, path),))
         content = normalise(entry)
         errors = errors_in(content, self.config)
-        if errors:
-            found = errors + [
-                f for f in warnings_in(content, self.config, text) if f.code in ("unknown-field", "html-removed")
-            ]
-        else:
-            found = warnings_in(content, self.config, text)
+        found = errors + field_warnings(content, text) + html_warnings(content)
+        if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
+            found += leaflet_warnings(content, self.config)
         return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
 
 
