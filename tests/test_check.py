@@ -80,6 +80,20 @@ def test_oversized_entry(entry_dir: Path) -> None:
     assert codes(entry_dir) == [("huge.md", "too-large")]
 
 
+def test_unreadable_entry(entry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = write_entry(entry_dir, "locked.md", good())
+    read_bytes = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path == locked:
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    [(name, code, line, level, message)] = findings(entry_dir)
+    assert (name, code, line, level, message) == ("locked.md", "unreadable", 1, "error", "cannot read file: Permission denied")
+
+
 def test_every_code_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
     for code in CODES:
