@@ -39,7 +39,8 @@ _BOLD_LABEL = re.compile(
 )
 
 ASKS = re.compile(
-    r"\bplease (?:provide|specify|clarify|give)(?: me)?(?: with)? (?:the |its |a |more |further |which )?"
+    r"\bplease (?:provide|specify|clarify)(?! (?:your|the|a) (?:doctor|pharmacist|nurse|dentist|midwife|health))"
+    r"(?: me)?(?: with)? (?:the |its |a |more |further |which )?"
     r"(?:[\w'-]+ ){0,3}(?:names?|details|information|products?|brands?|medications?|medicines?|drugs?)\b"
     r"|\bI need (?:the|a|more)\b[^.]{0,60}\b(?:names?|details|information)\b"
     r"|\bis not a complete\b[^.]{0,40}\bname\b",
@@ -100,7 +101,10 @@ def leaflet_topics(content: LeafletContent) -> set[str]:
 
 
 def signals(content: LeafletContent) -> list[Signal]:
-    """Sentences in the leaflet text (not the footer) that ask for input or decline, in file order."""
+    """Sentences in the leaflet text (not the footer) that ask for input or decline, in file order.
+
+    Questions are left out: "What if I cannot find my inhaler?" is the patient speaking.
+    """
     found: list[Signal] = []
     for section in content.sections:
         text = section.markdown.replace("*", "").replace("_", " ")
@@ -109,8 +113,10 @@ def signals(content: LeafletContent) -> list[Signal]:
             if not any(hint in lower for hint in hints):
                 continue
             for match in pattern.finditer(text):
-                line = section.line + text.count("\n", 0, match.start())
-                found.append(Signal(kind, _sentence_around(text, match.start(), match.end()), line))
+                sentence = _sentence_around(text, match.start(), match.end())
+                if not sentence.endswith("?"):
+                    line = section.line + text.count("\n", 0, match.start())
+                    found.append(Signal(kind, sentence, line))
     return sorted(found, key=lambda s: s.line)
 
 

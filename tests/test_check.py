@@ -155,6 +155,14 @@ def test_leaflet_per_component_after_a_refusal_is_still_a_leaflet(entry_dir: Pat
     assert ("pair.md", "requester-text") in found
 
 
+def test_patient_directed_text_is_not_requester_text(entry_dir: Path) -> None:
+    write_entry(entry_dir, "calmol.md", good().replace(
+        "Ask a pharmacist if you take other medicines.",
+        "Please provide your pharmacist with details of other medicines. What if I cannot find my pack?",
+    ))
+    assert findings(entry_dir) == []
+
+
 def test_section_warnings(entry_dir: Path) -> None:
     write_entry(entry_dir, "thin.md", """
         ---
