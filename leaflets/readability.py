@@ -15,6 +15,7 @@ line of rendered text therefore ends a sentence, as a reader takes it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -24,12 +25,12 @@ import textstat
 MIN_SECTION_WORDS = 30
 """Shorter sections are too small for a grade to mean much; they are not named as the hardest."""
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])['\"”’)]*\s+")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])['\"”’)]*\s+|\n")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.S)
 _BLOCK_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|(?:[*+-]|\d+[.)])[ \t]+)*", re.M)
 _EMPHASIS = re.compile(r"[*_`]+")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,7 @@ def plain_text(markdown: str) -> str:
 
 def sentences_of(text: str) -> list[str]:
     """Sentences of plain text: split at closing punctuation and at every line end."""
-    found: list[str] = []
-    for line in text.splitlines():
-        found.extend(part for part in _SENTENCE_SPLIT.split(line) if _WORD.search(part))
-    return found
+    return [part for part in _SENTENCE_SPLIT.split(text) if _WORD.search(part)]
 
 
 def warm_up() -> None:
@@ -84,8 +82,8 @@ def syllables(word: str) -> int:
 
 
 def counts(text: str) -> TextCounts:
-    words = _WORD.findall(text.lower())
-    return TextCounts(len(words), len(sentences_of(text)), sum(map(syllables, words)))
+    words = Counter(_WORD.findall(text.lower()))
+    return TextCounts(words.total(), len(sentences_of(text)), sum(syllables(w) * n for w, n in words.items()))
 
 
 def reading_level(sections: Iterable[tuple[str, int, str]]) -> Readability:
