@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
-from .discover import EntrySource, find_entries
+from .check import clash_message
+from .discover import EntrySource, find_entries, output_clashes
 from .errors import LeafletError, OutputError
 from .layout import STYLESHEETS
 from .leaflet import STYLES_FOLDER, BuildOptions, LeafletRenderer
@@ -121,8 +122,14 @@ def build_leaflets(
         copy_stylesheets(project, out_dir)
     report = BuildReport()
     jobs = usable_cpus() if jobs is None else jobs
-    work = [(source, out_dir) for source in sources]
-    for result in map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options)):
+    clashes = output_clashes(sources)
+    work = [(source, out_dir) for source in sources if source not in clashes]
+    built = map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options))
+    for source in sources:
+        if source in clashes:
+            result = EntryResult(source, "failed", error=f"{source.path}: error: {clash_message(source, clashes[source])}")
+        else:
+            result = next(built)
         report.results.append(result)
         if on_result is not None:
             on_result(result)

@@ -6,17 +6,21 @@ are still written), 2 for usage errors (click's own convention).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from . import __version__
-from .build import BuildReport, EntryResult, build_leaflets
 from .config import PAPER_SIZES
 from .errors import LeafletError
-from .leaflet import BuildOptions
 from .project import Project
+
+if TYPE_CHECKING:  # build pulls in WeasyPrint, which `leaflets check` never needs
+    from .build import BuildReport, EntryResult
+    from .check import CheckReport, EntryCheck
 
 paper_option = click.option(
     "--paper", type=click.Choice(list(PAPER_SIZES), case_sensitive=False), default=None,
@@ -45,7 +49,7 @@ def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name
     sys.exit(status)
 
 
-def report_result(verbose: bool) -> "Callable[[EntryResult], None]":  # type: ignore[name-defined]
+def report_result(verbose: bool) -> Callable[[EntryResult], None]:
     def report(result: EntryResult) -> None:
         if result.error:
             click.echo(result.error, err=True)
@@ -84,6 +88,9 @@ def main() -> None:
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, project_dir: Path | None,
           jobs: int | None, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/)."""
+    from .build import build_leaflets
+    from .leaflet import BuildOptions
+
     project = load_project(project_dir)
     options = BuildOptions(paper=(paper or project.config.paper).lower(), format=fmt)  # type: ignore[arg-type]
     try:
@@ -91,3 +98,50 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, p
     except LeafletError as exc:
         fail(exc)
     finish(report, quiet)
+
+
+@main.command()
+@paths_argument
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json prints one document with every finding and a summary, for CI and scripts.")
+@click.option("--strict", is_flag=True, help="Count warnings as errors.")
+@jobs_option
+@click.option("-q", "--quiet", is_flag=True, help="Leave out the closing summary.")
+def check(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, strict: bool, jobs: int | None,
+          quiet: bool) -> None:
+    """Find what would print wrong: one `path:line: level: code: message` line per finding.
+
+    Exit status 0 when there is no error, 1 when there is (with --strict, any warning), 2 for usage errors.
+    """
+    from .check import check_entries
+
+    project = load_project(project_dir)
+    missing = next((path for path in paths if not path.exists()), None)
+    if missing is not None:
+        raise click.BadParameter(f"{missing}: no such file or folder", param_hint="PATHS")
+    on_entry = print_findings if fmt == "text" else None
+    report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    elif not quiet:
+        print_summary(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def print_findings(entry: EntryCheck) -> None:
+    for found in entry.findings:
+        click.echo(found.format())
+
+
+def print_summary(report: CheckReport) -> None:
+    summary = report.summary()
+    click.echo(
+        f"{summary['entries']} {'entry' if summary['entries'] == 1 else 'entries'} checked in {summary['seconds']:.1f}s: "
+        f"{summary['with_errors']} with errors, {summary['with_warnings']} with warnings "
+        f"({summary['errors']} errors, {summary['warnings']} warnings)",
+        err=True,
+    )
+    width = max((len(code) for code in summary["codes"]), default=0)
+    for code, count in summary["codes"].items():
+        click.echo(f"  {code:<{width}}  {count}", err=True)

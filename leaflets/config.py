@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .sections import CANONICAL_LABELS, canonical_key
 
 CONFIG_FILENAME = "leaflets.toml"
 
@@ -77,6 +78,15 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
     return {str: "a string", list: "a list of strings"}[expected]  # type: ignore[index]
 
 
+def _section_key(name: str, path: Path | None) -> str:
+    """A required section as its canonical key; 'side effects' and 'side_effects' both work."""
+    key = name if name in CANONICAL_LABELS else canonical_key(name)[0]
+    if key is None:
+        known = ", ".join(CANONICAL_LABELS)
+        raise ConfigError(f"key 'required_sections' names an unknown section '{name}' (known: {known})", path)
+    return key
+
+
 def load_config(path: Path) -> Config:
     """Read ``path`` (a leaflets.toml); a missing file gives the defaults."""
     if not path.is_file():
@@ -106,7 +116,7 @@ def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Confi
         if key == "required_sections":
             if not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"key '{key}' must be a list of strings", path)
-            value = tuple(value)
+            value = tuple(_section_key(item, path) for item in value)
         if key == "paper":
             value = value.lower()
             if value not in PAPER_SIZES:

@@ -43,5 +43,20 @@ def find_entries(paths: list[Path]) -> list[EntrySource]:
     return sorted(found.values(), key=lambda source: (str(source.relative), str(source.path)))
 
 
+def output_clashes(sources: list[EntrySource]) -> dict[EntrySource, EntrySource]:
+    """Sources whose leaflet would overwrite an earlier one's, mapped to that earlier source.
+
+    ``a.md`` and ``a.markdown``, or ``x.md`` under two folders given together,
+    both become ``x.pdf``; only the first is built, so nothing is silently lost.
+    """
+    first: dict[Path, EntrySource] = {}
+    clashes: dict[EntrySource, EntrySource] = {}
+    for source in sources:
+        earlier = first.setdefault(source.output_name(""), source)
+        if earlier is not source:
+            clashes[source] = earlier
+    return clashes
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)

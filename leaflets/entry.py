@@ -42,18 +42,18 @@ def read_text(path: Path) -> tuple[str, bytes]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise EntryError(f"cannot read file: {exc.strerror}", path) from None
+        raise EntryError(f"cannot read file: {exc.strerror}", path, code="unreadable") from None
     if size > MAX_ENTRY_BYTES:
-        raise EntryError(f"file is {size:,} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path)
+        raise EntryError(f"file is {size:,} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path, code="too-large")
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise EntryError(f"cannot read file: {exc.strerror}", path) from None
+        raise EntryError(f"cannot read file: {exc.strerror}", path, code="unreadable") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise EntryError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", path, line) from None
+        raise EntryError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", path, line, code="encoding") from None
     return text.replace("\r\n", "\n").replace("\r", "\n"), raw
 
 
@@ -67,7 +67,7 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
         try:
             raw_front, _ = handler.split(text)
         except ValueError:
-            raise EntryError("front matter is not closed by a '---' line", path, 1) from None
+            raise EntryError("front matter is not closed by a '---' line", path, 1, code="bad-front-matter") from None
         closing = raw_front.count("\n")
         body = "\n".join(text.split("\n")[closing + 1 :])
         body_line = closing + 2
@@ -79,22 +79,22 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             context = getattr(exc, "context", None)
             detail = f"{problem} ({context})" if context else problem
-            raise EntryError(f"malformed front matter: {detail}", path, line) from None
+            raise EntryError(f"malformed front matter: {detail}", path, line, code="bad-front-matter") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
             raise EntryError(
-                f"front matter must be a mapping of keys to values, not {type(loaded).__name__}", path, 2
+                f"front matter must be a mapping of keys to values, not {type(loaded).__name__}", path, 2, code="bad-front-matter"
             )
         metadata = {str(k): v for k, v in loaded.items()}
 
     if not body.strip():
-        raise EntryError("entry has no body text", path, body_line)
+        raise EntryError("entry has no body text", path, body_line, code="empty-body")
 
     title, from_heading = _find_title(metadata, body, path)
     lang = metadata.get("lang", "en")
     if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
-        raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2)
+        raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2, code="bad-front-matter")
     return Entry(
         path=path,
         title=title,
@@ -117,7 +117,7 @@ def load_entry(path: Path | str) -> Entry:
 def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, bool]:
     title = metadata.get("title")
     if title is not None and not isinstance(title, (str, int, float)):
-        raise EntryError(f"front matter 'title' must be text, not {type(title).__name__}", path, 2)
+        raise EntryError(f"front matter 'title' must be text, not {type(title).__name__}", path, 2, code="bad-front-matter")
     if title is not None and str(title).strip():
         return str(title).strip(), False
     for line in body.splitlines():
@@ -127,4 +127,4 @@ def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, b
         if heading:
             return heading.group(1).strip(), True
         break
-    raise EntryError("entry has no title: set 'title' in the front matter or start the body with '# Title'", path)
+    raise EntryError("entry has no title: set 'title' in the front matter or start the body with '# Title'", path, code="no-title")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from markupsafe import Markup
 
 from . import __version__
+from .check import refuse_errors
 from .clock import build_time, w3c_datetime
 from .config import PAPER_SIZES, Config
 from .entry import Entry, load_entry
@@ -106,6 +107,7 @@ class LeafletRenderer:
     def render_entry(self, entry: Entry, styles_href: str = STYLES_FOLDER) -> RenderedLeaflet:
         """Render ``entry``; HTML output links its stylesheets from ``styles_href``."""
         content = normalise(entry)
+        refuse_errors(content, self.config)
         context, removed = self.context(content)
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
@@ -172,5 +174,6 @@ class LeafletRenderer:
                 f"({height * 25.4 / 96:.0f} mm of {self.paper.height_px * 25.4 / 96:.0f} mm page height)",
                 entry.path,
                 (entry.body_line if context["disclaimer"] else None),
+                code="footer-too-long",
             )
         return height
