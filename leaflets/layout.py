@@ -19,6 +19,7 @@ from .fetcher import ProjectFetcher
 from .project import Project
 
 STYLESHEETS = ("leaflet.css",)
+LARGE_PRINT_STYLESHEETS = ("large-print.css",)
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
