@@ -18,38 +18,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from leaflets.build import build_leaflets
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
-
 from conftest import REPO
 from pageimages import difference, page_images, save_reference
 
 REFERENCES = Path(__file__).parent / "visual"
-BRANDED = Path(__file__).parent / "branded"
 UPDATE = os.environ.get("LEAFLETS_UPDATE_REFERENCES") == "1"
 TOLERANCE = 0.003
 """Share of pixels that may change by more than one grey step: a moved line of text is well over this."""
 
 CASES = [(name, False) for name in sorted(p.stem for p in (REPO / "entries").glob("*.md"))] + [("metformin", True)]
-
-
-@pytest.fixture(scope="module")
-def branded_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("visual")
-    project = Project.load(BRANDED)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    try:
-        for name, large in CASES:
-            if large:
-                report = build_leaflets([REPO / "entries" / f"{name}.md"], out, project, BuildOptions(large_print=True))
-                assert report.ok, [r.error for r in report.results if r.error]
-        report = build_leaflets([REPO / "entries"], out, project, BuildOptions())
-        assert report.ok, [r.error for r in report.results if r.error]
-    finally:
-        mp.undo()
-    return out
 
 
 @pytest.mark.parametrize(("name", "large"), CASES, ids=[f"{n}{'-large' if l else ''}" for n, l in CASES])
