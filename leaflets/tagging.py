@@ -13,8 +13,11 @@ repeated page furniture.
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
+
+_MARKED_CONTENT = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 
 _BLOCK_TAGS = {"/P", "/Div", "/L", "/LI", "/Table"}
 """A margin box holding these is the running footer; generated header strings hold only spans."""
@@ -51,8 +54,7 @@ def finish_structure(data: bytes) -> bytes:
                 for mcid in artifacts:
                     marks[mcid] = None
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        pdf.save(out, deterministic_id=True, compress_streams=True)
         return out.getvalue()
 
 
@@ -89,13 +91,18 @@ def _holds_blocks(element: pikepdf.Object) -> bool:
 
 
 def _mark_artifacts(pdf: pikepdf.Pdf, page: pikepdf.Page, artifacts: dict[int, str]) -> None:
-    """Rewrite ``/Span <</MCID n>> BDC`` as ``/Artifact <</Type /Pagination ...>> BDC`` for the given MCIDs."""
-    instructions = []
-    for operands, operator in pikepdf.parse_content_stream(page):
-        if str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary):
-            mcid = operands[1].get("/MCID")
-            if mcid is not None and int(mcid) in artifacts:
-                properties = pikepdf.Dictionary(Type=pikepdf.Name.Pagination, Subtype=pikepdf.Name(artifacts[int(mcid)]))
-                operands = [pikepdf.Name.Artifact, properties]
-        instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
-    page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+    """Rewrite ``/Span <</MCID n>> BDC`` as ``/Artifact <</Type /Pagination ...>> BDC`` for the given MCIDs.
+
+    A pattern over the content bytes, not a full parse: WeasyPrint writes marked
+    content as ``/Tag <</MCID n>> BDC``, and this runs for every page of every leaflet.
+    """
+    def replace(match: re.Match[bytes]) -> bytes:
+        subtype = artifacts.get(int(match.group(1)))
+        if subtype is None:
+            return match.group(0)
+        return b"/Artifact <</Type /Pagination /Subtype " + subtype.encode("ascii") + b">> BDC"
+
+    data = page.Contents.read_bytes() if not isinstance(page.Contents, pikepdf.Array) else b"\n".join(
+        stream.read_bytes() for stream in page.Contents
+    )
+    page.Contents = pdf.make_stream(_MARKED_CONTENT.sub(replace, data))
