@@ -254,3 +254,16 @@ def _lines(chars) -> list[tuple[float, float]]:
         start, end = extent.get(key, (char["x0"], char["x1"]))
         extent[key] = (min(start, char["x0"]), max(end, char["x1"]))
     return list(extent.values())
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["a4", "a5"])
+def test_corpus_sample_in_large_print(corpus: Path, tmp_path: Path, repo_project: Project, paper: str) -> None:
+    """Long corpus disclaimers still fit the large-print footer, on A5 too."""
+    sample = sorted(corpus.glob("*/*.md"))[::800]
+    report = build_leaflets(sample, tmp_path, repo_project, BuildOptions(paper=paper, large_print=True))
+    assert not [r.error for r in report.results if r.error]
+    for result in report.results:
+        assert result.output.name.endswith("-large.pdf")
+        assert min(round(c["size"], 1) for c in body_chars(result.output)) >= 16
