@@ -172,7 +172,6 @@ class LeafletRenderer:
             "online": online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative))),
             "logo": self.logo_uri,
             "contact": self.config.contact,
-            "large_print": self.options.large_print,
             "paper": self.paper,
             "sections": sections,
             "disclaimer": disclaimer,

@@ -37,8 +37,12 @@ class Project:
         if not root_path.is_dir():
             raise ConfigError("project folder does not exist", root_path)
         project = cls(root=root_path, config=load_config(root_path / CONFIG_FILENAME))
-        project.logo_path  # noqa: B018 - a missing logo fails the build before any entry is read
+        project.check_resources()
         return project
+
+    def check_resources(self) -> None:
+        """Fail before any entry is built when a file named in leaflets.toml is unusable."""
+        _ = self.logo_path
 
     @property
     def logo_path(self) -> Path | None:
