@@ -30,6 +30,7 @@ from .markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
 from .readability import reading_level, warm_up
+from .review import front_matter_line, review_of
 from .sections import CANONICAL_LABELS, LeafletContent, normalise
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
@@ -57,6 +58,23 @@ def finding_from_error(exc: EntryError, path: Path) -> Finding:
     """A load failure (encoding, size, front matter, title ...) as a finding under its own code."""
     code = exc.code if exc.code in CODES else "bad-entry"
     return finding(code, exc.path or path, exc.line, exc.message)
+
+
+def review_findings(entry: Entry, config: Config) -> list[Finding]:
+    """A bad review date (an error, as build refuses it) or an overdue review (a warning)."""
+    try:
+        review = review_of(entry, config.review_period_years)
+    except EntryError as exc:
+        return [finding_from_error(exc, entry.path)]
+    if not review.overdue:
+        return []
+    key = "next_review" if review.next_review else "reviewed"
+    line = front_matter_line(entry, key) if review.source == "front matter" else None
+    return [finding(
+        "review-overdue", entry.path, line or 1,
+        f"last reviewed {review.reviewed.isoformat()} (from the {review.source}); the next review was due "
+        f"{review.due.isoformat()}",
+    )]
 
 
 def field_warnings(content: LeafletContent, text: str) -> list[Finding]:
@@ -173,7 +191,7 @@ class Checker:
             return EntryCheck(source, (finding_from_error(exc, path),))
         content = normalise(entry)
         errors = errors_in(content, self.config)
-        found = errors + field_warnings(content, text) + html_warnings(content)
+        found = errors + review_findings(entry, self.config) + field_warnings(content, text) + html_warnings(content)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
@@ -196,7 +214,7 @@ def _check_batch(checker: Checker, batch: list[EntrySource]) -> list[EntryCheck]
 
 def clash_message(source: EntrySource, earlier: EntrySource) -> str:
     return (
-        f"would be written to the same leaflet ({source.output_name('')}.*) as {earlier.path}; "
+        f"would be written to the same leaflet ({source.output_name('', '')}.*) as {earlier.path}; "
         "only the first is built"
     )
 

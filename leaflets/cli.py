@@ -34,6 +34,10 @@ jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Worker processes (default: the number of usable CPUs).",
 )
+large_print_option = click.option(
+    "--large-print", is_flag=True,
+    help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
+)
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -81,18 +85,21 @@ def main() -> None:
 @paper_option
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
               help="html writes the exact HTML and CSS WeasyPrint lays out, viewable in a browser.")
+@large_print_option
 @project_option
 @jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
-def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, project_dir: Path | None,
-          jobs: int | None, quiet: bool, verbose: bool) -> None:
+def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool,
+          project_dir: Path | None, jobs: int | None, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/)."""
     from .build import build_leaflets
     from .leaflet import BuildOptions
 
     project = load_project(project_dir)
-    options = BuildOptions(paper=(paper or project.config.paper).lower(), format=fmt)  # type: ignore[arg-type]
+    options = BuildOptions(
+        paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
+    )
     try:
         report = build_leaflets(list(paths), out_dir, project, options, on_result=report_result(verbose), jobs=jobs)
     except LeafletError as exc:

@@ -7,6 +7,7 @@ an error naming the file and key, because a silently ignored typo in
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -48,6 +49,14 @@ class Config:
     booklet_subtitle: str = ""
     required_sections: tuple[str, ...] = ("usage", "side_effects", "precautions")
     max_reading_grade: float = 8.0
+    logo: str = ""
+    """A logo image for the first page's header: a path inside the project folder."""
+    contact: str = ""
+    """Address and phone, printed under the organisation on the first page."""
+    base_url: str = ""
+    """Where the leaflets are published online; each gets ``base_url`` + its path as a QR code."""
+    review_period_years: float = 3
+    """A leaflet whose last review is older than this is due for review."""
     source: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **overrides: Any) -> "Config":
@@ -67,6 +76,10 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "booklet_subtitle": str,
     "required_sections": list,
     "max_reading_grade": (int, float),
+    "logo": str,
+    "contact": str,
+    "base_url": str,
+    "review_period_years": (int, float),
 }
 
 KNOWN_KEYS = tuple(_TYPES)
@@ -123,5 +136,9 @@ def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Confi
                 raise ConfigError(f"key 'paper' must be one of {', '.join(PAPER_SIZES)}, not '{value}'", path)
         if key in ("disclaimer", "note") and not value.strip():
             raise ConfigError(f"key '{key}' must not be empty", path)
+        if key == "base_url" and not re.match(r"https?://[^/\s]+", value):
+            raise ConfigError(f"key 'base_url' must be an http:// or https:// address, not '{value}'", path)
+        if key == "review_period_years" and not 0 < value <= 50:
+            raise ConfigError(f"key 'review_period_years' must be between 0 and 50, not {value}", path)
         values[key] = value
     return Config(source=path, **values)

@@ -22,8 +22,10 @@ class EntrySource:
     relative: Path
     path: Path
 
-    def output_name(self, suffix: str) -> Path:
-        return self.relative.with_suffix(suffix)
+    def output_name(self, name_suffix: str, extension: str) -> Path:
+        """``a/metformin.md`` -> ``a/metformin-large.pdf`` for name_suffix "-large", extension ".pdf"."""
+        stem = self.relative.with_suffix("")
+        return stem.with_name(stem.name + name_suffix + extension)
 
 
 def find_entries(paths: list[Path]) -> list[EntrySource]:
@@ -52,7 +54,7 @@ def output_clashes(sources: list[EntrySource]) -> dict[EntrySource, EntrySource]
     first: dict[Path, EntrySource] = {}
     clashes: dict[EntrySource, EntrySource] = {}
     for source in sources:
-        earlier = first.setdefault(source.output_name(""), source)
+        earlier = first.setdefault(source.output_name("", ""), source)
         if earlier is not source:
             clashes[source] = earlier
     return clashes

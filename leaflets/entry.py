@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .errors import EntryError
 
 MAX_ENTRY_BYTES = 1_000_000
 
+_YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
 _TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
@@ -80,6 +82,10 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
             context = getattr(exc, "context", None)
             detail = f"{problem} ({context})" if context else problem
             raise EntryError(f"malformed front matter: {detail}", path, line, code="bad-front-matter") from None
+        except ValueError as exc:
+            # PyYAML reads 2024-13-01 as a timestamp and fails building the date.
+            line, key = _invalid_date(raw_front)
+            raise EntryError(f"front matter '{key}' is not a valid date ({exc})", path, line, code="bad-front-matter") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
@@ -112,6 +118,18 @@ def load_entry(path: Path | str) -> Entry:
     path = Path(path)
     text, raw = read_text(path)
     return parse_entry(text, path, raw)
+
+
+def _invalid_date(front: str) -> tuple[int | None, str]:
+    """File line and key of the first YAML date-like value that is not a real date."""
+    for number, line in enumerate(front.split("\n"), start=1):
+        match = _YAML_DATE.match(line)
+        if match:
+            try:
+                date(int(match["year"]), int(match["month"]), int(match["day"]))
+            except ValueError:
+                return number, match["key"].strip()
+    return None, "?"
 
 
 def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, bool]:

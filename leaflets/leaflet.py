@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 from markupsafe import Markup
@@ -22,9 +22,11 @@ from .config import PAPER_SIZES, Config
 from .entry import Entry, load_entry
 from .errors import EntryError
 from .fetcher import ProjectFetcher
-from .layout import LayoutEngine
+from .layout import LARGE_PRINT_STYLESHEETS, STYLESHEETS, LayoutEngine
 from .markdown import RemovedHtml, render_markdown
+from .online import online_link, online_url
 from .project import Project
+from .review import review_of
 from .sections import FooterText, LeafletContent, normalise
 from .templating import Templates
 
@@ -45,6 +47,17 @@ class BuildOptions:
 
     paper: str = "a4"
     format: OutputFormat = "pdf"
+    large_print: bool = False
+    """Large-print edition: styles/large-print.css on top of leaflet.css, files named ``*-large``."""
+
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        return STYLESHEETS + (LARGE_PRINT_STYLESHEETS if self.large_print else ())
+
+    @property
+    def name_suffix(self) -> str:
+        """Added to output file names so both editions can share one folder."""
+        return "-large" if self.large_print else ""
 
 
 @dataclass(frozen=True)
@@ -98,17 +111,27 @@ class LeafletRenderer:
         self.config: Config = self.project.config
         self.templates = Templates(self.project)
         self.paper = paper(self.options.paper)
-        self.engine = LayoutEngine(self.project)
+        self.engine = LayoutEngine(self.project, self.options.stylesheets)
+        logo = self.project.logo_path
+        self.logo_uri = logo.as_uri() if logo else None
 
-    def render_file(self, path: Path, styles_href: str = STYLES_FOLDER) -> RenderedLeaflet:
-        """Build the leaflet for the entry at ``path`` in the configured format."""
-        return self.render_entry(load_entry(path), styles_href)
+    def render_file(
+        self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+    ) -> RenderedLeaflet:
+        """Build the leaflet for the entry at ``path`` in the configured format.
 
-    def render_entry(self, entry: Entry, styles_href: str = STYLES_FOLDER) -> RenderedLeaflet:
+        ``relative`` is the entry's path below the folder it was found in, which
+        names its online version when the project sets ``base_url``.
+        """
+        return self.render_entry(load_entry(path), styles_href, relative)
+
+    def render_entry(
+        self, entry: Entry, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+    ) -> RenderedLeaflet:
         """Render ``entry``; HTML output links its stylesheets from ``styles_href``."""
         content = normalise(entry)
         refuse_errors(content, self.config)
-        context, removed = self.context(content)
+        context, removed = self.context(content, relative)
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
@@ -121,9 +144,12 @@ class LeafletRenderer:
         warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
         return RenderedLeaflet(data, content, len(document.pages), warnings, removed)
 
-    def context(self, content: LeafletContent) -> tuple[dict[str, Any], tuple[RemovedHtml, ...]]:
+    def context(
+        self, content: LeafletContent, relative: PurePath | None = None
+    ) -> tuple[dict[str, Any], tuple[RemovedHtml, ...]]:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
+        built = build_time()
         removed: list[RemovedHtml] = []
         sections = []
         for index, section in enumerate(content.sections):
@@ -142,7 +168,12 @@ class LeafletRenderer:
             "organisation": self.config.organisation,
             "description": f"Patient information leaflet: {entry.title}",
             "version": __version__,
-            "created": w3c_datetime(build_time()),
+            "created": w3c_datetime(built),
+            "printed": built.date(),
+            "review": review_of(entry, self.config.review_period_years, built.date()),
+            "online": online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative))),
+            "logo": self.logo_uri,
+            "contact": self.config.contact,
             "paper": self.paper,
             "sections": sections,
             "disclaimer": disclaimer,
@@ -151,6 +182,13 @@ class LeafletRenderer:
         context["footer_height"] = self._footer_height(context, entry)
         context["measure"] = False
         return context, tuple(removed)
+
+    def _url_path(self, entry: Entry, relative: PurePath | None) -> PurePath | None:
+        """Entries under the project's entries/ keep that path online however the build was started."""
+        try:
+            return entry.path.resolve().relative_to(self.project.entries_dir.resolve())
+        except ValueError:
+            return relative
 
     def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml]) -> Markup:
         if text is None:
@@ -161,7 +199,9 @@ class LeafletRenderer:
 
     def _footer_height(self, context: dict[str, Any], entry: Entry) -> float:
         """Lay out the footer alone, once per distinct footer, to size the bottom margin."""
-        key = "\x00".join([str(context["disclaimer"]), str(context["note"]), context["organisation"], context["lang"]])
+        key = "\x00".join(
+            str(context[name]) for name in ("disclaimer", "note", "organisation", "lang", "review", "printed")
+        )
         if key not in self._footer_heights:
             html = self.templates.render(
                 self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}

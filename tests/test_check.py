@@ -366,3 +366,18 @@ def test_whole_corpus(corpus: Path) -> None:
     assert set(KNOWN_NON_LEAFLETS) <= flagged
     assert len(flagged) < summary["entries"] / 100
     assert set(summary["codes"]) <= set(CODES)
+
+
+def test_review_overdue_and_bad_review_dates(entry_dir: Path) -> None:
+    old = good("Oldmol").replace("title: Oldmol", "title: Oldmol\nreviewed: 2019-03-01")
+    due = good("Duemol").replace("title: Duemol", "title: Duemol\nreviewed: 2025-06-01\nnext_review: 2025-12-01")
+    fresh = good("Newmol").replace("title: Newmol", "title: Newmol\nreviewed: 2025-06-01")
+    bad = good("Badmol").replace("title: Badmol", "title: Badmol\nreviewed: last spring")
+    for name, text in [("old.md", old), ("due.md", due), ("fresh.md", fresh), ("bad.md", bad)]:
+        write_entry(entry_dir, name, text)
+    found = {(name, code): (line, level, message) for name, code, line, level, message in findings(entry_dir)}
+    assert found[("old.md", "review-overdue")][:2] == (3, "warning")
+    assert "2022-03-01" in found[("old.md", "review-overdue")][2]
+    assert found[("due.md", "review-overdue")][:2] == (4, "warning")
+    assert not any(name == "fresh.md" for name, _ in found)
+    assert found[("bad.md", "bad-front-matter")][:2] == (3, "error")
