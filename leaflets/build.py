@@ -11,16 +11,20 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Literal, Sequence
 
+from .cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from .discover import EntrySource, find_entries
 from .errors import LeafletError, OutputError
-from .layout import STYLESHEETS
-from .leaflet import STYLES_FOLDER, BuildOptions, LeafletRenderer
+from .options import STYLES_FOLDER, STYLESHEETS, BuildOptions
 from .output import atomic_write
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
+
+if TYPE_CHECKING:
+    from .leaflet import LeafletRenderer
 
 Status = Literal["built", "failed", "up-to-date"]
 
@@ -74,7 +78,14 @@ def output_path(out_dir: Path, source: EntrySource, fmt: str) -> Path:
     return out_dir / source.output_name(f".{fmt}")
 
 
-def build_one(renderer: LeafletRenderer, job: tuple[EntrySource, Path]) -> EntryResult:
+def new_renderer(project: Project, options: BuildOptions) -> "LeafletRenderer":
+    """A worker's renderer; WeasyPrint is imported only once there is something to render."""
+    from .leaflet import LeafletRenderer
+
+    return LeafletRenderer(project, options)
+
+
+def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> EntryResult:
     """Render and write one entry to its place under the output folder; never raises for a bad entry."""
     source, out_dir = job
     fmt = renderer.options.format
@@ -100,6 +111,30 @@ def copy_stylesheets(project: Project, out_dir: Path) -> None:
         atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
 
 
+@dataclass(frozen=True)
+class PlannedEntry:
+    """One entry, its output, the key of its inputs, and whether that output is already current."""
+
+    source: EntrySource
+    output: Path
+    key: str | None
+    current: bool
+
+
+def plan_build(
+    sources: Sequence[EntrySource], out_dir: Path, project: Project, options: BuildOptions,
+    cache: OutputCache, force: bool = False,
+) -> list[PlannedEntry]:
+    """Decide, in this process and without rendering anything, which outputs need building."""
+    dependencies = dependency_key(project, options)
+    planned = []
+    for source in sources:
+        target = output_path(out_dir, source, options.format)
+        key = entry_key(dependencies, source.path)
+        planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key)))
+    return planned
+
+
 def build_leaflets(
     paths: Sequence[Path] | None,
     out_dir: Path,
@@ -107,11 +142,17 @@ def build_leaflets(
     options: BuildOptions | None = None,
     on_result: Callable[[EntryResult], None] | None = None,
     jobs: int | None = None,
+    force: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``.
 
-    ``jobs`` worker processes share the entries (default: every usable CPU);
-    results arrive, and ``on_result`` is called, in input order.
+    Outputs whose inputs have not changed since they were written are left
+    alone (``force`` rebuilds them anyway); the keys live in
+    ``out_dir/.leaflets-cache.json``. ``on_start(entries, to_build)`` is called
+    once the plan is known. ``jobs`` worker processes share the entries to
+    build (default: every usable CPU); results arrive, and ``on_result`` is
+    called, in input order.
     """
     started = time.perf_counter()
     options = options or BuildOptions(paper=project.config.paper)
@@ -119,12 +160,35 @@ def build_leaflets(
     check_writable(out_dir)
     if options.format == "html":
         copy_stylesheets(project, out_dir)
+    cache = OutputCache.load(out_dir / CACHE_FILENAME)
+    planned = plan_build(sources, out_dir, project, options, cache, force)
+    stale = [entry for entry in planned if not entry.current]
+    if on_start is not None:
+        on_start(len(planned), len(stale))
     report = BuildReport()
     jobs = usable_cpus() if jobs is None else jobs
-    work = [(source, out_dir) for source in sources]
-    for result in map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options)):
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    if stale:
+        import_module(".leaflet", __package__)  # forked workers inherit WeasyPrint instead of each loading it
+    built = map_in_workers(build_one, [(entry.source, out_dir) for entry in stale], jobs, new_renderer, (project, options))
+    try:
+        for entry, result in _in_order(planned, built):
+            if result.status == "built":
+                cache.record(entry.output, entry.key)
+            elif result.status == "failed":
+                cache.forget(entry.output)
+            report.results.append(result)
+            if on_result is not None:
+                on_result(result)
+    finally:
+        cache.save()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _in_order(planned: list[PlannedEntry], built: Iterator[EntryResult]) -> Iterator[tuple[PlannedEntry, EntryResult]]:
+    """Every entry's result in input order: current ones as they come, the others from the workers."""
+    for entry in planned:
+        if entry.current:
+            yield entry, EntryResult(entry.source, "up-to-date", entry.output)
+        else:
+            yield entry, next(built)

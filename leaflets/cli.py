@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import BuildReport, EntryResult, build_leaflets
+from .build import build_leaflets
 from .config import PAPER_SIZES
 from .errors import LeafletError
-from .leaflet import BuildOptions
+from .options import BuildOptions
+from .progress import BuildProgress
 from .project import Project
 
 paper_option = click.option(
@@ -45,25 +46,6 @@ def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name
     sys.exit(status)
 
 
-def report_result(verbose: bool) -> "Callable[[EntryResult], None]":  # type: ignore[name-defined]
-    def report(result: EntryResult) -> None:
-        if result.error:
-            click.echo(result.error, err=True)
-            if verbose and result.detail:
-                click.echo(result.detail, err=True)
-        for warning in result.warnings:
-            click.echo(warning, err=True)
-        if verbose and result.status == "built":
-            click.echo(f"built {result.output}", err=True)
-    return report
-
-
-def finish(report: BuildReport, quiet: bool) -> None:
-    if not quiet:
-        click.echo(report.summary(), err=True)
-    sys.exit(0 if report.ok else 1)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leaflets")
 def main() -> None:
@@ -79,15 +61,23 @@ def main() -> None:
               help="html writes the exact HTML and CSS WeasyPrint lays out, viewable in a browser.")
 @project_option
 @jobs_option
+@click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, project_dir: Path | None,
-          jobs: int | None, quiet: bool, verbose: bool) -> None:
-    """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/)."""
+          jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
+    """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
+
+    Entries whose output is up to date (same entry, templates, styles, settings
+    and options as when it was written) are skipped; see OUT/.leaflets-cache.json.
+    """
     project = load_project(project_dir)
     options = BuildOptions(paper=(paper or project.config.paper).lower(), format=fmt)  # type: ignore[arg-type]
+    progress = BuildProgress(click.get_text_stream("stderr"), quiet=quiet, verbose=verbose)
     try:
-        report = build_leaflets(list(paths), out_dir, project, options, on_result=report_result(verbose), jobs=jobs)
+        report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
+                                force=force, on_start=progress.start)
     except LeafletError as exc:
         fail(exc)
-    finish(report, quiet)
+    progress.finish(report)
+    sys.exit(0 if report.ok else 1)

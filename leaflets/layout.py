@@ -16,9 +16,8 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from .fetcher import ProjectFetcher
+from .options import STYLESHEETS
 from .project import Project
-
-STYLESHEETS = ("leaflet.css",)
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)

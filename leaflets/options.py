@@ -1,0 +1,27 @@
+"""What a build is asked to make, importable without loading WeasyPrint.
+
+The up-to-date check runs before any rendering and must stay fast, so the
+choices that go into cache keys live here rather than beside the renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+OutputFormat = Literal["pdf", "html"]
+
+LEAFLET_TEMPLATE = "leaflet.html"
+STYLESHEETS = ("leaflet.css",)
+"""The stylesheets every leaflet is laid out with, looked up in the project's styles/ first."""
+
+STYLES_FOLDER = "_styles"
+"""Where HTML output finds copies of the stylesheets, relative to the output folder."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Choices that change what a leaflet looks like (and so belong in cache keys)."""
+
+    paper: str = "a4"
+    format: OutputFormat = "pdf"
