@@ -81,3 +81,21 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, p
         fail(exc)
     progress.finish(report)
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build/leaflets"),
+              show_default=True, help="Output folder to check for writing.")
+@project_option
+def doctor(out_dir: Path, project_dir: Path | None) -> None:
+    """Check the engine, its libraries, the fonts the styles use and the output folder.
+
+    Exit status 1 when something required is missing; warnings (e.g. no fast
+    font subsetting) do not fail.
+    """
+    from .doctor import run_checks
+
+    checks = run_checks(load_project(project_dir), out_dir)
+    for check in checks:
+        click.echo(check.line())
+    sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
