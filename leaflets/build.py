@@ -49,6 +49,8 @@ class BuildReport:
 
     results: list[EntryResult] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """Problems with the build itself that did not stop it, e.g. a cache that could not be saved."""
 
     def count(self, status: Status) -> int:
         return sum(1 for result in self.results if result.status == status)
@@ -180,7 +182,10 @@ def build_leaflets(
             if on_result is not None:
                 on_result(result)
     finally:
-        cache.save()
+        try:
+            cache.save()
+        except OutputError as exc:
+            report.warnings.append(f"{exc.diagnostic('warning')} (the next build will rebuild everything)")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -58,6 +58,8 @@ class BuildProgress:
 
     def finish(self, report: BuildReport) -> None:
         self._clear()
+        for warning in report.warnings:
+            self.stream.write(warning + "\n")
         if not self.quiet:
             self.stream.write(report.summary() + "\n")
             self.stream.flush()
