@@ -12,7 +12,8 @@ Rows, all measured in this run on this machine, each command in its own process
 6. the naive way: the ``weasyprint`` command once per HTML file.
 
 Every PDF is written with the same options (tagged PDF) so the rows compare the
-same work. Peak memory is the largest resident set of any process of the row
+same work. CPU time (user + system, all processes of the row) shows how much a
+loaded machine distorted the wall times. Peak memory is the largest resident set of any process of the row
 (the build's main process or any worker), from ``wait4``. ``--write`` puts the
 table, the machine and the command into BENCHMARKS.md under "Build speed".
 
@@ -46,6 +47,7 @@ BIN = Path(sys.executable).parent
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     status: int
 
@@ -60,13 +62,14 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
     errors = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if process.returncode:
         print(f"  {' '.join(command[:3])} ... exited {process.returncode}: {errors.strip()[-300:]}", file=sys.stderr)
-    return Run(seconds, usage.ru_maxrss / 1024, process.returncode)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode)
 
 
 def measure_many(commands: list[list[str]]) -> Run:
     runs = [measure(command) for command in commands]
     failed = next((run.status for run in runs if run.status), 0)
-    return Run(sum(run.seconds for run in runs), max(run.peak_mb for run in runs), failed)
+    return Run(sum(run.seconds for run in runs), sum(run.cpu_seconds for run in runs),
+               max(run.peak_mb for run in runs), failed)
 
 
 def engine_floor(html_dir: str, pdf_dir: str) -> None:
@@ -134,11 +137,12 @@ def table(runs: dict[str, Run], cpus: int) -> list[str]:
     naive = runs["naive"]
     rows.append(("6. naive: `weasyprint` once per HTML file", naive, f"≥ 3 × slower than (3): {naive.seconds / all_cpus.seconds:.1f} ×",
                  verdict(naive.seconds >= 3 * all_cpus.seconds)))
-    lines = ["| | wall time | entries/s | peak RSS of a process | target | result |", "|---|---:|---:|---:|---|---|"]
+    lines = ["| | wall time | entries/s | CPU time | peak RSS of a process | target (wall time) | result |",
+             "|---|---:|---:|---:|---:|---|---|"]
     for label, run, target, result in rows:
         rate = f"{SAMPLE_SIZE / run.seconds:.1f}" if run.status in (0, 1) and run.seconds else "–"
         memory = f"{run.peak_mb:.0f} MB ({verdict(run.peak_mb < MEMORY_LIMIT_MB)} < {MEMORY_LIMIT_MB})"
-        lines.append(f"| {label} | {time_cell(run)} | {rate} | {memory} | {target} | {result} |")
+        lines.append(f"| {label} | {time_cell(run)} | {rate} | {run.cpu_seconds:.1f} s | {memory} | {target} | {result} |")
     return lines
 
 
