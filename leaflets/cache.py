@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from . import __version__
-from .options import LEAFLET_TEMPLATE, STYLESHEETS, BuildOptions
+from .options import LEAFLET_TEMPLATE, STYLESHEETS
 from .output import atomic_write
 from .project import Project
 from .templating import Templates
@@ -70,14 +70,16 @@ class Fingerprint:
 
 def dependency_key(
     project: Project,
-    options: BuildOptions,
+    options: Any,
     template: str = LEAFLET_TEMPLATE,
     stylesheets: Iterable[str] = STYLESHEETS,
     extra: Mapping[str, str] | None = None,
 ) -> str:
     """The key of everything outputs rendered with ``template`` and ``stylesheets`` share.
 
-    ``extra`` holds any further choice the caller's output depends on.
+    ``options`` is a dataclass of the caller's choices (:class:`BuildOptions`
+    for leaflets; a booklet passes its own); ``extra`` holds anything else the
+    output depends on.
     """
     fingerprint = Fingerprint()
     fingerprint.add("leaflets", __version__).add("weasyprint", _installed_version("weasyprint"))

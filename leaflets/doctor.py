@@ -124,12 +124,17 @@ def font_checks(project: Project, characters: str = CORPUS_CHARACTERS) -> list[C
 
 
 def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path]]:
-    """The distinct ``font-family`` lists the project's stylesheets use, and the files of their @font-face families."""
+    """The distinct ``font-family`` lists the project's stylesheets use, and the files of their @font-face families.
+
+    Every stylesheet the project can see counts (leaflet, booklet, overrides),
+    each name resolved as a build resolves it.
+    """
     import tinycss2
 
     stacks: list[tuple[str, ...]] = []
     faces: dict[str, Path] = {}
-    for name in STYLESHEETS:
+    names = sorted({*STYLESHEETS, *(path.name for folder in project.style_dirs for path in folder.glob("*.css"))})
+    for name in names:
         path = project.stylesheet(name)
         rules = tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
         for declaration, in_face in _declarations(rules):
