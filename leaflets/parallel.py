@@ -47,9 +47,10 @@ def map_in_workers(
     """Yield ``task(state, item)`` for every item, in input order.
 
     No items, no state: an incremental build with nothing to do never loads
-    the renderer. With ``jobs <= 1`` (or a single item) everything runs in this process, which
-    keeps tracebacks and profiles simple; otherwise ``jobs`` processes each call
-    ``state_factory(*factory_args)`` once. ``task`` and the items must pickle.
+    the renderer. With ``jobs <= 1`` (or a single item) everything runs in
+    this process, which keeps tracebacks and profiles simple; otherwise
+    ``jobs`` processes each call ``state_factory(*factory_args)`` once.
+    ``task`` and the items must pickle.
     """
     items = list(items)
     if not items:
