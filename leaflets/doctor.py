@@ -25,6 +25,7 @@ from .project import Project
 
 Status = Literal["ok", "warn", "fail"]
 
+CSS_WIDE_KEYWORDS = {"inherit", "initial", "unset", "revert", "revert-layer"}
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math", "emoji"}
 
 
@@ -102,6 +103,8 @@ def font_checks(project: Project, characters: str = CORPUS_CHARACTERS) -> list[C
         stacks, faces = font_stacks(project)
     except LeafletError as exc:
         return [Check("fonts", "fail", exc.diagnostic())]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Check("fonts", "fail", f"cannot read a stylesheet: {exc}")]
     fontconfig = FontConfig.load()
     if fontconfig is None:
         return [Check("fonts", "fail", "fontconfig cannot be loaded")]
@@ -140,7 +143,7 @@ def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path
         for declaration, in_face in _declarations(rules):
             if declaration.lower_name == "font-family" and not in_face:
                 families = _families(tinycss2.serialize(declaration.value))
-                if families and families not in stacks:
+                if families and families[0].lower() not in CSS_WIDE_KEYWORDS and families not in stacks:
                     stacks.append(families)
         faces.update(_font_faces(rules, path.parent))
     return stacks, faces
