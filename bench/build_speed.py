@@ -107,7 +107,7 @@ def copy_sample(corpus: Path, folder: Path) -> int:
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown")
-    return f"{os.cpu_count()} CPUs usable: {len(os.sched_getaffinity(0))}, {cpu}, Python {platform.python_version()}"
+    return f"nproc {len(os.sched_getaffinity(0))} ({os.cpu_count()} CPUs), {cpu}, Python {platform.python_version()}"
 
 
 def verdict(ok: bool) -> str:
@@ -141,7 +141,7 @@ def table(runs: dict[str, Run], cpus: int) -> list[str]:
              "|---|---:|---:|---:|---:|---|---|"]
     for label, run, target, result in rows:
         rate = f"{SAMPLE_SIZE / run.seconds:.1f}" if run.status in (0, 1) and run.seconds else "–"
-        memory = f"{run.peak_mb:.0f} MB ({verdict(run.peak_mb < MEMORY_LIMIT_MB)} < {MEMORY_LIMIT_MB})"
+        memory = f"{run.peak_mb:.0f} MB ({verdict(run.peak_mb < MEMORY_LIMIT_MB)} < {MEMORY_LIMIT_MB})" if rate != "–" else "–"
         lines.append(f"| {label} | {time_cell(run)} | {rate} | {run.cpu_seconds:.1f} s | {memory} | {target} | {result} |")
     return lines
 
