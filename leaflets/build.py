@@ -128,7 +128,7 @@ def plan_build(
     cache: OutputCache, force: bool = False,
 ) -> list[PlannedEntry]:
     """Decide, in this process and without rendering anything, which outputs need building."""
-    dependencies = dependency_key(project, options)
+    dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
     planned = []
     for source in sources:
         target = output_path(out_dir, source, options.format)

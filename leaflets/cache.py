@@ -5,9 +5,9 @@ inputs give now and the file is still there as it was written. Keys are built in
 two steps so that a batch hashes the shared inputs once:
 
 - :func:`dependency_key` covers what every output of one kind shares: the package
-  and engine versions, the options, the project's settings, and the template and
-  stylesheet files as the project resolves them (its overrides first), including
-  the files those pull in;
+  and engine versions, the options, the project's settings (and any project file a
+  setting names), and the template and stylesheet files as the project resolves
+  them (its overrides first), including the files those pull in;
 - :func:`entry_key` adds one entry's bytes and the local files it links to.
 
 :class:`OutputCache` stores the keys in a JSON file beside the outputs. Any
@@ -86,6 +86,8 @@ def dependency_key(
     fingerprint.add("options", _canonical_json(dataclasses.asdict(options)))
     settings = {f.name: getattr(project.config, f.name) for f in dataclasses.fields(project.config) if f.compare}
     fingerprint.add("config", _canonical_json(settings))
+    for path in _files_named_by(settings, project.root):
+        fingerprint.add_file(path)
     fingerprint.add("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
     fingerprint.add("extra", _canonical_json(dict(extra or {})))
     for path in Templates(project).sources(template):
@@ -124,6 +126,20 @@ def stylesheet_files(project: Project, names: Iterable[str]) -> list[Path]:
             target = _local_target((match.group(1) or match.group(2)).decode("utf-8", "replace"), path.parent)
             if target is not None:
                 pending.append(target)
+    return found
+
+
+def _files_named_by(settings: Mapping[str, Any], root: Path) -> list[Path]:
+    """Files in the project that settings name (a logo, say): their content counts, not just the name."""
+    found = []
+    for value in settings.values():
+        if isinstance(value, str) and value.strip() and "\n" not in value and len(value) < 1024:
+            try:
+                candidate = root / value
+                if candidate.is_file():
+                    found.append(candidate)
+            except (OSError, ValueError):
+                continue
     return found
 
 

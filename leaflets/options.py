@@ -25,3 +25,8 @@ class BuildOptions:
 
     paper: str = "a4"
     format: OutputFormat = "pdf"
+
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        """The stylesheets a leaflet built with these options is laid out with."""
+        return STYLESHEETS

@@ -216,3 +216,13 @@ def test_store_round_trip(tmp_path: Path) -> None:
     assert again.is_current(output, "k1") and not again.is_current(output, "k2") and not again.is_current(output, None)
     again.forget(output)
     assert not again.is_current(output, "k1")
+
+
+def test_project_file_a_setting_names_counts_by_content(project: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    named = project.root / "Riverside.txt"
+    named.write_text("one")
+    (project.root / "leaflets.toml").write_text('organisation = "Riverside.txt"\n')
+    build(project, out)
+    named.write_text("two")
+    assert built(build(project, out)) == ["a", "b", "c"]
