@@ -11,16 +11,20 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Literal, Sequence
 
-from .check import clash_message
-from .discover import EntrySource, find_entries, output_clashes
+from .cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
+from .discover import EntrySource, clash_message, find_entries, output_clashes
 from .errors import LeafletError, OutputError
-from .leaflet import STYLES_FOLDER, BuildOptions, LeafletRenderer
+from .options import STYLES_FOLDER, BuildOptions
 from .output import atomic_write
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
+
+if TYPE_CHECKING:
+    from .leaflet import LeafletRenderer
 
 Status = Literal["built", "failed", "up-to-date"]
 
@@ -45,6 +49,8 @@ class BuildReport:
 
     results: list[EntryResult] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """Problems with the build itself that did not stop it, e.g. a cache that could not be saved."""
 
     def count(self, status: Status) -> int:
         return sum(1 for result in self.results if result.status == status)
@@ -74,7 +80,14 @@ def output_path(out_dir: Path, source: EntrySource, options: BuildOptions) -> Pa
     return out_dir / source.output_name(options.name_suffix, f".{options.format}")
 
 
-def build_one(renderer: LeafletRenderer, job: tuple[EntrySource, Path]) -> EntryResult:
+def new_renderer(project: Project, options: BuildOptions) -> "LeafletRenderer":
+    """A worker's renderer; WeasyPrint is imported only once there is something to render."""
+    from .leaflet import LeafletRenderer
+
+    return LeafletRenderer(project, options)
+
+
+def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> EntryResult:
     """Render and write one entry to its place under the output folder; never raises for a bad entry."""
     source, out_dir = job
     target = output_path(out_dir, source, renderer.options)
@@ -99,6 +112,36 @@ def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions) -> 
         atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
 
 
+@dataclass(frozen=True)
+class PlannedEntry:
+    """One entry, its output, the key of its inputs, and whether that output is already current."""
+
+    source: EntrySource
+    output: Path
+    key: str | None
+    current: bool
+    clashes_with: EntrySource | None = None
+    """An earlier entry that writes the same output; this one is then refused."""
+
+
+def plan_build(
+    sources: Sequence[EntrySource], out_dir: Path, project: Project, options: BuildOptions,
+    cache: OutputCache, force: bool = False,
+) -> list[PlannedEntry]:
+    """Decide, in this process and without rendering anything, which outputs need building."""
+    dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
+    clashes = output_clashes(list(sources))
+    planned = []
+    for source in sources:
+        target = output_path(out_dir, source, options)
+        if source in clashes:
+            planned.append(PlannedEntry(source, target, None, False, clashes[source]))
+            continue
+        key = entry_key(dependencies, source.path)
+        planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key)))
+    return planned
+
+
 def build_leaflets(
     paths: Sequence[Path] | None,
     out_dir: Path,
@@ -106,11 +149,17 @@ def build_leaflets(
     options: BuildOptions | None = None,
     on_result: Callable[[EntryResult], None] | None = None,
     jobs: int | None = None,
+    force: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``.
 
-    ``jobs`` worker processes share the entries (default: every usable CPU);
-    results arrive, and ``on_result`` is called, in input order.
+    Outputs whose inputs have not changed since they were written are left
+    alone (``force`` rebuilds them anyway); the keys live in
+    ``out_dir/.leaflets-cache.json``. ``on_start(entries, to_build)`` is called
+    once the plan is known. ``jobs`` worker processes share the entries to
+    build (default: every usable CPU); results arrive, and ``on_result`` is
+    called, in input order.
     """
     started = time.perf_counter()
     options = options or BuildOptions(paper=project.config.paper)
@@ -118,18 +167,41 @@ def build_leaflets(
     check_writable(out_dir)
     if options.format == "html":
         copy_stylesheets(project, out_dir, options)
+    cache = OutputCache.load(out_dir / CACHE_FILENAME)
+    planned = plan_build(sources, out_dir, project, options, cache, force)
+    stale = [entry for entry in planned if not entry.current and entry.clashes_with is None]
+    if on_start is not None:
+        on_start(len(planned), len(stale))
     report = BuildReport()
     jobs = usable_cpus() if jobs is None else jobs
-    clashes = output_clashes(sources)
-    work = [(source, out_dir) for source in sources if source not in clashes]
-    built = map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options))
-    for source in sources:
-        if source in clashes:
-            result = EntryResult(source, "failed", error=f"{source.path}: error: {clash_message(source, clashes[source])}")
-        else:
-            result = next(built)
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    if stale:
+        import_module(".leaflet", __package__)  # forked workers inherit WeasyPrint instead of each loading it
+    built = map_in_workers(build_one, [(entry.source, out_dir) for entry in stale], jobs, new_renderer, (project, options))
+    try:
+        for entry, result in _in_order(planned, built):
+            if result.status == "built":
+                cache.record(entry.output, entry.key)
+            elif result.status == "failed":
+                cache.forget(entry.output)
+            report.results.append(result)
+            if on_result is not None:
+                on_result(result)
+    finally:
+        try:
+            cache.save()
+        except OutputError as exc:
+            report.warnings.append(f"{exc.diagnostic('warning')} (the next build will rebuild everything)")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _in_order(planned: list[PlannedEntry], built: Iterator[EntryResult]) -> Iterator[tuple[PlannedEntry, EntryResult]]:
+    """Every entry's result in input order: current ones as they come, the others from the workers."""
+    for entry in planned:
+        if entry.clashes_with is not None:
+            message = clash_message(entry.source, entry.clashes_with)
+            yield entry, EntryResult(entry.source, "failed", error=f"{entry.source.path}: error: {message}")
+        elif entry.current:
+            yield entry, EntryResult(entry.source, "up-to-date", entry.output)
+        else:
+            yield entry, next(built)

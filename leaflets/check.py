@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 from .classify import not_a_leaflet, requester_text
 from .config import Config
-from .discover import EntrySource, find_entries, output_clashes
+from .discover import EntrySource, clash_message, find_entries, output_clashes
 from .entry import Entry, parse_entry, read_text
 from .errors import EntryError
 from .fields import key_lines, unknown_fields
@@ -210,13 +210,6 @@ would spend more time passing messages than checking."""
 
 def _check_batch(checker: Checker, batch: list[EntrySource]) -> list[EntryCheck]:
     return [checker.check(source) for source in batch]
-
-
-def clash_message(source: EntrySource, earlier: EntrySource) -> str:
-    return (
-        f"would be written to the same leaflet ({source.output_name('', '')}.*) as {earlier.path}; "
-        "only the first is built"
-    )
 
 
 def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:

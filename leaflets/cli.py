@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Callable
 import click
 
 from . import __version__
+from .build import build_leaflets
 from .config import PAPER_SIZES
 from .errors import LeafletError
+from .options import BuildOptions
+from .progress import BuildProgress
 from .project import Project
 
-if TYPE_CHECKING:  # build pulls in WeasyPrint, which `leaflets check` never needs
-    from .build import BuildReport, EntryResult
+if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
     from .check import CheckReport, EntryCheck
 
 paper_option = click.option(
@@ -53,25 +55,6 @@ def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name
     sys.exit(status)
 
 
-def report_result(verbose: bool) -> Callable[[EntryResult], None]:
-    def report(result: EntryResult) -> None:
-        if result.error:
-            click.echo(result.error, err=True)
-            if verbose and result.detail:
-                click.echo(result.detail, err=True)
-        for warning in result.warnings:
-            click.echo(warning, err=True)
-        if verbose and result.status == "built":
-            click.echo(f"built {result.output}", err=True)
-    return report
-
-
-def finish(report: BuildReport, quiet: bool) -> None:
-    if not quiet:
-        click.echo(report.summary(), err=True)
-    sys.exit(0 if report.ok else 1)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leaflets")
 def main() -> None:
@@ -88,23 +71,46 @@ def main() -> None:
 @large_print_option
 @project_option
 @jobs_option
+@click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool,
-          project_dir: Path | None, jobs: int | None, quiet: bool, verbose: bool) -> None:
-    """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/)."""
-    from .build import build_leaflets
-    from .leaflet import BuildOptions
+          project_dir: Path | None, jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
+    """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
 
+    Entries whose output is up to date (same entry, templates, styles, settings
+    and options as when it was written) are skipped; see OUT/.leaflets-cache.json.
+    """
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
     )
+    progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:
-        report = build_leaflets(list(paths), out_dir, project, options, on_result=report_result(verbose), jobs=jobs)
+        report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
+                                force=force, on_start=progress.start)
     except LeafletError as exc:
         fail(exc)
-    finish(report, quiet)
+    progress.finish(report)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build/leaflets"),
+              show_default=True, help="Output folder to check for writing.")
+@project_option
+def doctor(out_dir: Path, project_dir: Path | None) -> None:
+    """Check the engine, its libraries, the fonts the styles use and the output folder.
+
+    Exit status 1 when something required is missing; warnings (e.g. no fast
+    font subsetting) do not fail.
+    """
+    from .doctor import run_checks
+
+    checks = run_checks(load_project(project_dir), out_dir)
+    for check in checks:
+        click.echo(check.line())
+    sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
 
 
 @main.command()

@@ -60,5 +60,12 @@ def output_clashes(sources: list[EntrySource]) -> dict[EntrySource, EntrySource]
     return clashes
 
 
+def clash_message(source: EntrySource, earlier: EntrySource) -> str:
+    return (
+        f"would be written to the same leaflet ({source.output_name('', '')}.*) as {earlier.path}; "
+        "only the first is built"
+    )
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)

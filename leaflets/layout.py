@@ -16,11 +16,9 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from .fetcher import ProjectFetcher
+from .options import STYLESHEETS
 from .project import Project
 from .tagging import finish_structure
-
-STYLESHEETS = ("leaflet.css",)
-LARGE_PRINT_STYLESHEETS = ("large-print.css",)
 
 PDF_VARIANT = "pdf/ua-1"
 """Tagged PDF 1.7 with the PDF/UA identification, DisplayDocTitle and MarkInfo WeasyPrint adds for it."""

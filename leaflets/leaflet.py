@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, Literal
+from typing import Any
 
 from markupsafe import Markup
 
@@ -22,42 +22,19 @@ from .config import PAPER_SIZES, Config
 from .entry import Entry, load_entry
 from .errors import EntryError
 from .fetcher import ProjectFetcher
-from .layout import LARGE_PRINT_STYLESHEETS, STYLESHEETS, LayoutEngine
+from .layout import LayoutEngine
 from .markdown import RemovedHtml, render_markdown
 from .online import online_link, online_url
+from .options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from .project import Project
 from .review import review_of
 from .sections import FooterText, LeafletContent, normalise
 from .templating import Templates
 
-OutputFormat = Literal["pdf", "html"]
-
-STYLES_FOLDER = "_styles"
-"""Where HTML output finds copies of the stylesheets, relative to the output folder."""
-
 MAX_FOOTER_SHARE = 0.4
 """The footer may take at most this share of the page height, or the body has no room."""
 
 _CSS_PX_PER_UNIT = {"mm": 96 / 25.4, "in": 96.0}
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """Choices that change what a leaflet looks like (and so belong in cache keys)."""
-
-    paper: str = "a4"
-    format: OutputFormat = "pdf"
-    large_print: bool = False
-    """Large-print edition: styles/large-print.css on top of leaflet.css, files named ``*-large``."""
-
-    @property
-    def stylesheets(self) -> tuple[str, ...]:
-        return STYLESHEETS + (LARGE_PRINT_STYLESHEETS if self.large_print else ())
-
-    @property
-    def name_suffix(self) -> str:
-        """Added to output file names so both editions can share one folder."""
-        return "-large" if self.large_print else ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +81,7 @@ class LeafletRenderer:
 
     project: Project
     options: BuildOptions = field(default_factory=BuildOptions)
-    template: str = "leaflet.html"
+    template: str = LEAFLET_TEMPLATE
     _footer_heights: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

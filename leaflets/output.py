@@ -12,12 +12,15 @@ from pathlib import Path
 
 from .errors import OutputError
 
+TEMP_NAME_CHARS = 64
+
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never a part."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # The temporary name must fit where the final one does: keep it within 255 bytes.
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name[:TEMP_NAME_CHARS]}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write output folder: {exc.strerror}", path.parent) from None
     try:

@@ -46,11 +46,15 @@ def map_in_workers(
 ) -> Iterator[Result]:
     """Yield ``task(state, item)`` for every item, in input order.
 
-    With ``jobs <= 1`` (or a single item) everything runs in this process, which
-    keeps tracebacks and profiles simple; otherwise ``jobs`` processes each call
-    ``state_factory(*factory_args)`` once. ``task`` and the items must pickle.
+    No items, no state: an incremental build with nothing to do never loads
+    the renderer. With ``jobs <= 1`` (or a single item) everything runs in
+    this process, which keeps tracebacks and profiles simple; otherwise
+    ``jobs`` processes each call ``state_factory(*factory_args)`` once.
+    ``task`` and the items must pickle.
     """
     items = list(items)
+    if not items:
+        return
     if jobs <= 1 or len(items) <= 1:
         state = state_factory(*factory_args)
         for item in items:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from leaflets import characters
 from leaflets.build import build_leaflets
 from leaflets.leaflet import BuildOptions
 from leaflets.project import Project
@@ -19,8 +20,8 @@ BRANDED = REPO / "tests" / "branded"
 PINNED_EPOCH = "1767225600"
 SEED = REPO.parent / "shared" / "seeds" / "clonazepam-escitalopram-oxalate.md"
 
-# Every non-ASCII character class the corpus uses that a font could lack.
-CORPUS_CHARACTERS = "≥ ≤ ² ³ ₂ ₃ ⁺ ⁻ β µ μ α γ é ö ½ ° ± × ® – — ’"
+# The package's list, spaced so a test can print it as words.
+CORPUS_CHARACTERS = " ".join(characters.CORPUS_CHARACTERS)
 
 
 def pytest_configure(config: pytest.Config) -> None:

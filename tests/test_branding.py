@@ -144,7 +144,7 @@ def test_cli_large_print_writes_suffixed_file_beside_the_standard_one(tmp_path: 
     for extra in ([], ["--large-print"]):
         result = runner.invoke(main, ["build", str(entry), "--out", str(tmp_path), "-q", *extra])
         assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["paracetamol-large.pdf", "paracetamol.pdf"]
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["paracetamol-large.pdf", "paracetamol.pdf"]
 
 
 def test_large_print_html_links_both_stylesheets(tmp_path: Path, repo_project: Project) -> None:

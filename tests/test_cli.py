@@ -122,3 +122,12 @@ def test_wheel_carries_templates_and_styles_and_runs_from_anywhere(tmp_path: Pat
     result = subprocess.run([sys.executable, "-m", "leaflets", "build", "mine"], env=env, cwd=elsewhere, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (elsewhere / "build" / "leaflets" / "x.pdf").is_file()
+
+
+def test_longest_file_name_the_filesystem_allows(tmp_path: Path) -> None:
+    """The corpus has a 243-character entry name; its temporary output name must fit too."""
+    name = "x" * 240 + ".md"
+    write_entry(tmp_path / "entries", name, "# Long\n### Usage\nFine.\n")
+    result = run("build", str(tmp_path / "entries"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / ("x" * 240 + ".pdf")).is_file()
