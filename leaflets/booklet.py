@@ -6,8 +6,10 @@ stages whose memory does not grow with the number of entries:
 1. read every entry's title (to order them) in worker processes;
 2. lay entries out in chunks in worker processes, each chunk written to a
    temporary PDF, keeping only page counts, page-number slots and headings;
-3. lay out cover and contents, now that every entry's first page is known;
-4. stamp "Page N of M" on every page, part by part, in worker processes;
+3. lay out cover and contents (in parts, in worker processes) with their
+   page numbers left blank;
+4. stamp "Page N of M" on every page, and the contents' page numbers, part
+   by part, in worker processes;
 5. join the parts with pikepdf and add bookmarks, contents links and metadata.
 
 Each entry is laid out once, exactly as ``leaflets build`` lays it out.
@@ -18,13 +20,13 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
-from .booklet_front import Cover, FrontMatter, lay_out_front
+from .booklet_front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from .booklet_pages import BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
-from .booklet_pdf import BookletInfo, assemble
+from .booklet_pdf import BookletInfo, BookletLayout, ContentsLink, assemble
 from .build import BuildReport, EntryResult, check_writable
 from .discover import EntrySource, find_entries
 from .errors import LeafletError, OutputError
@@ -33,7 +35,7 @@ from .leaflet import BuildOptions
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
 from .selection import read_list, title_key
-from .stamping import PlacedPage, Stamper, StampJob, stamp_pages
+from .stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
 CHUNK_ENTRIES = 12
 """Entries laid out per chunk: enough to share font subsets, few enough to bound a worker's memory."""
@@ -116,18 +118,24 @@ def build_booklet(
         if not entries:
             raise LeafletError("no entry could be built, so no booklet was written")
         config = project.config
-        cover = Cover(
-            title=booklet.title if booklet.title is not None else config.booklet_title,
-            subtitle=booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle,
-            grouped=booklet.list_file is None,
-            duplex=booklet.duplex,
-        )
-        front = lay_out_front(BookletRenderer(project, options, "booklet/front.html"), cover, entries, temp)
-        stamp_jobs = _stamp_jobs(front, chunks, temp)
+        title = booklet.title if booklet.title is not None else config.booklet_title
+        subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
+        cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
+        contents = [
+            FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
+            for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
+        ]
+        front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
+        plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
+        starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
+        stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
         parts = list(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)))
-        info = BookletInfo(cover.title, cover.subtitle, config.author or config.organisation, config.lang)
+        layout = BookletLayout(
+            starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
+        )
+        info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
         try:
-            report.pages = assemble(parts, front, entries, info, output)
+            report.pages = assemble(parts, layout, info, output)
         except OSError as exc:
             raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
     if booklet.impose == "saddle":
@@ -173,24 +181,43 @@ def _lay_out_entries(
     return chunks
 
 
-def _stamp_jobs(front: FrontMatter, chunks: list[Chunk], folder: Path) -> list[StampJob]:
-    plan = front.plan
-    jobs = [StampJob(
-        tuple(PlacedPage(front.path, i, front.slots[i], i + 1) for i in range(plan.front_pages)),
-        plan.total, folder / "numbered-front.pdf",
-    )]
-    blank = front.blank_index
+def _stamp_jobs(
+    plan: PagePlan, starts: dict[int, int], front: list[FrontPart], chunks: list[Chunk], folder: Path
+) -> list[StampJob]:
+    """One job per part, in booklet order, each page given its number (and contents lines theirs)."""
+    jobs = []
+    number = 1
+    for part in front:
+        pages = []
+        for index in range(part.pages):
+            stamps = tuple(
+                Stamp("contents-page", line.slot, str(starts[line.position])) for line in part.lines if line.page == index
+            )
+            pages.append(PlacedPage(part.path, index, part.slots[index], number, stamps))
+            number += 1
+        jobs.append(StampJob(tuple(pages), plan.total, part.path.with_name(f"numbered-{part.path.name}")))
+    cover = front[0]
+    assert cover.blank_index is not None
+    blank = PlacedPage(cover.path, cover.blank_index, cover.slots[cover.blank_index], 0)
     index = 0
     for chunk in chunks:
-        pages: list[PlacedPage] = []
+        pages = []
         offset = 0
         for entry in chunk.entries:
             start = plan.starts[index]
             if plan.blank_before[index]:
-                pages.append(PlacedPage(front.path, blank, front.slots[blank], start - 1))
+                pages.append(replace(blank, number=start - 1))
             pages.extend(PlacedPage(chunk.path, offset + p, entry.slots[p], start + p) for p in range(entry.pages))
             offset += entry.pages
             index += 1
         jobs.append(StampJob(tuple(pages), plan.total, chunk.path.with_name(f"numbered-{chunk.path.name}")))
     return jobs
 
+
+def _links(front: list[FrontPart], starts: dict[int, int]) -> Iterator[ContentsLink]:
+    """Each contents line's page in the booklet (0-based), rectangle and target page."""
+    offset = 0
+    for part in front:
+        for line in part.lines:
+            yield ContentsLink(offset + line.page, line.rect, starts[line.position] - 1)
+        offset += part.pages

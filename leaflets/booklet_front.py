@@ -1,10 +1,10 @@
-"""The booklet's own pages: cover and table of contents, numbered to match the entries.
+"""The booklet's own pages: the cover and the table of contents, and where every page lands.
 
-The contents print each entry's first page number, and those numbers depend
-on how many pages the contents take. The contents are laid out with numbers
-planned for a guessed length; if the guess was wrong they are laid out again
-with the numbers the real length gives (the length rarely depends on the
-numbers themselves, so this settles at once).
+Contents are laid out in parts of at most :data:`CONTENTS_PART_LINES` lines
+(a part starts a new page), in worker processes, so no single layout grows
+with the booklet. Their page numbers are blank fixed-width slots, stamped
+later like the footer's "Page N of M", so nothing is laid out twice whatever
+length the contents turn out to have.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from typing import Sequence
 
 import weasyprint
 
-from .booklet_pages import PX_TO_PT, BookletRenderer, LaidOutEntry, Slot, page_slots
+from .booklet_pages import PX_TO_PT, BookletRenderer, LaidOutEntry, Slot, page_slots, slot_of
 from .clock import build_time
 from .config import CONFIG_FILENAME
 from .fetcher import ProjectFetcher
 from .layout import page_boxes
 from .selection import initial
 
-MAX_LAYOUTS = 5
+CONTENTS_PART_LINES = 400
+"""Contents lines per layout: one part for most booklets, about sixteen for the whole corpus."""
 
 
 @dataclass(frozen=True)
@@ -51,102 +52,130 @@ def plan_pages(front_pages: int, entry_pages: Sequence[int], duplex: bool) -> Pa
 
 
 @dataclass(frozen=True)
-class ContentsItem:
-    position: int
+class Cover:
     title: str
-    page: int
+    subtitle: str
+    entry_count: int
+    duplex: bool
+
+
+@dataclass(frozen=True)
+class ContentsLine:
+    position: int
+    """The entry's index in booklet order."""
+    title: str
 
 
 @dataclass(frozen=True)
 class ContentsGroup:
     letter: str
-    items: tuple[ContentsItem, ...]
+    """The initial the lines file under; empty when the booklet follows a --list order."""
+    continued: bool
+    lines: tuple[ContentsLine, ...]
 
 
 @dataclass(frozen=True)
-class ContentsLink:
-    """A clickable contents line: its page in the front matter, rectangle in PDF points, and target entry."""
+class FrontJob:
+    """One document of the booklet's own pages: the cover, or one part of the contents."""
+
+    number: int
+    folder: Path
+    title: str
+    cover: Cover | None = None
+    groups: tuple[ContentsGroup, ...] = ()
+    first: bool = False
+    digits: int = 1
+    """Width of the contents' page-number slots: digits in the largest page number the booklet could reach."""
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    """A contents line as laid out: its page in the part, link rectangle (PDF points), number slot and entry."""
 
     page: int
     rect: tuple[float, float, float, float]
+    slot: Slot
     position: int
 
 
 @dataclass(frozen=True)
-class FrontMatter:
-    """The cover and contents, written to ``path``, whose last page is a spare blank page."""
-
+class FrontPart:
     path: Path
-    plan: PagePlan
+    pages: int
+    """Pages that go into the booklet (the cover's spare blank page is not one of them)."""
     slots: tuple[Slot, ...]
-    links: tuple[ContentsLink, ...]
-    contents_page: int
-    """0-based index of the first contents page."""
-
-    @property
-    def blank_index(self) -> int:
-        return self.plan.front_pages
+    lines: tuple[PlacedLine, ...] = ()
+    blank_index: int | None = None
+    """The spare blank page, copied wherever --duplex leaves a page empty."""
 
 
-@dataclass(frozen=True)
-class Cover:
-    title: str
-    subtitle: str
-    grouped: bool
-    """Group the contents under initial letters (when the booklet is ordered by title)."""
-    duplex: bool
+def contents_parts(
+    entries: Sequence[LaidOutEntry], grouped: bool, part_lines: int = CONTENTS_PART_LINES
+) -> list[tuple[ContentsGroup, ...]]:
+    """Split the contents into parts of at most ``part_lines`` lines, grouped under initials when ``grouped``."""
+    lines = [ContentsLine(entry.position, entry.title) for entry in entries]
+    if grouped:
+        runs = [(letter, list(run)) for letter, run in groupby(lines, key=lambda line: initial(line.title))]
+    else:
+        runs = [("", lines)]
+    parts: list[list[ContentsGroup]] = [[]]
+    room = part_lines
+    for letter, run in runs:
+        continued = False
+        while run:
+            if room == 0:
+                parts.append([])
+                room = part_lines
+            taken, run = run[:room], run[room:]
+            parts[-1].append(ContentsGroup(letter, continued, tuple(taken)))
+            room -= len(taken)
+            continued = True
+    return [tuple(part) for part in parts if part]
 
 
-def contents_groups(entries: Sequence[LaidOutEntry], plan: PagePlan, grouped: bool) -> list[ContentsGroup]:
-    items = [ContentsItem(e.position, e.title, start) for e, start in zip(entries, plan.starts)]
-    if not grouped:
-        return [ContentsGroup("", tuple(items))]
-    return [ContentsGroup(letter, tuple(group)) for letter, group in groupby(items, key=lambda i: initial(i.title))]
+def number_digits(entries: Sequence[LaidOutEntry]) -> int:
+    """Digits in a bound on the last page number, known before the contents are laid out.
+
+    Every entry may need a blank page before it and the contents take less
+    than one page per line, so the booklet has fewer than
+    ``2 * (entry pages + entries) + 10`` pages.
+    """
+    return len(str(2 * (sum(entry.pages for entry in entries) + len(entries)) + 10))
 
 
-def lay_out_front(
-    renderer: BookletRenderer, cover: Cover, entries: Sequence[LaidOutEntry], folder: Path
-) -> FrontMatter:
-    """Lay out cover and contents until the contents' length matches the numbers printed in them."""
+def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
+    """Lay out the cover or one contents part and write it to the job's folder."""
     project = renderer.project
     disclaimer, note = renderer.default_footer()
-    context = renderer.page_context(
-        cover.title, project.config.lang, disclaimer, note, project.root / CONFIG_FILENAME
-    )
-    moment = build_time()
-    context.update(
-        subtitle=cover.subtitle, duplex=cover.duplex, entry_count=len(entries),
-        build_date=f"{moment.day} {moment:%B %Y}", description=cover.subtitle,
-    )
-    pages = [entry.pages for entry in entries]
-    front_pages = 3 if cover.duplex else 2
-    for _attempt in range(MAX_LAYOUTS):
-        plan = plan_pages(front_pages, pages, cover.duplex)
-        html = renderer.templates.render(
-            renderer.template, **context, groups=contents_groups(entries, plan, cover.grouped), stylesheet_hrefs=[]
+    context = renderer.page_context(job.title, project.config.lang, disclaimer, note, project.root / CONFIG_FILENAME)
+    if job.cover is not None:
+        moment = build_time()
+        template = "booklet/cover.html"
+        context.update(
+            subtitle=job.cover.subtitle, duplex=job.cover.duplex, entry_count=job.cover.entry_count,
+            build_date=f"{moment.day} {moment:%B %Y}", description=job.cover.subtitle,
         )
-        document = renderer.engine.render(html, project.root, ProjectFetcher(project.trusted_dirs))
-        laid_out_front = _anchor_page(document, "booklet-blank")
-        if laid_out_front == front_pages:
-            break
-        front_pages = laid_out_front
     else:
-        raise RuntimeError("the table of contents did not settle on a page count")
-    path = folder / "front.pdf"
+        template = "booklet/contents.html"
+        context.update(groups=job.groups, first=job.first, digits=job.digits)
+    html = renderer.templates.render(template, **context, stylesheet_hrefs=[])
+    document = renderer.engine.render(html, project.root, ProjectFetcher(project.trusted_dirs))
+    path = job.folder / f"front-{job.number:05d}.pdf"
     path.write_bytes(renderer.engine.write_pdf(document, pdf_tags=False))
-    return FrontMatter(path, plan, page_slots(document), _links(document), _anchor_page(document, "booklet-contents"))
+    slots = page_slots(document)
+    if job.cover is not None:
+        blank = next(i for i, page in enumerate(document.pages) if "booklet-blank" in page.anchors)
+        return FrontPart(path, blank, slots, blank_index=blank)
+    return FrontPart(path, len(document.pages), slots, _placed_lines(document))
 
 
-def _anchor_page(document: weasyprint.Document, anchor: str) -> int:
-    return next(index for index, page in enumerate(document.pages) if anchor in page.anchors)
-
-
-def _links(document: weasyprint.Document) -> tuple[ContentsLink, ...]:
-    links = []
+def _placed_lines(document: weasyprint.Document) -> tuple[PlacedLine, ...]:
+    placed = []
     for index, page in enumerate(document.pages):
         for box in page_boxes(page, "contents-entry"):
             x, y = box.border_box_x(), box.border_box_y()
             width, height = box.border_width(), box.border_height()
             rect = (x * PX_TO_PT, (page.height - y - height) * PX_TO_PT, (x + width) * PX_TO_PT, (page.height - y) * PX_TO_PT)
-            links.append(ContentsLink(index, rect, int(box.element.get("data-entry"))))
-    return tuple(links)
+            number = next(page_boxes(box, "contents-page"))
+            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(box.element.get("data-entry"))))
+    return tuple(placed)

@@ -93,9 +93,13 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
         box = next(page_boxes(page, "page-number"), None)
         if box is None:
             raise LookupError("a booklet page has no footer with a page-number slot")
-        right_end = box.content_box_x() + box.width
-        slots.append(Slot(top=box.content_box_y(), right=page.width - right_end))
+        slots.append(slot_of(box, page.width))
     return tuple(slots)
+
+
+def slot_of(box: Any, page_width: float) -> Slot:
+    """The slot a laid-out box's content area leaves for text set flush right in it."""
+    return Slot(top=box.content_box_y(), right=page_width - (box.content_box_x() + box.width))
 
 
 def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:

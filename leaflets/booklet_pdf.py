@@ -16,9 +16,27 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation
 
 from . import __version__
-from .booklet_front import FrontMatter
 from .booklet_pages import LaidOutEntry
 from .clock import build_time
+
+
+@dataclass(frozen=True)
+class ContentsLink:
+    """A contents line to make clickable: its page and rectangle (PDF points), and the page it leads to (0-based)."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    target: int
+
+
+@dataclass(frozen=True)
+class BookletLayout:
+    """Where things landed: each entry's first page (1-based, by position), the contents links, the first contents page (0-based)."""
+
+    starts: dict[int, int]
+    entries: tuple[LaidOutEntry, ...]
+    links: tuple[ContentsLink, ...]
+    contents_page: int
 
 
 @dataclass(frozen=True)
@@ -29,18 +47,15 @@ class BookletInfo:
     lang: str
 
 
-def assemble(
-    parts: Sequence[Path], front: FrontMatter, entries: Sequence[LaidOutEntry], info: BookletInfo, output: Path
-) -> int:
+def assemble(parts: Sequence[Path], layout: BookletLayout, info: BookletInfo, output: Path) -> int:
     """Write the booklet to ``output`` (atomically) and return its page count."""
     sources = [pikepdf.Pdf.open(path) for path in parts]
     try:
         with pikepdf.Pdf.new() as pdf:
             for source in sources:
                 pdf.pages.extend(source.pages)
-            starts = {entry.position: start - 1 for entry, start in zip(entries, front.plan.starts)}
-            _outline(pdf, front, entries, starts)
-            _contents_links(pdf, front, starts)
+            _outline(pdf, layout)
+            _contents_links(pdf, layout.links)
             _metadata(pdf, info)
             temporary = output.with_name(f".{output.name}.tmp")
             pdf.save(temporary, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -51,11 +66,11 @@ def assemble(
             source.close()
 
 
-def _outline(pdf: pikepdf.Pdf, front: FrontMatter, entries: Sequence[LaidOutEntry], starts: dict[int, int]) -> None:
+def _outline(pdf: pikepdf.Pdf, layout: BookletLayout) -> None:
     with pdf.open_outline() as outline:
-        outline.root.append(OutlineItem("Contents", front.contents_page))
-        for entry in entries:
-            start = starts[entry.position]
+        outline.root.append(OutlineItem("Contents", layout.contents_page))
+        for entry in layout.entries:
+            start = layout.starts[entry.position] - 1
             item = OutlineItem(entry.title, start)
             item.children.extend(
                 OutlineItem(mark.label, start + mark.page, PageLocation.XYZ, top=mark.top) for mark in entry.sections
@@ -63,9 +78,9 @@ def _outline(pdf: pikepdf.Pdf, front: FrontMatter, entries: Sequence[LaidOutEntr
             outline.root.append(item)
 
 
-def _contents_links(pdf: pikepdf.Pdf, front: FrontMatter, starts: dict[int, int]) -> None:
-    for link in front.links:
-        target = pdf.pages[starts[link.position]]
+def _contents_links(pdf: pikepdf.Pdf, links: Sequence[ContentsLink]) -> None:
+    for link in links:
+        target = pdf.pages[link.target]
         top = float(target.mediabox[3])
         annotation = pdf.make_indirect(Dictionary(
             Type=Name.Annot, Subtype=Name.Link, Rect=Array(link.rect), Border=Array([0, 0, 0]),

@@ -22,5 +22,5 @@ def impose_saddle(booklet: Path, output: Path) -> None:
     from pdfimpose.schema import saddle
 
     temporary = output.with_name(f".{output.name}.tmp")
-    saddle.impose([str(booklet)], str(temporary), folds="v")
+    saddle.impose([str(booklet)], str(temporary), folds="h")
     os.replace(temporary, output)

@@ -86,6 +86,6 @@ def iter_boxes(box: Any, css_class: str) -> Iterator[Any]:
         yield from iter_boxes(child, css_class)
 
 
-def page_boxes(page: "weasyprint.document.Page", css_class: str) -> Iterator[Any]:
-    """Boxes with ``css_class`` on a laid-out page, margin boxes (running headers and footers) included."""
-    return iter_boxes(page._page_box, css_class)
+def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
+    """Boxes with ``css_class`` on a laid-out page (margin boxes, so running footers, included) or inside a box."""
+    return iter_boxes(getattr(page, "_page_box", page), css_class)

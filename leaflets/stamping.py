@@ -15,24 +15,35 @@ from pathlib import Path
 
 import pikepdf
 
+from .booklet_pages import Slot
 from .fetcher import ProjectFetcher
 from .layout import LayoutEngine
 from .leaflet import BuildOptions, paper
 from .project import Project
 from .templating import Templates
-from .booklet_pages import Slot
 
 STAMP_STYLESHEETS = ("booklet-stamp.css",)
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """Text for a slot other than the page number, e.g. a contents line's page number."""
+
+    kind: str
+    """Names the type it is set in: ``.stamp-<kind>`` in booklet-stamp.css."""
+    slot: Slot
+    text: str
+
+
+@dataclass(frozen=True)
 class PlacedPage:
-    """One page of the finished booklet: where it comes from and the number it gets."""
+    """One page of the finished booklet: where it comes from, the number it gets, anything else to stamp."""
 
     source: Path
     index: int
     slot: Slot
     number: int
+    stamps: tuple[Stamp, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ class Stamper:
 
     def overlay(self, job: StampJob) -> bytes:
         html = self.templates.render(
-            "booklet/stamp.html", lang=self.project.config.lang, paper=self.paper, total=job.total, stamps=job.pages
+            "booklet/stamp.html", lang=self.project.config.lang, paper=self.paper, total=job.total, pages=job.pages
         )
         document = self.engine.render(html, self.project.root, ProjectFetcher(self.project.trusted_dirs))
         if len(document.pages) != len(job.pages):
