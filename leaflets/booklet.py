@@ -140,7 +140,7 @@ def build_booklet(
             raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
     if booklet.impose == "saddle":
         report.imposed = imposed_path(output)
-        impose_saddle(output, report.imposed)
+        impose_saddle(output, report.imposed, options.paper)
     report.seconds = time.perf_counter() - started
     return report
 

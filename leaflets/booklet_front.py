@@ -110,9 +110,10 @@ class FrontPart:
 
 
 def contents_parts(
-    entries: Sequence[LaidOutEntry], grouped: bool, part_lines: int = CONTENTS_PART_LINES
+    entries: Sequence[LaidOutEntry], grouped: bool, part_lines: int | None = None
 ) -> list[tuple[ContentsGroup, ...]]:
     """Split the contents into parts of at most ``part_lines`` lines, grouped under initials when ``grouped``."""
+    part_lines = part_lines or CONTENTS_PART_LINES
     lines = [ContentsLine(entry.position, entry.title) for entry in entries]
     if grouped:
         runs = [(letter, list(run)) for letter, run in groupby(lines, key=lambda line: initial(line.title))]
