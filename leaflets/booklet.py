@@ -129,7 +129,10 @@ def build_booklet(
         plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
         starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
         stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
-        parts = list(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)))
+        parts = [
+            (path, len(job.pages))
+            for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
+        ]
         layout = BookletLayout(
             starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
         )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pikepdf
 
+from .errors import LeafletError
+
 IMPOSITIONS = ("saddle",)
 
 SHEET_SIZES_PT: dict[str, tuple[float, float]] = {
@@ -28,7 +30,10 @@ def imposed_path(booklet: Path) -> Path:
 
 def impose_saddle(booklet: Path, output: Path, paper: str) -> None:
     """Write the saddle-stitch imposition of ``booklet`` (pages of ``paper``) to ``output``, atomically."""
-    from pdfimpose.schema import saddle
+    try:
+        from pdfimpose.schema import saddle
+    except ImportError:
+        raise LeafletError("--impose needs pdfimpose: pip install 'leaflets[impose]'") from None
 
     temporary = output.with_name(f".{output.name}.tmp")
     saddle.impose([str(booklet)], str(temporary), folds="h")

@@ -331,3 +331,12 @@ def test_plan_pages_duplex() -> None:
     assert plan.starts == (5, 7, 11)
     assert plan.blank_before == (True, False, True)
     assert plan.total == 11
+
+
+def test_booklet_file_is_well_formed(examples: Booklet) -> None:
+    import pikepdf
+
+    with pikepdf.Pdf.open(examples.path) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert pdf.get_warnings() == []
+        assert len(pdf.pages) == len(examples.texts)
