@@ -30,7 +30,7 @@ from .booklet_pdf import BookletInfo, BookletLayout, ContentsLink, assemble
 from .build import BuildReport, EntryResult, check_writable
 from .discover import EntrySource, find_entries
 from .errors import LeafletError, OutputError
-from .imposition import impose_saddle, imposed_path
+from .imposition import IMPOSITIONS, impose_saddle, imposed_path
 from .leaflet import BuildOptions
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
@@ -92,8 +92,8 @@ def build_booklet(
     booklet = booklet or BookletOptions()
     if options.format != "pdf":
         raise LeafletError("booklets are written as PDF only")
-    if booklet.impose not in (None, "saddle"):
-        raise LeafletError(f"unknown imposition '{booklet.impose}' (known: saddle)")
+    if booklet.impose is not None and booklet.impose not in IMPOSITIONS:
+        raise LeafletError(f"unknown imposition '{booklet.impose}' (known: {', '.join(IMPOSITIONS)})")
     if booklet.list_file is not None:
         sources = read_list(booklet.list_file)
     else:

@@ -16,6 +16,7 @@ from .booklet import BookletOptions, build_booklet
 from .build import BuildReport, EntryResult, build_leaflets
 from .config import PAPER_SIZES
 from .errors import LeafletError
+from .imposition import IMPOSITIONS
 from .leaflet import BuildOptions
 from .project import Project
 
@@ -108,7 +109,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, p
 @click.option("--title", default=None, help="Cover title (default: 'booklet_title' in leaflets.toml).")
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
-@click.option("--impose", type=click.Choice(["saddle"]), default=None,
+@click.option("--impose", type=click.Choice(list(IMPOSITIONS)), default=None,
               help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
 @jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")

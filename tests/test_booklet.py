@@ -340,3 +340,22 @@ def test_booklet_file_is_well_formed(examples: Booklet) -> None:
         assert pdf.check_pdf_syntax() == []
         assert pdf.get_warnings() == []
         assert len(pdf.pages) == len(examples.texts)
+
+
+@pytest.mark.corpus
+def test_corpus_sample_bookmarks_links_and_titles_agree(tmp_path: Path, corpus: Path, seed: Path) -> None:
+    booklet = make(tmp_path, [corpus / "j", corpus / "y", corpus / "w", seed])
+    assert booklet.report.ok, [r.error for r in booklet.report.results if r.error]
+    reader = PdfReader(booklet.path)
+    page_index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    starts = [reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)][1:]
+    assert len(starts) == 17
+    for item, start in zip([i for i in reader.outline if not isinstance(i, list)][1:], starts):
+        assert " ".join(item.title.split()) in booklet.big_text[start]
+    links = [
+        page_index[annotation.get_object()["/Dest"][0].idnum]
+        for page in reader.pages[1:starts[0]] for annotation in page.get("/Annots", [])
+    ]
+    assert links == starts
+    flat = [" ".join(text.split()) for text in booklet.texts]
+    assert all(f"Page {n} of {len(flat)}" in text and "Disclaimer:" in text for n, text in enumerate(flat, 1))
