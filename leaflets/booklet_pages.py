@@ -33,10 +33,12 @@ PX_TO_PT = 0.75
 
 @dataclass(frozen=True)
 class Slot:
-    """Where "Page N of M" goes on one page, in CSS px: its top, and its right end measured from the page's right edge."""
+    """Where a stamped number goes on a page, in CSS px: its top, its right end measured from the page's
+    right edge, and the font size it was laid out for (so options that enlarge type carry over)."""
 
     top: float
     right: float
+    font_size: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,8 @@ class ChunkJob:
 class BookletRenderer(LeafletRenderer):
     """A leaflet renderer for booklet pages: same templates and options, plus booklet.css."""
 
-    def __init__(self, project: Project, options: BuildOptions, template: str = "leaflet.html") -> None:
-        super().__init__(project, options, template, BOOKLET_STYLESHEETS)
+    def __init__(self, project: Project, options: BuildOptions) -> None:
+        super().__init__(project, options, stylesheets=BOOKLET_STYLESHEETS)
 
 
 def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
@@ -99,7 +101,7 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
 
 def slot_of(box: Any, page_width: float) -> Slot:
     """The slot a laid-out box's content area leaves for text set flush right in it."""
-    return Slot(top=box.content_box_y(), right=page_width - (box.content_box_x() + box.width))
+    return Slot(box.content_box_y(), page_width - (box.content_box_x() + box.width), float(box.style["font_size"]))
 
 
 def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:
