@@ -359,3 +359,19 @@ def test_corpus_sample_bookmarks_links_and_titles_agree(tmp_path: Path, corpus: 
     assert links == starts
     flat = [" ".join(text.split()) for text in booklet.texts]
     assert all(f"Page {n} of {len(flat)}" in text and "Disclaimer:" in text for n, text in enumerate(flat, 1))
+
+
+def test_cover_texts_and_author_from_settings(tmp_path: Path) -> None:
+    (tmp_path / "leaflets.toml").write_text(
+        'organisation = "Riverside Pharmacy"\nbooklet_title = "Counter leaflets"\nbooklet_subtitle = "Spring edition"\n'
+    )
+    write_entry(tmp_path / "entries", "a.md", "# Alpha\n### Usage\nFine.\n")
+    output = tmp_path / "b.pdf"
+    report = build_booklet(None, output, Project.load(tmp_path), jobs=1)
+    assert report.ok and report.pages == 3
+    cover = " ".join(PdfReader(output).pages[0].extract_text().split())
+    assert "RIVERSIDE PHARMACY" in cover.upper() and "Counter leaflets" in cover and "Spring edition" in cover
+    info = PdfReader(output).metadata
+    assert (info.title, info.author, info.subject) == ("Counter leaflets", "Riverside Pharmacy", "Spring edition")
+    xmp = PdfReader(output).xmp_metadata
+    assert xmp.dc_creator == ["Riverside Pharmacy"] and xmp.dc_language == ["en"]
