@@ -162,7 +162,7 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
     html = renderer.templates.render(template, **context, stylesheet_hrefs=[])
     document = renderer.engine.render(html, project.root, ProjectFetcher(project.trusted_dirs))
     path = job.folder / f"front-{job.number:05d}.pdf"
-    path.write_bytes(renderer.engine.write_pdf(document, pdf_tags=False))
+    path.write_bytes(renderer.engine.write_part_pdf(document))
     slots = page_slots(document)
     if job.cover is not None:
         blank = next(i for i, page in enumerate(document.pages) if "booklet-blank" in page.anchors)

@@ -21,12 +21,12 @@ from .build import EntryResult, failed_result
 from .discover import EntrySource
 from .entry import load_entry
 from .errors import LeafletError
-from .layout import STYLESHEETS, page_boxes
+from .layout import page_boxes
 from .leaflet import BuildOptions, LeafletRenderer
 from .project import Project
-from .sections import normalise
 
-BOOKLET_STYLESHEETS = (*STYLESHEETS, "booklet.css")
+BOOKLET_STYLESHEETS = ("booklet.css",)
+"""Added after the build options' own stylesheets (leaflet.css, large-print.css)."""
 PX_TO_PT = 0.75
 """CSS px to PDF points (96 px and 72 pt to the inch)."""
 
@@ -85,7 +85,7 @@ class BookletRenderer(LeafletRenderer):
     """A leaflet renderer for booklet pages: same templates and options, plus booklet.css."""
 
     def __init__(self, project: Project, options: BuildOptions) -> None:
-        super().__init__(project, options, stylesheets=BOOKLET_STYLESHEETS)
+        super().__init__(project, options, extra_stylesheets=BOOKLET_STYLESHEETS)
 
 
 def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
@@ -125,8 +125,7 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     results: list[EntryResult] = []
     for position, source in job.sources:
         try:
-            content = normalise(load_entry(source.path))
-            context, _removed = renderer.context(content)
+            content, context, _removed = renderer.prepare(load_entry(source.path), source.relative)
             laid_out = renderer.lay_out(content, context)
             entry = LaidOutEntry(position, content.title, page_slots(laid_out.document), section_marks(laid_out.document))
         except LeafletError as exc:
@@ -141,7 +140,7 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     path = job.folder / f"chunk-{job.number:05d}.pdf"
     if documents:
         pages = [page for document in documents for page in document.pages]
-        path.write_bytes(renderer.engine.write_pdf(documents[0].copy(pages), pdf_tags=False))
+        path.write_bytes(renderer.engine.write_part_pdf(documents[0].copy(pages)))
     return Chunk(path, tuple(entries), tuple(results))
 
 

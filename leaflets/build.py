@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
-from .discover import EntrySource, find_entries
+from .check import clash_message
+from .discover import EntrySource, find_entries, output_clashes
 from .errors import LeafletError, OutputError
-from .layout import STYLESHEETS
 from .leaflet import STYLES_FOLDER, BuildOptions, LeafletRenderer
 from .output import atomic_write
 from .parallel import map_in_workers, usable_cpus
@@ -70,18 +70,17 @@ def check_writable(folder: Path) -> None:
         raise OutputError(f"output folder cannot be written: {exc.strerror}", folder) from None
 
 
-def output_path(out_dir: Path, source: EntrySource, fmt: str) -> Path:
-    return out_dir / source.output_name(f".{fmt}")
+def output_path(out_dir: Path, source: EntrySource, options: BuildOptions) -> Path:
+    return out_dir / source.output_name(options.name_suffix, f".{options.format}")
 
 
 def build_one(renderer: LeafletRenderer, job: tuple[EntrySource, Path]) -> EntryResult:
     """Render and write one entry to its place under the output folder; never raises for a bad entry."""
     source, out_dir = job
-    fmt = renderer.options.format
-    target = output_path(out_dir, source, fmt)
+    target = output_path(out_dir, source, renderer.options)
     try:
         styles_href = "/".join([".."] * (len(source.relative.parts) - 1) + [STYLES_FOLDER])
-        rendered = renderer.render_file(source.path, styles_href)
+        rendered = renderer.render_file(source.path, styles_href, source.relative)
         atomic_write(target, rendered.data)
     except LeafletError as exc:
         return failed_result(source, exc)
@@ -101,9 +100,9 @@ def failed_result(source: EntrySource, exc: Exception, detail: str | None = None
     )
 
 
-def copy_stylesheets(project: Project, out_dir: Path) -> None:
+def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions) -> None:
     """HTML output links its CSS; put copies beside it so a browser shows what WeasyPrint sees."""
-    for path in (project.stylesheet(name) for name in STYLESHEETS):
+    for path in (project.stylesheet(name) for name in options.stylesheets):
         atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
 
 
@@ -125,11 +124,17 @@ def build_leaflets(
     sources = find_entries(list(paths) if paths else [project.entries_dir])
     check_writable(out_dir)
     if options.format == "html":
-        copy_stylesheets(project, out_dir)
+        copy_stylesheets(project, out_dir, options)
     report = BuildReport()
     jobs = usable_cpus() if jobs is None else jobs
-    work = [(source, out_dir) for source in sources]
-    for result in map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options)):
+    clashes = output_clashes(sources)
+    work = [(source, out_dir) for source in sources if source not in clashes]
+    built = map_in_workers(build_one, work, jobs, LeafletRenderer, (project, options))
+    for source in sources:
+        if source in clashes:
+            result = EntryResult(source, "failed", error=f"{source.path}: error: {clash_message(source, clashes[source])}")
+        else:
+            result = next(built)
         report.results.append(result)
         if on_result is not None:
             on_result(result)

@@ -7,12 +7,14 @@ an error naming the file and key, because a silently ignored typo in
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .sections import CANONICAL_LABELS, canonical_key
 
 CONFIG_FILENAME = "leaflets.toml"
 
@@ -47,6 +49,14 @@ class Config:
     booklet_subtitle: str = ""
     required_sections: tuple[str, ...] = ("usage", "side_effects", "precautions")
     max_reading_grade: float = 8.0
+    logo: str = ""
+    """A logo image for the first page's header: a path inside the project folder."""
+    contact: str = ""
+    """Address and phone, printed under the organisation on the first page."""
+    base_url: str = ""
+    """Where the leaflets are published online; each gets ``base_url`` + its path as a QR code."""
+    review_period_years: float = 3
+    """A leaflet whose last review is older than this is due for review."""
     source: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **overrides: Any) -> "Config":
@@ -66,6 +76,10 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "booklet_subtitle": str,
     "required_sections": list,
     "max_reading_grade": (int, float),
+    "logo": str,
+    "contact": str,
+    "base_url": str,
+    "review_period_years": (int, float),
 }
 
 KNOWN_KEYS = tuple(_TYPES)
@@ -75,6 +89,15 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
     if expected == (int, float):
         return "a number"
     return {str: "a string", list: "a list of strings"}[expected]  # type: ignore[index]
+
+
+def _section_key(name: str, path: Path | None) -> str:
+    """A required section as its canonical key; 'side effects' and 'side_effects' both work."""
+    key = name if name in CANONICAL_LABELS else canonical_key(name)[0]
+    if key is None:
+        known = ", ".join(CANONICAL_LABELS)
+        raise ConfigError(f"key 'required_sections' names an unknown section '{name}' (known: {known})", path)
+    return key
 
 
 def load_config(path: Path) -> Config:
@@ -106,12 +129,16 @@ def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Confi
         if key == "required_sections":
             if not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"key '{key}' must be a list of strings", path)
-            value = tuple(value)
+            value = tuple(_section_key(item, path) for item in value)
         if key == "paper":
             value = value.lower()
             if value not in PAPER_SIZES:
                 raise ConfigError(f"key 'paper' must be one of {', '.join(PAPER_SIZES)}, not '{value}'", path)
         if key in ("disclaimer", "note") and not value.strip():
             raise ConfigError(f"key '{key}' must not be empty", path)
+        if key == "base_url" and not re.match(r"https?://[^/\s]+", value):
+            raise ConfigError(f"key 'base_url' must be an http:// or https:// address, not '{value}'", path)
+        if key == "review_period_years" and not 0 < value <= 50:
+            raise ConfigError(f"key 'review_period_years' must be between 0 and 50, not {value}", path)
         values[key] = value
     return Config(source=path, **values)

@@ -22,8 +22,10 @@ class EntrySource:
     relative: Path
     path: Path
 
-    def output_name(self, suffix: str) -> Path:
-        return self.relative.with_suffix(suffix)
+    def output_name(self, name_suffix: str, extension: str) -> Path:
+        """``a/metformin.md`` -> ``a/metformin-large.pdf`` for name_suffix "-large", extension ".pdf"."""
+        stem = self.relative.with_suffix("")
+        return stem.with_name(stem.name + name_suffix + extension)
 
 
 def find_entries(paths: list[Path]) -> list[EntrySource]:
@@ -41,6 +43,21 @@ def find_entries(paths: list[Path]) -> list[EntrySource]:
         else:
             raise LeafletError("no such file or folder", given)
     return sorted(found.values(), key=lambda source: (str(source.relative), str(source.path)))
+
+
+def output_clashes(sources: list[EntrySource]) -> dict[EntrySource, EntrySource]:
+    """Sources whose leaflet would overwrite an earlier one's, mapped to that earlier source.
+
+    ``a.md`` and ``a.markdown``, or ``x.md`` under two folders given together,
+    both become ``x.pdf``; only the first is built, so nothing is silently lost.
+    """
+    first: dict[Path, EntrySource] = {}
+    clashes: dict[EntrySource, EntrySource] = {}
+    for source in sources:
+        earlier = first.setdefault(source.output_name("", ""), source)
+        if earlier is not source:
+            clashes[source] = earlier
+    return clashes
 
 
 def _hidden(path: Path, root: Path) -> bool:

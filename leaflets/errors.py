@@ -14,12 +14,17 @@ class LeafletError(Exception):
     """A problem with one input file, reported as ``path:line: error: message``."""
 
     code = "error"
+    """Stable name of the problem (``encoding``, ``bad-front-matter`` ...), as ``leaflets check`` prints it."""
 
-    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, path: Path | str | None = None, line: int | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
+        if code is not None:
+            self.code = code
 
     def location(self) -> str:
         if self.path is None:
@@ -35,6 +40,8 @@ class LeafletError(Exception):
 
 class EntryError(LeafletError):
     """An entry cannot be read or turned into a leaflet."""
+
+    code = "bad-entry"
 
 
 class ConfigError(LeafletError):

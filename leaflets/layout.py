@@ -17,8 +17,13 @@ from weasyprint.text.fonts import FontConfiguration
 
 from .fetcher import ProjectFetcher
 from .project import Project
+from .tagging import finish_structure
 
 STYLESHEETS = ("leaflet.css",)
+LARGE_PRINT_STYLESHEETS = ("large-print.css",)
+
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF 1.7 with the PDF/UA identification, DisplayDocTitle and MarkInfo WeasyPrint adds for it."""
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -52,11 +57,17 @@ class LayoutEngine:
             font_config=self.font_config,
             stylesheets=self.stylesheets,
             pdf_tags=True,
+            pdf_variant=PDF_VARIANT,
         )
 
     def write_pdf(self, document: weasyprint.Document, **options: Any) -> bytes:
-        options.setdefault("pdf_tags", True)
-        return document.write_pdf(**options)
+        """PDF/UA-1 bytes: tagged, language and title set, the footer in the structure tree once."""
+        options.setdefault("pdf_variant", PDF_VARIANT)
+        return finish_structure(document.write_pdf(**options))
+
+    def write_part_pdf(self, document: weasyprint.Document) -> bytes:
+        """Untagged PDF bytes for a part that is joined into a larger file (booklet chunks and overlays)."""
+        return document.write_pdf(pdf_tags=False)
 
     def measure_height(self, html: str, base_url: Path, selector_class: str) -> float:
         """Height in CSS px of the first box whose element has ``selector_class``.

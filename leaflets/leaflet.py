@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 import weasyprint
 from markupsafe import Markup
 
 from . import __version__
+from .check import refuse_errors
 from .clock import build_time, w3c_datetime
 from .config import PAPER_SIZES, Config
 from .entry import Entry, load_entry
 from .errors import EntryError
 from .fetcher import ProjectFetcher
-from .layout import STYLESHEETS, LayoutEngine
+from .layout import LARGE_PRINT_STYLESHEETS, STYLESHEETS, LayoutEngine
 from .markdown import RemovedHtml, render_markdown
+from .online import online_link, online_url
 from .project import Project
+from .review import review_of
 from .sections import FooterText, LeafletContent, normalise
 from .templating import Templates
 
@@ -45,6 +48,17 @@ class BuildOptions:
 
     paper: str = "a4"
     format: OutputFormat = "pdf"
+    large_print: bool = False
+    """Large-print edition: styles/large-print.css on top of leaflet.css, files named ``*-large``."""
+
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        return STYLESHEETS + (LARGE_PRINT_STYLESHEETS if self.large_print else ())
+
+    @property
+    def name_suffix(self) -> str:
+        """Added to output file names so both editions can share one folder."""
+        return "-large" if self.large_print else ""
 
 
 @dataclass(frozen=True)
@@ -101,23 +115,33 @@ class LeafletRenderer:
     project: Project
     options: BuildOptions = field(default_factory=BuildOptions)
     template: str = "leaflet.html"
-    stylesheets: tuple[str, ...] = STYLESHEETS
+    extra_stylesheets: tuple[str, ...] = ()
+    """Stylesheets after the options' own (booklets add booklet.css)."""
     _footer_heights: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.config: Config = self.project.config
         self.templates = Templates(self.project)
         self.paper = paper(self.options.paper)
-        self.engine = LayoutEngine(self.project, self.stylesheets)
+        self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
+        logo = self.project.logo_path
+        self.logo_uri = logo.as_uri() if logo else None
 
-    def render_file(self, path: Path, styles_href: str = STYLES_FOLDER) -> RenderedLeaflet:
-        """Build the leaflet for the entry at ``path`` in the configured format."""
-        return self.render_entry(load_entry(path), styles_href)
+    def render_file(
+        self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+    ) -> RenderedLeaflet:
+        """Build the leaflet for the entry at ``path`` in the configured format.
 
-    def render_entry(self, entry: Entry, styles_href: str = STYLES_FOLDER) -> RenderedLeaflet:
+        ``relative`` is the entry's path below the folder it was found in, which
+        names its online version when the project sets ``base_url``.
+        """
+        return self.render_entry(load_entry(path), styles_href, relative)
+
+    def render_entry(
+        self, entry: Entry, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+    ) -> RenderedLeaflet:
         """Render ``entry``; HTML output links its stylesheets from ``styles_href``."""
-        content = normalise(entry)
-        context, removed = self.context(content)
+        content, context, removed = self.prepare(entry, relative)
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
@@ -126,6 +150,15 @@ class LeafletRenderer:
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).hexdigest().encode("ascii")
         data = self.engine.write_pdf(laid_out.document, pdf_identifier=identifier)
         return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
+
+    def prepare(
+        self, entry: Entry, relative: PurePath | None = None
+    ) -> tuple[LeafletContent, dict[str, Any], tuple[RemovedHtml, ...]]:
+        """Sections and template variables for ``entry``; raises for errors that must not print."""
+        content = normalise(entry)
+        refuse_errors(content, self.config)
+        context, removed = self.context(content, relative)
+        return content, context, removed
 
     def lay_out(
         self, content: LeafletContent, context: dict[str, Any], removed: tuple[RemovedHtml, ...] = ()
@@ -138,7 +171,9 @@ class LeafletRenderer:
         warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
         return LaidOutLeaflet(document, html, warnings)
 
-    def context(self, content: LeafletContent) -> tuple[dict[str, Any], tuple[RemovedHtml, ...]]:
+    def context(
+        self, content: LeafletContent, relative: PurePath | None = None
+    ) -> tuple[dict[str, Any], tuple[RemovedHtml, ...]]:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
         removed: list[RemovedHtml] = []
@@ -153,22 +188,27 @@ class LeafletRenderer:
         disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
         note = self._footer_html(content.note, self.config.note, removed)
         lang = entry.lang if "lang" in entry.metadata else self.config.lang
+        review = review_of(entry, self.config.review_period_years, build_time().date())
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path,
-            error_line=entry.body_line if content.disclaimer else None,
+            error_line=entry.body_line if content.disclaimer else None, review=review,
         )
         context["description"] = f"Patient information leaflet: {entry.title}"
+        context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
         context["sections"] = sections
         return context, tuple(removed)
 
     def page_context(
-        self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path, error_line: int | None = None
+        self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path,
+        error_line: int | None = None, review: Any = None,
     ) -> dict[str, Any]:
         """Variables every page template needs (base.html and the footer), the footer sized to fit.
 
         ``source`` is the file the page is made from: relative URLs resolve
         beside it and a footer too tall to fit is reported against it.
+        ``review`` is the entry's review dates; pages of no entry have none.
         """
+        built = build_time()
         context: dict[str, Any] = {
             "title": title,
             "lang": lang,
@@ -176,7 +216,12 @@ class LeafletRenderer:
             "organisation": self.config.organisation,
             "description": "",
             "version": __version__,
-            "created": w3c_datetime(build_time()),
+            "created": w3c_datetime(built),
+            "printed": built.date(),
+            "review": review,
+            "online": None,
+            "logo": self.logo_uri,
+            "contact": self.config.contact,
             "paper": self.paper,
             "disclaimer": disclaimer,
             "note": note,
@@ -189,6 +234,13 @@ class LeafletRenderer:
         """The disclaimer and note from settings, as HTML, for pages that belong to no entry."""
         return render_markdown(self.config.disclaimer).html, render_markdown(self.config.note).html
 
+    def _url_path(self, entry: Entry, relative: PurePath | None) -> PurePath | None:
+        """Entries under the project's entries/ keep that path online however the build was started."""
+        try:
+            return entry.path.resolve().relative_to(self.project.entries_dir.resolve())
+        except ValueError:
+            return relative
+
     def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml]) -> Markup:
         if text is None:
             return render_markdown(default).html
@@ -198,7 +250,9 @@ class LeafletRenderer:
 
     def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
         """Lay out the footer alone, once per distinct footer, to size the bottom margin."""
-        key = "\x00".join([str(context["disclaimer"]), str(context["note"]), context["organisation"], context["lang"]])
+        key = "\x00".join(
+            str(context[name]) for name in ("disclaimer", "note", "organisation", "lang", "review", "printed")
+        )
         if key not in self._footer_heights:
             html = self.templates.render(
                 self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
@@ -211,5 +265,6 @@ class LeafletRenderer:
                 f"({height * 25.4 / 96:.0f} mm of {self.paper.height_px * 25.4 / 96:.0f} mm page height)",
                 source,
                 error_line,
+                code="footer-too-long",
             )
         return height

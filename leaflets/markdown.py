@@ -24,9 +24,10 @@ _MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
     "hr", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "strong", "em", "br", "s",
 })
-_ALLOWED_TAGS = _MARKDOWN_TAGS | INLINE_HTML_ALLOWED
+_ALLOWED_TAGS = _MARKDOWN_TAGS | INLINE_HTML_ALLOWED | {"span"}
 _ALLOWED_ATTRIBUTES = {
     "p": {"class"},
+    "span": {"class"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
@@ -35,6 +36,10 @@ _ALLOWED_ATTRIBUTES = {
 }
 _TAG = re.compile(r"^<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9-]*)(?:\s[^>]*)?/?>$", re.S)
 _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+
+_COMPOUND = re.compile(r"\w+(?:-\w+)+")
+"""Hyphenated words and ranges ("β-lactamase", "1-2 tablets"): kept on one line."""
+_MAX_UNBROKEN = 30
 
 _parser = MarkdownIt("commonmark", {"html": True}).enable("table")
 
@@ -66,6 +71,7 @@ def render_markdown(source: str, first_line: int = 1, heading_level: int = 2) ->
     tokens = _sanitise_tokens(tokens, first_line, removed)
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
+    _keep_compounds_whole(tokens)
     html = _parser.renderer.render(tokens, _parser.options, {})
     clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES, link_rel=None)
     return RenderedMarkdown(Markup(clean), tuple(removed), _plain_text(tokens))
@@ -120,6 +126,40 @@ def _html_block_as_paragraph(token: Token, line: int, removed: list[RemovedHtml]
         inline,
         Token("paragraph_close", "p", -1, block=True),
     ]
+
+
+def _keep_compounds_whole(tokens: list[Token]) -> None:
+    """Wrap hyphenated words in ``<span class="nowrap">``.
+
+    A line break after the hyphen of "1-2 tablets" misleads a reader, and text
+    extraction (pdftotext, viewers' search) joins "β-" + "lactamase" into
+    "βlactamase", so a search for the word fails.
+    """
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        for child in token.children:
+            if child.type != "text" or "-" not in child.content:
+                children.append(child)
+                continue
+            position = 0
+            for match in _COMPOUND.finditer(child.content):
+                if len(match.group()) > _MAX_UNBROKEN:
+                    continue
+                between = child.content[position:match.start()]
+                if position and not between.strip():
+                    # A space alone between two spans is laid out but never drawn, so
+                    # text extraction would run the words together: keep it in the span.
+                    children.insert(-1, Token("text", "", 0, content=between))
+                else:
+                    children.append(Token("text", "", 0, content=between))
+                children.append(Token("html_inline", "", 0, content='<span class="nowrap">'))
+                children.append(Token("text", "", 0, content=match.group()))
+                children.append(Token("html_inline", "", 0, content="</span>"))
+                position = match.end()
+            children.append(Token("text", "", 0, content=child.content[position:]))
+        token.children = [c for c in children if c.type != "text" or c.content]
 
 
 def _shift_headings(tokens: list[Token], heading_level: int) -> None:

@@ -36,7 +36,26 @@ class Project:
         root_path = Path(root if root is not None else Path.cwd()).resolve()
         if not root_path.is_dir():
             raise ConfigError("project folder does not exist", root_path)
-        return cls(root=root_path, config=load_config(root_path / CONFIG_FILENAME))
+        project = cls(root=root_path, config=load_config(root_path / CONFIG_FILENAME))
+        project.check_resources()
+        return project
+
+    def check_resources(self) -> None:
+        """Fail before any entry is built when a file named in leaflets.toml is unusable."""
+        _ = self.logo_path
+
+    @property
+    def logo_path(self) -> Path | None:
+        """The ``logo`` file from leaflets.toml, which must exist inside the project folder."""
+        if not self.config.logo:
+            return None
+        path = (self.root / self.config.logo).resolve()
+        where = self.config.source or self.root / CONFIG_FILENAME
+        if not path.is_relative_to(self.root):
+            raise ConfigError(f"key 'logo': {self.config.logo} is outside the project folder {self.root}", where)
+        if not path.is_file():
+            raise ConfigError(f"key 'logo': file {self.config.logo} not found in {self.root}", where)
+        return path
 
     @property
     def template_dirs(self) -> list[Path]:

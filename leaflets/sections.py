@@ -131,6 +131,21 @@ def canonical_key(label: str) -> tuple[str | None, str, str]:
     return _ALIASES.get(normal), text, qualifier
 
 
+def heading_key(heading: str) -> tuple[str | None, str, str, str]:
+    """Like :func:`canonical_key`, also for ``Generic Name: Abacavir`` headings.
+
+    Returns ``(key, name, qualifier, rest)`` where ``rest`` is text that followed
+    a known label on the heading line and belongs to the section body.
+    """
+    key, name, qualifier = canonical_key(heading)
+    if key is None and ":" in heading:
+        label, rest = heading.split(":", 1)
+        label_key, label_name, label_qualifier = canonical_key(label)
+        if label_key is not None and rest.strip():
+            return label_key, label_name, label_qualifier, rest.strip()
+    return key, name, qualifier, ""
+
+
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug or "section"
@@ -205,7 +220,7 @@ def normalise(entry: Entry) -> LeafletContent:
             trailing = False
     chunks = [c for c in chunks if c.start not in dropped]
 
-    known_heading_levels = [c.level for c in chunks if c.kind == "heading" and canonical_key(c.heading)[0]]
+    known_heading_levels = [c.level for c in chunks if c.kind == "heading" and heading_key(c.heading)[0]]
     if known_heading_levels:
         style: Literal["headings", "bold-labels", "plain"] = "headings"
         section_level = min(known_heading_levels)
@@ -221,10 +236,13 @@ def normalise(entry: Entry) -> LeafletContent:
     replacements: dict[int, str] = {}
     for chunk in chunks:
         if chunk.kind == "heading":
-            key, name, qualifier = canonical_key(chunk.heading)
+            key, name, qualifier, rest = heading_key(chunk.heading)
             if key is None and (section_level == 0 or chunk.level > section_level):
                 continue
-            dropped.add(chunk.start)
+            if rest:
+                replacements[chunk.start] = rest
+            else:
+                dropped.add(chunk.start)
             starts.append((chunk.start, _section_stub(key, name, qualifier, base + chunk.start, chunk.level)))
         elif style == "bold-labels":
             match = _BOLD_LABEL.match(lines[chunk.start])

@@ -69,7 +69,7 @@ class Stamper:
         document = self.engine.render(html, self.project.root, ProjectFetcher(self.project.trusted_dirs))
         if len(document.pages) != len(job.pages):
             raise RuntimeError(f"page-number overlay has {len(document.pages)} pages for {len(job.pages)} booklet pages")
-        return self.engine.write_pdf(document, pdf_tags=False)
+        return self.engine.write_part_pdf(document)
 
 
 def stamp_pages(stamper: Stamper, job: StampJob) -> Path:

@@ -7,12 +7,24 @@ fails loudly instead of printing a blank where a dose should be.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from .errors import ConfigError
 from .project import Project
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def long_date(day: date) -> str:
+    """``15 September 2025``: no numeric form a reader could take as month/day, independent of locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 class Templates:
@@ -27,6 +39,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.environment.filters["long_date"] = long_date
 
     def render(self, name: str, **context: Any) -> str:
         try:

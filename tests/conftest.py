@@ -14,6 +14,9 @@ from leaflets.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
+BRANDED = REPO / "tests" / "branded"
+"""A pharmacy project (organisation, contact, logo, base_url) used to build the examples branded."""
+PINNED_EPOCH = "1767225600"
 SEED = REPO.parent / "shared" / "seeds" / "clonazepam-escitalopram-oxalate.md"
 
 # Every non-ASCII character class the corpus uses that a font could lack.
@@ -21,7 +24,7 @@ CORPUS_CHARACTERS = "≥ ≤ ² ³ ₂ ₃ ⁺ ⁻ β µ μ α γ é ö ½ ° ±
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+    os.environ.setdefault("SOURCE_DATE_EPOCH", PINNED_EPOCH)
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +52,19 @@ def example_build(tmp_path_factory: pytest.TempPathFactory, repo_project: Projec
     out = tmp_path_factory.mktemp("examples")
     report = build_leaflets(None, out, repo_project, BuildOptions())
     assert report.ok, [r.error for r in report.results if r.error]
+    return out
+
+
+@pytest.fixture(scope="session")
+def branded_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples built with tests/branded's settings, standard and large print side by side."""
+    out = tmp_path_factory.mktemp("branded")
+    project = Project.load(BRANDED)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", PINNED_EPOCH)
+        for large in (False, True):
+            report = build_leaflets([REPO / "entries"], out, project, BuildOptions(large_print=large))
+            assert report.ok, [r.error for r in report.results if r.error]
     return out
 
 

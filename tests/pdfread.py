@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 from pypdf import PdfReader
 
 
@@ -38,3 +41,68 @@ def metadata(path: Path) -> dict[str, str]:
 
 def normalised(text: str) -> str:
     return " ".join(text.split())
+
+
+def words_of(text: str) -> list[str]:
+    """Words as a search would see them: lower case, punctuation dropped."""
+    return re.findall(r"\w+", text.lower())
+
+
+def missing_in_order(expected: list[str], found: list[str]) -> list[str]:
+    """The words of ``expected`` that ``found`` lacks when read in order (empty: all there, in order)."""
+    missing, position = [], 0
+    for word in expected:
+        try:
+            position = found.index(word, position) + 1
+        except ValueError:
+            missing.append(word)
+    return missing
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+_INLINE_TYPES = {"/Span", "/Link", "/NonStruct", "/Lbl", "/LBody"}
+
+
+def structure_text(path: Path) -> list[tuple[str, str]]:
+    """The text a screen reader gets: (block structure type, its text) in structure-tree order."""
+    texts: dict[tuple[int, int], str] = {}
+    line_of: dict[tuple[int, int], tuple[float, float]] = {}
+    """Where each marked run starts and ends (page, baseline), to put a space at line breaks."""
+    with pdfplumber.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    key = (index, char["mcid"])
+                    texts[key] = texts.get(key, "") + char["text"]
+                    first = line_of.get(key, (index + char["bottom"] / 10000,) * 2)[0]
+                    line_of[key] = (first, index + char["bottom"] / 10000)
+    document = pikepdf.open(path)
+    pages_by_object = {page.obj.objgen: index for index, page in enumerate(document.pages)}
+    runs: list[list] = []
+
+    def walk(element: pikepdf.Object, page: int | None, block: tuple) -> None:
+        page = pages_by_object.get(element.Pg.objgen, page) if "/Pg" in element else page
+        tag = str(element.get("/S"))
+        if tag not in _INLINE_TYPES:
+            block = (tag, element.objgen)
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        for kid in kids:
+            if isinstance(kid, int) or (isinstance(kid, pikepdf.Object) and kid._type_code == pikepdf.ObjectType.integer):
+                key = (page, int(kid))
+                text = texts.get(key, "")
+                if runs and runs[-1][0] == block:
+                    new_line = key in line_of and abs(line_of[key][0] - runs[-1][2]) > 0.0008
+                    runs[-1][1] += (" " if new_line else "") + text
+                else:
+                    runs.append([block, text, 0.0])
+                if key in line_of:
+                    runs[-1][2] = line_of[key][1]
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                walk(kid, page, block)
+
+    walk(document.Root.StructTreeRoot, None, ("", None))
+    return [(block[0], text) for block, text, _ in runs]

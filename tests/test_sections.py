@@ -170,3 +170,10 @@ def test_odd_corpus_entries(corpus: Path) -> None:
     ]
     assert "not an exhaustive list" in abacavir.section("side_effects").markdown
     assert abacavir.note is None and abacavir.disclaimer is not None
+
+
+def test_heading_with_text_after_the_label(entry_dir: Path) -> None:
+    path = write_entry(entry_dir, "g.md", "# B + M\n### Generic Name: Benazepril + Metolazone\n\n### Usage:\nFor blood pressure.\n")
+    content = normalise(load_entry(path))
+    assert [s.key for s in content.sections] == ["generic_name", "usage"]
+    assert content.section("generic_name").markdown.strip() == "Benazepril + Metolazone"

@@ -1,0 +1,147 @@
+"""When an entry was last reviewed, where that date came from, and whether it is overdue.
+
+Patient-information schemes ask for a review at least every few years, so every
+leaflet prints its review date and ``leaflets check`` warns when it is too old.
+The date comes, in order of trust, from the front matter (``reviewed``), from
+the entry's last git commit, or from the file's modification time. The git
+look-up is one ``git log`` per entry and only runs when a ``.git`` folder lies
+above the entry, so building entries outside a repository costs nothing and a
+missing ``git`` program is not an error.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from .clock import build_time
+from .entry import Entry
+from .errors import EntryError
+
+DEFAULT_REVIEW_PERIOD_YEARS = 3
+
+ReviewSource = Literal["front matter", "git", "file"]
+
+_GIT_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Review:
+    """An entry's review date and what follows from it on a given day."""
+
+    reviewed: date
+    source: ReviewSource
+    """Where ``reviewed`` came from: the front matter, the last git commit, or the file's mtime."""
+    next_review: date | None
+    """``next_review`` from the front matter; None when the entry sets none."""
+    due: date
+    """When the next review is due: ``next_review``, else ``reviewed`` plus the review period."""
+    overdue: bool
+    """True when ``due`` lies before the day the check is made."""
+
+
+def review_of(entry: Entry, period_years: float = DEFAULT_REVIEW_PERIOD_YEARS, today: date | None = None) -> Review:
+    """The review date of ``entry`` and whether it is overdue on ``today`` (default: the build date).
+
+    Raises :class:`EntryError` naming the front-matter line when ``reviewed`` or
+    ``next_review`` is not a date, or the next review is not after the last one.
+    """
+    today = today or build_time().date()
+    reviewed = _front_matter_date(entry, "reviewed")
+    source: ReviewSource = "front matter"
+    if reviewed is None:
+        committed = last_commit_date(entry.path)
+        if committed is not None:
+            reviewed, source = committed, "git"
+        else:
+            reviewed, source = _modification_date(entry.path), "file"
+    next_review = _front_matter_date(entry, "next_review")
+    if next_review is not None and next_review <= reviewed:
+        raise EntryError(
+            f"front matter 'next_review' ({next_review.isoformat()}) must be after the review date "
+            f"({reviewed.isoformat()})",
+            entry.path, front_matter_line(entry, "next_review"), code="bad-front-matter",
+        )
+    due = next_review or add_years(reviewed, period_years)
+    return Review(reviewed, source, next_review, due, due < today)
+
+
+def add_years(day: date, years: float) -> date:
+    """``day`` moved on by ``years`` (whole months for fractions; 29 February becomes the 28th)."""
+    months = day.month - 1 + round(years * 12)
+    year, month = day.year + months // 12, months % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def front_matter_line(entry: Entry, key: str) -> int | None:
+    """The file line where front-matter ``key`` is set, for diagnostics."""
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    text = entry.source_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    for number, line in enumerate(text.split("\n")[: entry.body_line - 1], start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _front_matter_date(entry: Entry, key: str) -> date | None:
+    value: Any = entry.metadata.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise EntryError(
+        f"front matter '{key}' must be a date written as YYYY-MM-DD, not {value!r}",
+        entry.path, front_matter_line(entry, key), code="bad-front-matter",
+    )
+
+
+def last_commit_date(path: Path) -> date | None:
+    """Committer date of the last commit touching ``path``; None outside git, without git, or for new files."""
+    folder = path.resolve().parent
+    if _git_program() is None or not _inside_git_work_tree(folder):
+        return None
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", path.name],
+            cwd=folder, capture_output=True, text=True, timeout=_GIT_TIMEOUT_SECONDS,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    try:
+        return date.fromisoformat(result.stdout.strip()) if result.returncode == 0 else None
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _git_program() -> str | None:
+    return shutil.which("git")
+
+
+@lru_cache(maxsize=4096)
+def _inside_git_work_tree(folder: Path) -> bool:
+    """A ``.git`` folder or file (worktrees, submodules) in ``folder`` or above it."""
+    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
+
+
+def _modification_date(path: Path) -> date:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date()
+    except OSError as exc:
+        raise EntryError(f"cannot read file: {exc.strerror}", path) from None
