@@ -375,3 +375,15 @@ def test_cover_texts_and_author_from_settings(tmp_path: Path) -> None:
     assert (info.title, info.author, info.subject) == ("Counter leaflets", "Riverside Pharmacy", "Spring edition")
     xmp = PdfReader(output).xmp_metadata
     assert xmp.dc_creator == ["Riverside Pharmacy"] and xmp.dc_language == ["en"]
+
+
+def test_fresh_workers_per_batch_of_chunks_keep_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leaflets.booklet
+
+    monkeypatch.setattr(leaflets.booklet, "CHUNK_ENTRIES", 1)
+    monkeypatch.setattr(leaflets.booklet, "CHUNKS_PER_POOL", 2)
+    booklet = make(tmp_path, jobs=2)
+    lines = contents(booklet)
+    assert [title for _, title, _ in lines] == EXAMPLE_TITLES
+    for _, title, number in lines:
+        assert title in booklet.big_text[number - 1]
