@@ -96,14 +96,21 @@ def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> Ent
         rendered = renderer.render_file(source.path, styles_href, source.relative)
         atomic_write(target, rendered.data)
     except LeafletError as exc:
-        return EntryResult(source, "failed", error=exc.diagnostic())
+        return failed_result(source, exc)
     except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the batch
-        return EntryResult(
-            source, "failed",
-            error=f"{source.path}: error: internal error while building: {type(exc).__name__}: {exc}",
-            detail=traceback.format_exc(),
-        )
+        return failed_result(source, exc, traceback.format_exc())
     return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count)
+
+
+def failed_result(source: EntrySource, exc: Exception, detail: str | None = None) -> EntryResult:
+    """The result for an entry that could not be built: its diagnostic, or an internal error with a traceback."""
+    if isinstance(exc, LeafletError):
+        return EntryResult(source, "failed", error=exc.diagnostic())
+    return EntryResult(
+        source, "failed",
+        error=f"{source.path}: error: internal error while building: {type(exc).__name__}: {exc}",
+        detail=detail,
+    )
 
 
 def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions) -> None:

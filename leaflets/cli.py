@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -111,6 +111,47 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
     for check in checks:
         click.echo(check.line())
     sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
+
+
+@main.command()
+@paths_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("build/booklet.pdf"),
+              show_default=True, help="The booklet PDF to write.")
+@paper_option
+@large_print_option
+@project_option
+@click.option("--list", "list_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A file naming one entry per line (relative to the file), in booklet order; "
+                   "blank lines and # comments are skipped. Replaces PATHS.")
+@click.option("--title", default=None, help="Cover title (default: 'booklet_title' in leaflets.toml).")
+@click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
+@click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
+@click.option("--impose", type=click.Choice(["saddle"]), default=None,
+              help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
+@jobs_option
+@click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_print: bool, project_dir: Path | None,
+            list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, impose: str | None,
+            jobs: int | None, quiet: bool, verbose: bool) -> None:
+    """Build one booklet PDF: cover, contents, then every entry. PATHS as for build (default: entries/)."""
+    from .booklet import BookletOptions, build_booklet
+
+    if list_file is not None and paths:
+        raise click.UsageError("give entries either as PATHS or with --list, not both")
+    project = load_project(project_dir)
+    options = BuildOptions(paper=(paper or project.config.paper).lower(), large_print=large_print)
+    choices = BookletOptions(title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose)
+    progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
+    try:
+        report = build_booklet(list(paths), output, project, options, choices,
+                               on_result=progress.result, jobs=jobs, on_start=progress.start)
+    except LeafletError as exc:
+        fail(exc)
+    if not quiet and report.imposed is not None:
+        click.echo(f"imposed {report.imposed}", err=True)
+    progress.finish(report)
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command()

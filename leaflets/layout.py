@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -63,6 +63,10 @@ class LayoutEngine:
         options.setdefault("pdf_variant", PDF_VARIANT)
         return finish_structure(document.write_pdf(**options))
 
+    def write_part_pdf(self, document: weasyprint.Document) -> bytes:
+        """Untagged PDF bytes for a part that is joined into a larger file (booklet chunks and overlays)."""
+        return document.write_pdf(pdf_tags=False)
+
     def measure_height(self, html: str, base_url: Path, selector_class: str) -> float:
         """Height in CSS px of the first box whose element has ``selector_class``.
 
@@ -77,11 +81,20 @@ class LayoutEngine:
 
 
 def _find_box(box: Any, css_class: str) -> Any:
+    return next(iter_boxes(box, css_class), None)
+
+
+def iter_boxes(box: Any, css_class: str) -> Iterator[Any]:
+    """Every box, depth first, whose element carries ``css_class`` (pseudo-element boxes excluded)."""
     element = getattr(box, "element", None)
-    if element is not None and getattr(box, "element_tag", None) and css_class in (element.get("class") or "").split():
-        return box
+    tag = getattr(box, "element_tag", None)
+    if element is not None and tag and "::" not in tag and css_class in (element.get("class") or "").split():
+        yield box
+        return
     for child in getattr(box, "children", ()) or ():
-        found = _find_box(child, css_class)
-        if found is not None:
-            return found
-    return None
+        yield from iter_boxes(child, css_class)
+
+
+def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
+    """Boxes with ``css_class`` on a laid-out page (margin boxes, so running footers, included) or inside a box."""
+    return iter_boxes(getattr(page, "_page_box", page), css_class)

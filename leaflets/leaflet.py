@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+import weasyprint
 from markupsafe import Markup
 
 from . import __version__
@@ -66,6 +67,15 @@ class RenderedLeaflet:
 
 
 @dataclass(frozen=True)
+class LaidOutLeaflet:
+    """A leaflet's pages as WeasyPrint laid them out, and the HTML they came from."""
+
+    document: weasyprint.Document
+    html: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SectionView:
     key: str
     id: str
@@ -82,13 +92,15 @@ class LeafletRenderer:
     project: Project
     options: BuildOptions = field(default_factory=BuildOptions)
     template: str = LEAFLET_TEMPLATE
+    extra_stylesheets: tuple[str, ...] = ()
+    """Stylesheets after the options' own (booklets add booklet.css)."""
     _footer_heights: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.config: Config = self.project.config
         self.templates = Templates(self.project)
         self.paper = paper(self.options.paper)
-        self.engine = LayoutEngine(self.project, self.options.stylesheets)
+        self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
         logo = self.project.logo_path
         self.logo_uri = logo.as_uri() if logo else None
 
@@ -106,27 +118,41 @@ class LeafletRenderer:
         self, entry: Entry, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
     ) -> RenderedLeaflet:
         """Render ``entry``; HTML output links its stylesheets from ``styles_href``."""
-        content = normalise(entry)
-        refuse_errors(content, self.config)
-        context, removed = self.context(content, relative)
+        content, context, removed = self.prepare(entry, relative)
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
             return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
+        laid_out = self.lay_out(content, context, removed)
+        identifier = hashlib.md5(laid_out.html.encode("utf-8")).hexdigest().encode("ascii")
+        data = self.engine.write_pdf(laid_out.document, pdf_identifier=identifier)
+        return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
+
+    def prepare(
+        self, entry: Entry, relative: PurePath | None = None
+    ) -> tuple[LeafletContent, dict[str, Any], tuple[RemovedHtml, ...]]:
+        """Sections and template variables for ``entry``; raises for errors that must not print."""
+        content = normalise(entry)
+        refuse_errors(content, self.config)
+        context, removed = self.context(content, relative)
+        return content, context, removed
+
+    def lay_out(
+        self, content: LeafletContent, context: dict[str, Any], removed: tuple[RemovedHtml, ...] = ()
+    ) -> "LaidOutLeaflet":
+        """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
+        entry = content.entry
         html = self.templates.render(self.template, **context, stylesheet_hrefs=[])
         fetcher = ProjectFetcher(self.project.trusted_dirs, entry.path)
         document = self.engine.render(html, entry.path.resolve().parent, fetcher)
-        identifier = hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii")
-        data = self.engine.write_pdf(document, pdf_identifier=identifier)
         warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
-        return RenderedLeaflet(data, content, len(document.pages), warnings, removed)
+        return LaidOutLeaflet(document, html, warnings)
 
     def context(
         self, content: LeafletContent, relative: PurePath | None = None
     ) -> tuple[dict[str, Any], tuple[RemovedHtml, ...]]:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
-        built = build_time()
         removed: list[RemovedHtml] = []
         sections = []
         for index, section in enumerate(content.sections):
@@ -138,27 +164,52 @@ class LeafletRenderer:
             ))
         disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
         note = self._footer_html(content.note, self.config.note, removed)
+        lang = entry.lang if "lang" in entry.metadata else self.config.lang
+        review = review_of(entry, self.config.review_period_years, build_time().date())
+        context = self.page_context(
+            entry.title, lang, disclaimer, note, entry.path,
+            error_line=entry.body_line if content.disclaimer else None, review=review,
+        )
+        context["description"] = f"Patient information leaflet: {entry.title}"
+        context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        context["sections"] = sections
+        return context, tuple(removed)
+
+    def page_context(
+        self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path,
+        error_line: int | None = None, review: Any = None,
+    ) -> dict[str, Any]:
+        """Variables every page template needs (base.html and the footer), the footer sized to fit.
+
+        ``source`` is the file the page is made from: relative URLs resolve
+        beside it and a footer too tall to fit is reported against it.
+        ``review`` is the entry's review dates; pages of no entry have none.
+        """
+        built = build_time()
         context: dict[str, Any] = {
-            "title": entry.title,
-            "lang": entry.lang if "lang" in entry.metadata else self.config.lang,
+            "title": title,
+            "lang": lang,
             "author": self.config.author or self.config.organisation,
             "organisation": self.config.organisation,
-            "description": f"Patient information leaflet: {entry.title}",
+            "description": "",
             "version": __version__,
             "created": w3c_datetime(built),
             "printed": built.date(),
-            "review": review_of(entry, self.config.review_period_years, built.date()),
-            "online": online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative))),
+            "review": review,
+            "online": None,
             "logo": self.logo_uri,
             "contact": self.config.contact,
             "paper": self.paper,
-            "sections": sections,
             "disclaimer": disclaimer,
             "note": note,
         }
-        context["footer_height"] = self._footer_height(context, entry)
+        context["footer_height"] = self._footer_height(context, source, error_line)
         context["measure"] = False
-        return context, tuple(removed)
+        return context
+
+    def default_footer(self) -> tuple[Markup, Markup]:
+        """The disclaimer and note from settings, as HTML, for pages that belong to no entry."""
+        return render_markdown(self.config.disclaimer).html, render_markdown(self.config.note).html
 
     def _url_path(self, entry: Entry, relative: PurePath | None) -> PurePath | None:
         """Entries under the project's entries/ keep that path online however the build was started."""
@@ -174,7 +225,7 @@ class LeafletRenderer:
         removed.extend(rendered.removed)
         return rendered.html
 
-    def _footer_height(self, context: dict[str, Any], entry: Entry) -> float:
+    def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
         """Lay out the footer alone, once per distinct footer, to size the bottom margin."""
         key = "\x00".join(
             str(context[name]) for name in ("disclaimer", "note", "organisation", "lang", "review", "printed")
@@ -183,14 +234,14 @@ class LeafletRenderer:
             html = self.templates.render(
                 self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
             )
-            self._footer_heights[key] = self.engine.measure_height(html, entry.path.resolve().parent, "page-footer")
+            self._footer_heights[key] = self.engine.measure_height(html, source.resolve().parent, "page-footer")
         height = self._footer_heights[key]
         if height > self.paper.height_px * MAX_FOOTER_SHARE:
             raise EntryError(
                 f"disclaimer and note are too long to fit in the page footer "
                 f"({height * 25.4 / 96:.0f} mm of {self.paper.height_px * 25.4 / 96:.0f} mm page height)",
-                entry.path,
-                (entry.body_line if context["disclaimer"] else None),
+                source,
+                error_line,
                 code="footer-too-long",
             )
         return height

@@ -52,7 +52,7 @@ class BuildProgress:
                 self.say(result.detail.rstrip("\n"))
         for warning in result.warnings:
             self.say(warning)
-        if self.verbose and result.status == "built":
+        if self.verbose and result.status == "built" and result.output is not None:
             self.say(f"built {result.output}")
         self._draw(force=self.done == self.to_build)
 

@@ -1,0 +1,153 @@
+"""Writing a PDF one object at a time, copying pages from other PDF files as it goes.
+
+Joining thousands of pages with a PDF library keeps every copied object in
+memory until the file is saved. This writer instead streams each part's
+objects straight to the output with renumbered references, keeping only the
+byte offset of every object for the cross-reference table, so memory stays
+flat however many pages the parts add up to. Page objects get numbers
+reserved up front, so anything may point at any page before it is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable
+
+import pikepdf
+from pikepdf import ObjectType
+
+Reference = Callable[[pikepdf.Object], int]
+
+
+class PdfStreamWriter:
+    """An append-only PDF: reserve object numbers, write objects in any order, finish with xref and trailer."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.offsets: list[int] = [0]
+        self.position = 0
+        self.digest = hashlib.md5()
+        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.digest.update(data)
+        self.position += len(data)
+
+    def reserve(self, count: int = 1) -> int:
+        """Reserve ``count`` consecutive object numbers; returns the first."""
+        first = len(self.offsets)
+        self.offsets.extend([0] * count)
+        return first
+
+    def write(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        """Write object ``number``; with ``stream``, ``body`` is its dictionary (without /Length)."""
+        self.offsets[number] = self.position
+        if stream is None:
+            self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+            return
+        self._write(b"%d 0 obj\n%s/Length %d>>\nstream\n" % (number, body[:-2], len(stream)))
+        self._write(stream)
+        self._write(b"\nendstream\nendobj\n")
+
+    def finish(self, root: int, info: int) -> None:
+        missing = [n for n, offset in enumerate(self.offsets) if n and not offset]
+        if missing:
+            raise RuntimeError(f"objects reserved but never written: {missing[:5]}")
+        identifier = self.digest.hexdigest().encode("ascii")
+        xref = self.position
+        lines = [b"xref\n0 %d\n" % len(self.offsets), b"0000000000 65535 f \n"]
+        lines.extend(b"%010d 00000 n \n" % offset for offset in self.offsets[1:])
+        self._write(b"".join(lines))
+        self._write(
+            b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(self.offsets), root, info, identifier, identifier, xref)
+        )
+
+
+def serialise(value: Any, reference: Reference, body: bool = False) -> bytes:
+    """PDF syntax for ``value``; indirect objects inside it become references through ``reference``.
+
+    With ``body``, ``value`` itself is written out even if it is an indirect object.
+    """
+    if isinstance(value, pikepdf.Object):
+        if value.is_indirect and not body:
+            return b"%d 0 R" % reference(value)
+        kind = value._type_code
+        if kind in (ObjectType.dictionary, ObjectType.stream):
+            return serialise_dictionary(value.items(), reference)
+        if kind == ObjectType.array:
+            return b"[" + b" ".join(serialise(item, reference) for item in value) + b"]"
+        return value.unparse()
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if value is None:
+        return b"null"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, (Decimal, float)):
+        return format(Decimal(value).normalize(), "f").encode("ascii")
+    if isinstance(value, str):
+        return pikepdf.String(value).unparse()
+    raise TypeError(f"cannot write {type(value).__name__} into a PDF")
+
+
+def serialise_dictionary(items: Iterable[tuple[str, Any]], reference: Reference, skip: tuple[str, ...] = ()) -> bytes:
+    parts = [b"<<"]
+    for key, item in items:
+        if key in skip:
+            continue
+        parts.append(pikepdf.Name(key).unparse())
+        parts.append(b" ")
+        parts.append(serialise(item, reference))
+    parts.append(b">>")
+    return b"".join(parts)
+
+
+def copy_pages(
+    writer: PdfStreamWriter,
+    path: Path,
+    page_numbers: list[int],
+    parent: int,
+    extra_annotations: dict[int, list[int]],
+) -> None:
+    """Copy every page of the PDF at ``path``, and what they use, as objects ``page_numbers``.
+
+    Each page's /Parent becomes ``parent``; ``extra_annotations`` maps a page's
+    index in this file to annotation objects to add to its /Annots.
+    """
+    with pikepdf.Pdf.open(path) as pdf:
+        if len(pdf.pages) != len(page_numbers):
+            raise RuntimeError(f"{path} has {len(pdf.pages)} pages, expected {len(page_numbers)}")
+        numbers: dict[tuple[int, int], int] = {}
+        queue: list[pikepdf.Object] = []
+
+        def reference(obj: pikepdf.Object) -> int:
+            key = obj.objgen
+            if key not in numbers:
+                numbers[key] = writer.reserve()
+                queue.append(obj)
+            return numbers[key]
+
+        for page, number in zip(pdf.pages, page_numbers):
+            numbers[page.obj.objgen] = number
+        for index, (page, number) in enumerate(zip(pdf.pages, page_numbers)):
+            body = serialise_dictionary(page.obj.items(), reference, skip=("/Parent", "/Annots"))
+            annotations = [serialise(a, reference) for a in page.obj.get("/Annots", [])]
+            annotations.extend(b"%d 0 R" % n for n in extra_annotations.get(index, ()))
+            extra = b"/Parent %d 0 R" % parent
+            if annotations:
+                extra += b"/Annots[" + b" ".join(annotations) + b"]"
+            writer.write(number, body[:-2] + extra + b">>")
+        while queue:
+            obj = queue.pop()
+            number = numbers[obj.objgen]
+            if obj._type_code == ObjectType.stream:
+                body = serialise_dictionary(obj.stream_dict.items(), reference, skip=("/Length",))
+                writer.write(number, body, obj.read_raw_bytes())
+            elif obj._type_code == ObjectType.dictionary and obj.get("/Type") == pikepdf.Name.Page:
+                raise RuntimeError(f"{path}: a page refers to a page outside the part (not supported)")
+            else:
+                writer.write(number, serialise(obj, reference, body=True))
