@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from .booklet_front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
-from .booklet_pages import BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
+from .booklet_pages import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
 from .booklet_pdf import BookletInfo, BookletLayout, ContentsLink, assemble
 from .build import BuildReport, EntryResult, check_writable
+from .cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
 from .discover import EntrySource, find_entries
 from .errors import LeafletError, OutputError
 from .imposition import IMPOSITIONS, impose_saddle, imposed_path
@@ -67,10 +68,41 @@ class BookletReport(BuildReport):
     pages: int = 0
 
     def summary(self) -> str:
+        if self.count("up-to-date") and not self.count("built"):
+            return (
+                f"{self.output} up to date ({self.count('up-to-date')} entries, {self.pages} pages), "
+                f"0 built, 0 failed in {self.seconds:.1f}s"
+            )
         return (
             f"{self.count('built')} entries in {self.output} ({self.pages} pages), "
             f"{self.count('failed')} failed in {self.seconds:.1f}s"
         )
+
+
+BOOKLET_TEMPLATES = ("booklet/cover.html", "booklet/contents.html", "booklet/stamp.html")
+STAMP_STYLESHEETS = ("booklet-stamp.css",)
+
+
+def booklet_key(sources: Sequence[EntrySource], project: Project, options: BuildOptions, booklet: BookletOptions) -> str | None:
+    """The key of a whole booklet: its entries in order, templates, styles, settings and booklet options.
+
+    None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
+    """
+    list_text = booklet.list_file.read_text(encoding="utf-8", errors="replace") if booklet.list_file else ""
+    extra = {
+        "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
+        "impose": str(booklet.impose), "list": list_text,
+    }
+    stylesheets = options.stylesheets + BOOKLET_STYLESHEETS + STAMP_STYLESHEETS
+    fingerprint = Fingerprint()
+    for template in ("leaflet.html", *BOOKLET_TEMPLATES):
+        fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
+    for source in sources:
+        key = entry_key("booklet", source.path)
+        if key is None:
+            return None
+        fingerprint.add(str(source.relative), key)
+    return fingerprint.hexdigest()
 
 
 def _no_state() -> None:
@@ -86,6 +118,7 @@ def build_booklet(
     on_result: Callable[[EntryResult], None] | None = None,
     jobs: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> BookletReport:
     """Build one booklet PDF at ``output`` from the entries under ``paths`` (default: the project's entries/).
 
@@ -108,6 +141,12 @@ def build_booklet(
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
     check_writable(output.parent)
+    cache = OutputCache.load(output.parent / CACHE_FILENAME)
+    key = booklet_key(sources, project, options, booklet)
+    imposed = imposed_path(output) if booklet.impose == "saddle" else None
+    if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
+        return _up_to_date(sources, output, imposed, started, on_start, on_result)
+    cache.forget(output)
     if on_start is not None:
         on_start(len(sources), len(sources))
     jobs = usable_cpus() if jobs is None else jobs
@@ -149,9 +188,38 @@ def build_booklet(
             report.pages = assemble(parts, layout, info, output)
         except OSError as exc:
             raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
-    if booklet.impose == "saddle":
-        report.imposed = imposed_path(output)
-        impose_saddle(output, report.imposed, options.paper)
+    if imposed is not None:
+        report.imposed = imposed
+        impose_saddle(output, imposed, options.paper)
+    if report.ok:
+        for written in (output, imposed):
+            if written is not None:
+                cache.record(written, key)
+    try:
+        cache.save()
+    except OutputError as exc:
+        report.warnings.append(f"{exc.diagnostic('warning')} (the next booklet will be built again)")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _up_to_date(
+    sources: list[EntrySource], output: Path, imposed: Path | None, started: float,
+    on_start: Callable[[int, int], None] | None, on_result: Callable[[EntryResult], None] | None,
+) -> BookletReport:
+    """The report of a booklet whose inputs have not changed since it was written: nothing is laid out."""
+    import pikepdf
+
+    if on_start is not None:
+        on_start(len(sources), 0)
+    report = BookletReport(output=output, imposed=imposed)
+    for source in sources:
+        result = EntryResult(source, "up-to-date")
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    with pikepdf.open(output) as pdf:
+        report.pages = len(pdf.pages)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -129,11 +129,12 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--impose", type=click.Choice(["saddle"]), default=None,
               help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
 @jobs_option
+@click.option("--force", is_flag=True, help="Build the booklet even when nothing it is made from has changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_print: bool, project_dir: Path | None,
             list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, impose: str | None,
-            jobs: int | None, quiet: bool, verbose: bool) -> None:
+            jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one booklet PDF: cover, contents, then every entry. PATHS as for build (default: entries/)."""
     from .booklet import BookletOptions, build_booklet
 
@@ -145,7 +146,7 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:
         report = build_booklet(list(paths), output, project, options, choices,
-                               on_result=progress.result, jobs=jobs, on_start=progress.start)
+                               on_result=progress.result, jobs=jobs, on_start=progress.start, force=force)
     except LeafletError as exc:
         fail(exc)
     if not quiet and report.imposed is not None:
