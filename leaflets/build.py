@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Literal, Sequence
 
 from .cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from .discover import EntrySource, clash_message, find_entries, output_clashes
-from .errors import LeafletError, OutputError
+from .errors import EntryError, LeafletError, OutputError
 from .options import STYLES_FOLDER, BuildOptions
 from .output import atomic_write
 from .parallel import map_in_workers, usable_cpus
@@ -41,6 +41,9 @@ class EntryResult:
     pages: int | None = None
     detail: str | None = None
     """A traceback for unexpected failures, shown with --verbose."""
+    from_input: bool = False
+    """The failure follows from the entry and its settings alone (not the disk or a bug), so
+    the same inputs fail the same way and the build cache may remember it."""
 
 
 @dataclass
@@ -105,7 +108,7 @@ def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> Ent
 def failed_result(source: EntrySource, exc: Exception, detail: str | None = None) -> EntryResult:
     """The result for an entry that could not be built: its diagnostic, or an internal error with a traceback."""
     if isinstance(exc, LeafletError):
-        return EntryResult(source, "failed", error=exc.diagnostic())
+        return EntryResult(source, "failed", error=exc.diagnostic(), from_input=isinstance(exc, EntryError))
     return EntryResult(
         source, "failed",
         error=f"{source.path}: error: internal error while building: {type(exc).__name__}: {exc}",
@@ -129,6 +132,8 @@ class PlannedEntry:
     current: bool
     clashes_with: EntrySource | None = None
     """An earlier entry that writes the same output; this one is then refused."""
+    known_failure: str | None = None
+    """The error these same inputs gave last time; reported again without rendering."""
 
 
 def plan_build(
@@ -145,7 +150,8 @@ def plan_build(
             planned.append(PlannedEntry(source, target, None, False, clashes[source]))
             continue
         key = entry_key(dependencies, source.path)
-        planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key)))
+        known = None if force else cache.known_failure(target, key)
+        planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key), None, known))
     return planned
 
 
@@ -176,7 +182,7 @@ def build_leaflets(
         copy_stylesheets(project, out_dir, options)
     cache = OutputCache.load(out_dir / CACHE_FILENAME)
     planned = plan_build(sources, out_dir, project, options, cache, force)
-    stale = [entry for entry in planned if not entry.current and entry.clashes_with is None]
+    stale = [entry for entry in planned if not entry.current and entry.clashes_with is None and entry.known_failure is None]
     if on_start is not None:
         on_start(len(planned), len(stale))
     report = BuildReport()
@@ -188,6 +194,8 @@ def build_leaflets(
         for entry, result in _in_order(planned, built):
             if result.status == "built":
                 cache.record(entry.output, entry.key)
+            elif result.from_input and result.error:
+                cache.record_failure(entry.output, entry.key, result.error)
             elif result.status == "failed":
                 cache.forget(entry.output)
             report.results.append(result)
@@ -208,6 +216,8 @@ def _in_order(planned: list[PlannedEntry], built: Iterator[EntryResult]) -> Iter
         if entry.clashes_with is not None:
             message = clash_message(entry.source, entry.clashes_with)
             yield entry, EntryResult(entry.source, "failed", error=f"{entry.source.path}: error: {message}")
+        elif entry.known_failure is not None:
+            yield entry, EntryResult(entry.source, "failed", error=entry.known_failure, from_input=True)
         elif entry.current:
             yield entry, EntryResult(entry.source, "up-to-date", entry.output)
         else:

@@ -36,7 +36,7 @@ from .project import Project
 from .templating import Templates
 
 CACHE_FILENAME = ".leaflets-cache.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 _MISSING = b"\x00missing\x00"
 _CSS_REFERENCE = re.compile(rb"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
@@ -189,6 +189,8 @@ class OutputCache:
 
     path: Path
     _records: dict[str, _Record] = field(default_factory=dict)
+    _failures: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Per output: the key of inputs that failed to build, and the error they gave."""
 
     @classmethod
     def load(cls, path: Path) -> "OutputCache":
@@ -198,8 +200,9 @@ class OutputCache:
             if data.get("format") != CACHE_FORMAT or data.get("leaflets") != __version__:
                 return cache
             cache._records = {name: _Record(**record) for name, record in data["outputs"].items()}
+            cache._failures = {name: (str(f["key"]), str(f["error"])) for name, f in data["failures"].items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            cache._records = {}
+            cache._records, cache._failures = {}, {}
         return cache
 
     def is_current(self, output: Path, key: str | None) -> bool:
@@ -220,15 +223,28 @@ class OutputCache:
             return
         stat = output.stat()
         self._records[self._name(output)] = _Record(key, stat.st_size, stat.st_mtime_ns)
+        self._failures.pop(self._name(output), None)
+
+    def record_failure(self, output: Path, key: str | None, error: str) -> None:
+        """Remember that inputs with ``key`` failed with ``error``; any good ``output`` stays recorded as it was."""
+        if key is not None:
+            self._failures[self._name(output)] = (key, error)
+
+    def known_failure(self, output: Path, key: str | None) -> str | None:
+        """The error inputs with ``key`` gave last time, when they are unchanged."""
+        failure = self._failures.get(self._name(output))
+        return failure[1] if failure is not None and key is not None and failure[0] == key else None
 
     def forget(self, output: Path) -> None:
         self._records.pop(self._name(output), None)
+        self._failures.pop(self._name(output), None)
 
     def save(self) -> None:
         data = {
             "format": CACHE_FORMAT,
             "leaflets": __version__,
             "outputs": {name: dataclasses.asdict(record) for name, record in sorted(self._records.items())},
+            "failures": {name: {"key": key, "error": error} for name, (key, error) in sorted(self._failures.items())},
         }
         atomic_write(self.path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 

@@ -48,9 +48,15 @@ class LayoutEngine:
             for path in self.stylesheet_paths
         ]
 
-    def render(self, html: str, base_url: Path, fetcher: ProjectFetcher) -> weasyprint.Document:
-        """Lay out ``html``; relative URLs resolve against ``base_url``."""
+    def render(self, html: str, base_url: Path, fetcher: ProjectFetcher, tagged: bool = True) -> weasyprint.Document:
+        """Lay out ``html``; relative URLs resolve against ``base_url``.
+
+        ``tagged`` keeps the structure WeasyPrint needs for a tagged PDF; a
+        layout that is only measured does without it.
+        """
         document = weasyprint.HTML(string=html, base_url=str(base_url), url_fetcher=fetcher)
+        if not tagged:
+            return document.render(font_config=self.font_config, stylesheets=self.stylesheets)
         return document.render(
             font_config=self.font_config,
             stylesheets=self.stylesheets,
@@ -73,7 +79,7 @@ class LayoutEngine:
         The HTML is laid out on a very tall page so nothing splits; used to size
         the page's bottom margin to the footer it must hold.
         """
-        document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs))
+        document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs), tagged=False)
         box = _find_box(document.pages[0]._page_box, selector_class)
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")

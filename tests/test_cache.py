@@ -166,15 +166,37 @@ def test_failed_entry_is_retried_until_it_builds(project: Project, tmp_path: Pat
     assert built(build(project, out)) == ["b"]
 
 
-def test_reverting_a_failed_entry_rebuilds_it(project: Project, tmp_path: Path) -> None:
+def test_reverting_a_failed_entry_keeps_the_good_output_current(project: Project, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(project, out)
     entry = project.root / "entries" / "a.md"
     good = entry.read_bytes()
+    pdf = (out / "a.pdf").read_bytes()
     entry.write_text("---\ntitle: [oops\n---\nBody\n")
-    build_leaflets(None, out, project, jobs=1)
+    assert build_leaflets(None, out, project, jobs=1).count("failed") == 1
     entry.write_bytes(good)
-    assert built(build(project, out)) == ["a"]
+    report = build(project, out)
+    assert built(report) == [] and report.count("up-to-date") == 3
+    assert (out / "a.pdf").read_bytes() == pdf
+
+
+def test_unchanged_failing_entry_is_reported_without_rendering(project: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(project, out)
+    write_entry(project.root / "entries", "b.md", "---\ntitle: [oops\n---\nBody\n")
+    first = build_leaflets(None, out, project, jobs=1)
+    error = next(r.error for r in first.results if r.status == "failed")
+    script = (
+        "import sys; from pathlib import Path; from leaflets.build import build_leaflets; "
+        "from leaflets.project import Project; "
+        f"report = build_leaflets(None, Path({str(out)!r}), Project.load({str(project.root)!r})); "
+        "print(report.count('up-to-date'), report.count('failed'), 'weasyprint' in sys.modules); "
+        "print([r.error for r in report.results if r.error][0])"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    counts, message = result.stdout.splitlines()
+    assert counts.split() == ["2", "1", "False"]
+    assert message == error
 
 
 def test_parallel_build_records_the_cache_too(project: Project, tmp_path: Path) -> None:
