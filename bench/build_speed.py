@@ -162,6 +162,8 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--write", action="store_true", help="put the table into BENCHMARKS.md")
     parser.add_argument("--resample", action="store_true", help="rewrite bench/sample-200.txt from the corpus")
+    parser.add_argument("--only", help="comma-separated rows to measure (floor,jobs1,all,again,booklet,naive); "
+                        "prints the figures without the table, for quick comparisons")
     parser.add_argument("--engine-floor", nargs=2, metavar=("HTML_DIR", "PDF_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_floor:
@@ -201,10 +203,19 @@ def main() -> int:
                 [str(BIN / "weasyprint"), "--pdf-tags", str(path), str(naive_pdf(path))] for path in html_files
             ])),
         ]
+        only = set(args.only.split(",")) if args.only else None
         for name, step in steps:
+            if only is not None and name not in only:
+                continue
             print(f"measuring {name} ...", file=sys.stderr)
             runs[name] = step()
     load_after = os.getloadavg()
+    if only is not None:
+        for name, run in runs.items():
+            print(f"{name}: {run.seconds:.2f} s wall, {run.cpu_seconds:.1f} s CPU, {run.peak_mb:.0f} MB")
+        if "floor" in runs and "jobs1" in runs:
+            print(f"jobs1 / floor = {runs['jobs1'].seconds / runs['floor'].seconds:.3f}")
+        return 0
     lines = table(runs, cpus)
     command = f"{Path(sys.executable).relative_to(REPO) if Path(sys.executable).is_relative_to(REPO) else sys.executable} bench/build_speed.py"
     block = "\n".join([

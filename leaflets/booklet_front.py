@@ -159,8 +159,8 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
     else:
         template = "booklet/contents.html"
         context.update(groups=job.groups, first=job.first, digits=job.digits)
-    html = renderer.templates.render(template, **context, stylesheet_hrefs=[])
-    document = renderer.engine.render(html, project.root, ProjectFetcher(project.trusted_dirs))
+    source = project.root / CONFIG_FILENAME
+    document, _html = renderer.lay_out_page(template, context, source, ProjectFetcher(project.trusted_dirs))
     path = job.folder / f"front-{job.number:05d}.pdf"
     path.write_bytes(renderer.engine.write_part_pdf(document))
     slots = page_slots(document)

@@ -23,6 +23,7 @@ from .config import PAPER_SIZES, Config
 from .entry import Entry, load_entry
 from .errors import EntryError
 from .fetcher import ProjectFetcher
+from .footer import TOLERANCE_PX, FooterSizer, footer_key, footer_shape, laid_out_height
 from .layout import LayoutEngine
 from .markdown import RemovedHtml, render_markdown
 from .online import online_link, online_url
@@ -87,14 +88,18 @@ class SectionView:
 
 @dataclass
 class LeafletRenderer:
-    """Turns entries into leaflet HTML and PDF; one per process, reused across entries."""
+    """Turns entries into leaflet HTML and PDF; one per process, reused across entries.
+
+    ``footers`` holds the footer heights this process has laid out, from which
+    it predicts the next ones (see :mod:`leaflets.footer`).
+    """
 
     project: Project
     options: BuildOptions = field(default_factory=BuildOptions)
     template: str = LEAFLET_TEMPLATE
     extra_stylesheets: tuple[str, ...] = ()
     """Stylesheets after the options' own (booklets add booklet.css)."""
-    _footer_heights: dict[str, float] = field(default_factory=dict, repr=False)
+    footers: FooterSizer = field(default_factory=FooterSizer, repr=False)
 
     def __post_init__(self) -> None:
         self.config: Config = self.project.config
@@ -103,6 +108,7 @@ class LeafletRenderer:
         self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
         logo = self.project.logo_path
         self.logo_uri = logo.as_uri() if logo else None
+        self._shapes: dict[str, Any] = {}
 
     def render_file(
         self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
@@ -142,11 +148,34 @@ class LeafletRenderer:
     ) -> "LaidOutLeaflet":
         """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
         entry = content.entry
-        html = self.templates.render(self.template, **context, stylesheet_hrefs=[])
         fetcher = ProjectFetcher(self.project.trusted_dirs, entry.path)
-        document = self.engine.render(html, entry.path.resolve().parent, fetcher)
+        document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
         warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
         return LaidOutLeaflet(document, html, warnings)
+
+    def lay_out_page(
+        self, template: str, context: dict[str, Any], source: Path, fetcher: ProjectFetcher,
+        error_line: int | None = None,
+    ) -> tuple[weasyprint.Document, str]:
+        """Lay out ``template``, and again if the footer came out another height than the margin left for it.
+
+        ``context`` comes from :meth:`page_context`, whose footer height may
+        be a prediction; the laid-out pages have the last word. A footer whose
+        height depends on the page count is given the tallest height seen.
+        """
+        key = footer_key(context)
+        for attempt in range(3):
+            html = self.templates.render(template, **context, stylesheet_hrefs=[])
+            document = self.engine.render(html, source.resolve().parent, fetcher)
+            planned, actual = context["footer_height"], laid_out_height(document)
+            if actual is None or abs(actual - planned) <= TOLERANCE_PX or (attempt and actual < planned):
+                break
+            self._check_footer_fits(actual, source, error_line)
+            self.footers.stats.relaid += 1
+            context = {**context, "footer_height": actual if attempt == 0 else max(actual, planned)}
+        if actual is not None:
+            self.footers.learn(key, actual, self._shapes.pop(key, None), document)
+        return document, html
 
     def context(
         self, content: LeafletContent, relative: PurePath | None = None
@@ -167,8 +196,7 @@ class LeafletRenderer:
         lang = entry.lang if "lang" in entry.metadata else self.config.lang
         review = review_of(entry, self.config.review_period_years, build_time().date())
         context = self.page_context(
-            entry.title, lang, disclaimer, note, entry.path,
-            error_line=entry.body_line if content.disclaimer else None, review=review,
+            entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )
         context["description"] = f"Patient information leaflet: {entry.title}"
         context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
@@ -179,7 +207,7 @@ class LeafletRenderer:
         self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path,
         error_line: int | None = None, review: Any = None,
     ) -> dict[str, Any]:
-        """Variables every page template needs (base.html and the footer), the footer sized to fit.
+        """Variables every page template needs (base.html and the footer), the footer's height planned.
 
         ``source`` is the file the page is made from: relative URLs resolve
         beside it and a footer too tall to fit is reported against it.
@@ -226,17 +254,34 @@ class LeafletRenderer:
         return rendered.html
 
     def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
-        """Lay out the footer alone, once per distinct footer, to size the bottom margin."""
-        key = "\x00".join(
-            str(context[name]) for name in ("disclaimer", "note", "organisation", "lang", "review", "printed")
+        """The height to leave for the footer: known, predicted, or else laid out alone and measured.
+
+        :meth:`lay_out_page` checks it against the laid-out pages.
+        """
+        key = footer_key(context)
+        known = self.footers.known(key)
+        if known is not None:
+            self.footers.stats.known += 1
+            return known
+        measuring = self.templates.render(
+            self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
         )
-        if key not in self._footer_heights:
-            html = self.templates.render(
-                self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
-            )
-            self._footer_heights[key] = self.engine.measure_height(html, source.resolve().parent, "page-footer")
-        height = self._footer_heights[key]
-        if height > self.paper.height_px * MAX_FOOTER_SHARE:
+        shape = footer_shape(measuring)
+        self._shapes = {key: shape}
+        predicted = self.footers.predict(shape)
+        if predicted is not None and predicted <= self._footer_limit():
+            self.footers.stats.predicted += 1
+            return predicted
+        self.footers.stats.measured += 1
+        height = self.engine.measure_height(measuring, source.resolve().parent, "page-footer")
+        self._check_footer_fits(height, source, error_line)
+        return height
+
+    def _footer_limit(self) -> float:
+        return self.paper.height_px * MAX_FOOTER_SHARE
+
+    def _check_footer_fits(self, height: float, source: Path, error_line: int | None) -> None:
+        if height > self._footer_limit():
             raise EntryError(
                 f"disclaimer and note are too long to fit in the page footer "
                 f"({height * 25.4 / 96:.0f} mm of {self.paper.height_px * 25.4 / 96:.0f} mm page height)",
@@ -244,4 +289,8 @@ class LeafletRenderer:
                 error_line,
                 code="footer-too-long",
             )
-        return height
+
+
+def _footer_line(content: LeafletContent) -> int | None:
+    """The line an error about the footer points at: the entry's own disclaimer, if it has one."""
+    return content.entry.body_line if content.disclaimer else None
