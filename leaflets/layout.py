@@ -67,7 +67,7 @@ class LayoutEngine:
     def write_pdf(self, document: weasyprint.Document, **options: Any) -> bytes:
         """PDF/UA-1 bytes: tagged, language and title set, the footer in the structure tree once."""
         options.setdefault("pdf_variant", PDF_VARIANT)
-        return finish_structure(document.write_pdf(**options))
+        return document.write_pdf(finisher=finish_structure, **options)
 
     def write_part_pdf(self, document: weasyprint.Document) -> bytes:
         """Untagged PDF bytes for a part that is joined into a larger file (booklet chunks and overlays)."""

@@ -8,101 +8,116 @@ artifact. This pass links the first page's footer into the document after the
 leaflet, so it is read once, and turns every other margin-box text (footers on
 later pages, running headers) into pagination artifacts, as PDF/UA asks for
 repeated page furniture.
+
+It runs as a WeasyPrint *finisher*, on the PDF objects just before they are
+serialised, so the file is written once rather than written, parsed and
+written again.
 """
 
 from __future__ import annotations
 
-import io
-import re
+from typing import Any
 
-import pikepdf
-
-_MARKED_CONTENT = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+import pydyf
 
 _BLOCK_TAGS = {"/P", "/Div", "/L", "/LI", "/Table"}
 """A margin box holding these is the running footer; generated header strings hold only spans."""
 
+_NULL = b"null"
 
-def finish_structure(data: bytes) -> bytes:
-    """``data`` (a tagged PDF) with margin-box content tagged once or marked as artifact."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        tree = pdf.Root.get("/StructTreeRoot")
-        if tree is None:
-            return data
-        document = tree.K[0]
-        reachable = _reachable(document)
-        nums = tree.ParentTree.Nums
-        footer_linked = False
-        for index in range(0, len(nums), 2):
-            page_number, marks = int(nums[index]), nums[index + 1]
-            if not isinstance(marks, pikepdf.Array) or page_number >= len(pdf.pages):
+
+def finish_structure(_document: Any, pdf: pydyf.PDF) -> None:
+    """Tag margin-box content once or mark it as artifact, in ``pdf`` (a tagged PDF about to be written)."""
+    tree_reference = pdf.catalog.get("StructTreeRoot")
+    if tree_reference is None:
+        return
+    objects = pdf.objects
+
+    def resolve(value: Any) -> Any:
+        return objects[int(value.split(b" ", 1)[0])] if isinstance(value, bytes) and value.endswith(b" R") else value
+
+    tree = resolve(tree_reference)
+    document = resolve(tree["K"][0])
+    reachable = _reachable(document, resolve)
+    nums = resolve(tree["ParentTree"])["Nums"]
+    pages = [resolve(reference) for reference in pdf.page_references]
+    footer_linked = False
+    for index in range(0, len(nums), 2):
+        page_number, marks = nums[index], nums[index + 1]
+        if not isinstance(marks, pydyf.Array) or page_number >= len(pages):
+            continue
+        artifacts: dict[int, str] = {}
+        for mcid, reference in enumerate(marks):
+            element = resolve(reference)
+            if not isinstance(element, pydyf.Dictionary) or id(element) in reachable:
                 continue
-            artifacts: dict[int, str] = {}
-            for mcid, element in enumerate(marks):
-                if not isinstance(element, pikepdf.Dictionary) or element.objgen in reachable:
-                    continue
-                top = _top_element(element, document)
-                is_footer = _holds_blocks(top)
-                if is_footer and not footer_linked:
-                    document.K.append(top)
-                    reachable |= _reachable(top)
-                    footer_linked = True
-                    continue
-                artifacts[mcid] = "/Footer" if is_footer else "/Header"
-            if artifacts:
-                _mark_artifacts(pdf, pdf.pages[page_number], artifacts)
-                for mcid in artifacts:
-                    marks[mcid] = None
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True)
-        return out.getvalue()
+            top = _top_element(element, document, resolve)
+            is_footer = _holds_blocks(top, resolve)
+            if is_footer and not footer_linked:
+                document["K"].append(top.reference)
+                top["P"] = document.reference
+                reachable |= _reachable(top, resolve)
+                footer_linked = True
+                continue
+            artifacts[mcid] = "/Footer" if is_footer else "/Header"
+        if artifacts:
+            _mark_artifacts(resolve(pages[page_number]["Contents"]), artifacts)
+            for mcid in artifacts:
+                marks[mcid] = _NULL
 
 
-def _reachable(element: pikepdf.Object) -> set[tuple[int, int]]:
-    seen: set[tuple[int, int]] = set()
+def _kids(element: Any, resolve: Any) -> list[Any]:
+    kids = element.get("K")
+    if not isinstance(kids, (pydyf.Array, list)):
+        kids = [kids]
+    found = []
+    for kid in kids:
+        kid = resolve(kid)
+        if isinstance(kid, pydyf.Dictionary) and "S" in kid:
+            found.append(kid)
+    return found
+
+
+def _reachable(element: Any, resolve: Any) -> set[int]:
+    seen: set[int] = set()
     stack = [element]
     while stack:
         current = stack.pop()
-        seen.add(current.objgen)
-        kids = current.get("/K")
-        if isinstance(kids, pikepdf.Dictionary):
-            kids = [kids]
-        if isinstance(kids, (pikepdf.Array, list)):
-            stack.extend(kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+        seen.add(id(current))
+        stack.extend(_kids(current, resolve))
     return seen
 
 
-def _top_element(element: pikepdf.Object, document: pikepdf.Object) -> pikepdf.Object:
-    while "/P" in element and element.P.objgen != document.objgen:
-        element = element.P
+def _top_element(element: Any, document: Any, resolve: Any) -> Any:
+    while "P" in element and resolve(element["P"]) is not document:
+        element = resolve(element["P"])
     return element
 
 
-def _holds_blocks(element: pikepdf.Object) -> bool:
+def _holds_blocks(element: Any, resolve: Any) -> bool:
     stack = [element]
     while stack:
         current = stack.pop()
-        if str(current.get("/S")) in _BLOCK_TAGS:
+        if str(current.get("S")) in _BLOCK_TAGS:
             return True
-        kids = current.get("/K")
-        if isinstance(kids, pikepdf.Array):
-            stack.extend(kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+        stack.extend(_kids(current, resolve))
     return False
 
 
-def _mark_artifacts(pdf: pikepdf.Pdf, page: pikepdf.Page, artifacts: dict[int, str]) -> None:
-    """Rewrite ``/Span <</MCID n>> BDC`` as ``/Artifact <</Type /Pagination ...>> BDC`` for the given MCIDs.
+def _mark_artifacts(stream: pydyf.Stream, artifacts: dict[int, str]) -> None:
+    """Turn ``/Tag <</MCID n>> BDC`` into ``/Artifact <</Type /Pagination /Subtype ...>> BDC`` for the given MCIDs.
 
-    A pattern over the content bytes, not a full parse: WeasyPrint writes marked
-    content as ``/Tag <</MCID n>> BDC``, and this runs for every page of every leaflet.
+    WeasyPrint appends marked content to the stream as three items: the tag
+    name, the property list and ``BDC``.
     """
-    def replace(match: re.Match[bytes]) -> bytes:
-        subtype = artifacts.get(int(match.group(1)))
+    items = stream.stream
+    for position, item in enumerate(items):
+        if not isinstance(item, pydyf.Dictionary) or "MCID" not in item or position == 0:
+            continue
+        if position + 1 >= len(items) or items[position + 1] != b"BDC":
+            continue
+        subtype = artifacts.get(item["MCID"])
         if subtype is None:
-            return match.group(0)
-        return b"/Artifact <</Type /Pagination /Subtype " + subtype.encode("ascii") + b">> BDC"
-
-    data = page.Contents.read_bytes() if not isinstance(page.Contents, pikepdf.Array) else b"\n".join(
-        stream.read_bytes() for stream in page.Contents
-    )
-    page.Contents = pdf.make_stream(_MARKED_CONTENT.sub(replace, data))
+            continue
+        items[position - 1] = "/Artifact"
+        items[position] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": subtype})
