@@ -40,11 +40,8 @@ from .stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
 CHUNK_ENTRIES = 12
 """Entries laid out per chunk: enough to share font subsets, few enough to bound a worker's memory."""
-CHUNKS_PER_POOL = 40
-"""Chunks a set of worker processes lays out before fresh ones take over. A long-lived
-worker's memory creeps up by about 70 kB per entry it lays out (not yet traced to its
-cache), some 220 MB per worker over the whole corpus; fresh workers every 480 entries keep
-that bounded, for about a second of set-up per worker each time."""
+CHUNKS_PER_WORKER = 40
+"""Chunks a worker lays out before a fresh one takes over (see build.ENTRIES_PER_WORKER)."""
 SCAN_BATCH = 200
 
 
@@ -252,13 +249,14 @@ def _lay_out_entries(
         for number, start in enumerate(range(0, len(numbered), size))
     ]
     chunks = []
-    for first in range(0, len(work), CHUNKS_PER_POOL):
-        batch = work[first : first + CHUNKS_PER_POOL]
-        for chunk in map_in_workers(render_chunk, batch, jobs, BookletRenderer, (project, options)):
-            for result in chunk.results:
-                record(result)
-            if chunk.entries:
-                chunks.append(chunk)
+    renders = map_in_workers(
+        render_chunk, work, jobs, BookletRenderer, (project, options), items_per_worker=CHUNKS_PER_WORKER
+    )
+    for chunk in renders:
+        for result in chunk.results:
+            record(result)
+        if chunk.entries:
+            chunks.append(chunk)
     return chunks
 
 

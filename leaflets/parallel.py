@@ -43,6 +43,7 @@ def map_in_workers(
     jobs: int,
     state_factory: Callable[..., State],
     factory_args: tuple[Any, ...] = (),
+    items_per_worker: int | None = None,
 ) -> Iterator[Result]:
     """Yield ``task(state, item)`` for every item, in input order.
 
@@ -50,7 +51,9 @@ def map_in_workers(
     the renderer. With ``jobs <= 1`` (or a single item) everything runs in
     this process, which keeps tracebacks and profiles simple; otherwise
     ``jobs`` processes each call ``state_factory(*factory_args)`` once.
-    ``task`` and the items must pickle.
+    ``items_per_worker`` bounds how many items a worker handles before fresh
+    workers take over, so memory a long-lived renderer accumulates is given
+    back. ``task`` and the items must pickle.
     """
     items = list(items)
     if not items:
@@ -61,10 +64,14 @@ def map_in_workers(
             yield task(state, item)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(items)),
-        mp_context=context,
-        initializer=_initialise,
-        initargs=(state_factory, factory_args),
-    ) as pool:
-        yield from pool.map(_run, [task] * len(items), items, chunksize=1)
+    workers = min(jobs, len(items))
+    per_pool = items_per_worker * workers if items_per_worker else len(items)
+    for first in range(0, len(items), per_pool):
+        batch = items[first : first + per_pool]
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(batch)),
+            mp_context=context,
+            initializer=_initialise,
+            initargs=(state_factory, factory_args),
+        ) as pool:
+            yield from pool.map(_run, [task] * len(batch), batch, chunksize=1)
