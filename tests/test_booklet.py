@@ -381,7 +381,7 @@ def test_fresh_workers_per_batch_of_chunks_keep_order(tmp_path: Path, monkeypatc
     import leaflets.booklet
 
     monkeypatch.setattr(leaflets.booklet, "CHUNK_ENTRIES", 1)
-    monkeypatch.setattr(leaflets.booklet, "CHUNKS_PER_POOL", 2)
+    monkeypatch.setattr(leaflets.booklet, "CHUNKS_PER_WORKER", 1)
     booklet = make(tmp_path, jobs=2)
     lines = contents(booklet)
     assert [title for _, title, _ in lines] == EXAMPLE_TITLES
