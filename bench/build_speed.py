@@ -13,7 +13,7 @@ Rows, all measured in this run on this machine, each command in its own process
 
 Every PDF is written with the same options (tagged PDF) so the rows compare the
 same work. Rows 1 and 2, whose ratio is the tightest target, are measured
-``--repeat`` times (default 3) taking turns, and each reports its median run, so
+``--repeat`` times (default 5) taking turns, and each reports its median run, so
 a burst of load from another user weighs on both rather than on one. CPU time (user + system, all processes of the row) shows how much a
 loaded machine distorted the wall times. Peak memory is the largest resident set of any process of the row
 (the build's main process or any worker), from ``wait4``. ``--write`` puts the
@@ -91,7 +91,9 @@ def median_run(runs: list[Run]) -> Run:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def floor_against_one_job(html: Path, entries: Path, work: Path, repeat: int, only: set[str] | None) -> dict[str, Run]:
+def floor_against_one_job(
+    html: Path, entries: Path, work: Path, repeat: int, only: set[str] | None
+) -> tuple[dict[str, Run], str]:
     """Rows 1 and 2, alternating ``repeat`` times: a shared machine's load then weighs on both alike."""
     measured: dict[str, list[Run]] = {"floor": [], "jobs1": []}
     for attempt in range(max(1, repeat)):
@@ -103,10 +105,13 @@ def floor_against_one_job(html: Path, entries: Path, work: Path, repeat: int, on
             print(f"measuring jobs1 ({attempt + 1}/{repeat}) ...", file=sys.stderr)
             measured["jobs1"].append(measure(
                 [str(BIN / "leaflets"), "build", str(entries), "--out", str(work / f"jobs1-{attempt}"), "--jobs", "1", "--quiet"]))
-    for name, runs in measured.items():
-        if runs:
-            print(f"  {name}: " + ", ".join(f"{run.seconds:.2f} s" for run in runs), file=sys.stderr)
-    return {name: median_run(runs) for name, runs in measured.items() if runs}
+    parts = [f"{name} " + ", ".join(f"{run.seconds:.2f}" for run in runs) + " s" for name, runs in measured.items() if runs]
+    if measured["floor"] and measured["jobs1"]:
+        ratios = [one.seconds / floor.seconds for floor, one in zip(measured["floor"], measured["jobs1"])]
+        parts.append("(2)/(1) run by run " + ", ".join(f"{ratio:.3f}" for ratio in ratios))
+    note = f"Rows 1 and 2, each run in turn: {'; '.join(parts)}."
+    print(note, file=sys.stderr)
+    return {name: median_run(runs) for name, runs in measured.items() if runs}, note
 
 
 def resample(corpus: Path) -> None:
@@ -188,8 +193,8 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--write", action="store_true", help="put the table into BENCHMARKS.md")
     parser.add_argument("--resample", action="store_true", help="rewrite bench/sample-200.txt from the corpus")
-    parser.add_argument("--repeat", type=int, default=3, metavar="N",
-                        help="measure rows 1 and 2 N times, alternating, and report each one's median (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, metavar="N",
+                        help="measure rows 1 and 2 N times, alternating, and report each one's median (default 5)")
     parser.add_argument("--only", help="comma-separated rows to measure (floor,jobs1,all,again,booklet,naive); "
                         "prints the figures without the table, for quick comparisons")
     parser.add_argument("--engine-floor", nargs=2, metavar=("HTML_DIR", "PDF_DIR"), help=argparse.SUPPRESS)
@@ -221,9 +226,11 @@ def main() -> int:
             return target
 
         runs: dict[str, Run] = {}
+        repeats_note = ""
         only = set(args.only.split(",")) if args.only else None
         if only is None or only & {"floor", "jobs1"}:
-            runs.update(floor_against_one_job(html, entries, work, args.repeat, only))
+            measured, repeats_note = floor_against_one_job(html, entries, work, args.repeat, only)
+            runs.update(measured)
         steps = [
             ("all", lambda: measure([*leaflets, "build", str(entries), "--out", str(work / "all"), "--quiet"])),
             ("again", lambda: measure([*leaflets, "build", str(entries), "--out", str(work / "all"), "--quiet"])),
@@ -254,6 +261,7 @@ def main() -> int:
         f"(1-minute).",
         "",
         *lines,
+        *(["", repeats_note] if repeats_note else []),
     ])
     print(block)
     if args.write:

@@ -42,9 +42,7 @@ def footer_key(context: dict[str, Any]) -> str:
 
 def laid_out_height(document: Any) -> float | None:
     """The tallest footer on any laid-out page (page numbers can make a later footer taller)."""
-    from .layout import page_boxes
-
-    heights = [float(box.margin_height()) for page in document.pages for box in page_boxes(page, FOOTER_CLASS)]
+    heights = [float(box.margin_height()) for page in document.pages for box in _footer_boxes(page)]
     return max(heights) if heights else None
 
 
@@ -253,9 +251,12 @@ def _joined(prefix: StyledText, paragraph: StyledText) -> StyledText:
 
 
 def _footer_boxes(page: Any) -> Iterator[Any]:
-    from .layout import page_boxes
+    """The running footer on a laid-out page: it lives in a margin box, so the body is not searched."""
+    from .layout import iter_boxes
 
-    return page_boxes(page, FOOTER_CLASS)
+    for box in page._page_box.children:
+        if type(box).__name__ == "MarginBox":
+            yield from iter_boxes(box, FOOTER_CLASS)
 
 
 def _paragraph_boxes(box: Any) -> Iterator[Any]:
