@@ -23,7 +23,7 @@ from .config import PAPER_SIZES, Config
 from .entry import Entry, load_entry
 from .errors import EntryError
 from .fetcher import ProjectFetcher
-from .footer import TOLERANCE_PX, FooterSizer, footer_key, footer_shape, laid_out_height
+from .footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from .layout import LayoutEngine
 from .markdown import RemovedHtml, render_markdown
 from .online import online_link, online_url
@@ -108,7 +108,7 @@ class LeafletRenderer:
         self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
         logo = self.project.logo_path
         self.logo_uri = logo.as_uri() if logo else None
-        self._shapes: dict[str, Any] = {}
+        self._shapes: dict[str, FooterShape | None] = {}
 
     def render_file(
         self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
@@ -173,6 +173,8 @@ class LeafletRenderer:
             self._check_footer_fits(actual, source, error_line)
             self.footers.stats.relaid += 1
             context = {**context, "footer_height": actual if attempt == 0 else max(actual, planned)}
+        else:
+            raise RuntimeError(f"the footer grew each time the page was laid out again ({actual:.1f} px)")
         if actual is not None:
             self.footers.learn(key, actual, self._shapes.pop(key, None), document)
         return document, html
@@ -267,7 +269,7 @@ class LeafletRenderer:
             self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
         )
         shape = footer_shape(measuring)
-        self._shapes = {key: shape}
+        self._shapes = {key: shape}  # for lay_out_page to learn from; one entry at a time
         predicted = self.footers.predict(shape)
         if predicted is not None and predicted <= self._footer_limit():
             self.footers.stats.predicted += 1
