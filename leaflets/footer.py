@@ -200,6 +200,8 @@ class FooterSizer:
     heights: dict[str, float] = field(default_factory=dict)
     stats: FooterStats = field(default_factory=FooterStats)
     _references: dict[tuple[str, ...], _Reference] = field(default_factory=dict)
+    _learning: bool = True
+    """False once counting lines has failed: every new footer is then measured by layout."""
 
     def known(self, key: str) -> float | None:
         """The laid-out height of a footer seen before."""
@@ -218,14 +220,19 @@ class FooterSizer:
                 if paragraph.text != laid_out.text:
                     return None
                 continue
-            lines = laid_out.counter.count(_joined(laid_out.prefix, paragraph), laid_out.width)
+            try:
+                lines = laid_out.counter.count(_joined(laid_out.prefix, paragraph), laid_out.width)
+            except Exception:  # noqa: BLE001 - Pango below WeasyPrint's API: measure by layout instead
+                self._references.clear()
+                self._learning = False
+                return None
             height += (lines - laid_out.lines) * laid_out.line_height
         return height
 
     def learn(self, key: str, height: float, shape: FooterShape | None, document: Any) -> None:
         """Remember a footer's laid-out height and, the first time, its shape as the reference to predict from."""
         self.heights[key] = height
-        if shape is None or shape.signature in self._references:
+        if not self._learning or shape is None or shape.signature in self._references:
             return
         footer = next((box for page in document.pages[:1] for box in _footer_boxes(page)), None)
         if footer is None:

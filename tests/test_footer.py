@@ -127,3 +127,18 @@ def test_examples_need_one_footer_laid_out_alone(repo_project: Project) -> None:
         lay_out(renderer, path)
     stats = renderer.footers.stats
     assert stats.measured == 1 and stats.relaid == 0
+
+
+def test_line_counting_failure_falls_back_to_measuring(tmp_path: Path, repo_project: Project, monkeypatch) -> None:
+    """If Pango below WeasyPrint's API changes, footers are measured by layout and leaflets still build."""
+    from leaflets.linecount import LineCounter
+
+    def broken(self, paragraph, width):
+        raise AttributeError("pango_layout_get_line_readonly")
+
+    monkeypatch.setattr(LineCounter, "count", broken)
+    renderer = LeafletRenderer(repo_project, BuildOptions())
+    for index, text in enumerate(disclaimers(3)):
+        laid_out = lay_out(renderer, entry_with_disclaimer(tmp_path, f"entry-{index}", text))
+        assert margin_of(laid_out.html) == pytest.approx(laid_out_height(laid_out.document) + 19 + 38, abs=0.01)
+    assert renderer.footers.stats.measured == 3 and renderer.footers.stats.relaid == 0
