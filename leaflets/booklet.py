@@ -35,6 +35,7 @@ from .imposition import IMPOSITIONS, impose_saddle, imposed_path
 from .leaflet import BuildOptions
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
+from .review import review_stamps
 from .selection import read_list, title_key
 from .stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
@@ -94,8 +95,9 @@ def booklet_key(sources: Sequence[EntrySource], project: Project, options: Build
     fingerprint = Fingerprint()
     for template in ("leaflet.html", *BOOKLET_TEMPLATES):
         fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
+    stamps = review_stamps([source.path for source in sources])
     for source in sources:
-        key = entry_key("booklet", source.path)
+        key = entry_key("booklet", source.path, stamps.get(source.path))
         if key is None:
             return None
         fingerprint.add(str(source.relative), key)

@@ -22,6 +22,7 @@ from .options import STYLES_FOLDER, BuildOptions
 from .output import atomic_write
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
+from .review import review_stamps
 
 if TYPE_CHECKING:
     from .leaflet import LeafletRenderer
@@ -148,13 +149,14 @@ def plan_build(
     """Decide, in this process and without rendering anything, which outputs need building."""
     dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
     clashes = output_clashes(list(sources))
+    stamps = review_stamps([source.path for source in sources])
     planned = []
     for source in sources:
         target = output_path(out_dir, source, options)
         if source in clashes:
             planned.append(PlannedEntry(source, target, None, False, clashes[source]))
             continue
-        key = entry_key(dependencies, source.path)
+        key = entry_key(dependencies, source.path, stamps.get(source.path))
         known = None if force else cache.known_failure(target, key)
         planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key), None, known))
     return planned

@@ -8,7 +8,8 @@ two steps so that a batch hashes the shared inputs once:
   and engine versions, the options, the project's settings (and any project file a
   setting names), and the template and stylesheet files as the project resolves
   them (its overrides first), including the files those pull in;
-- :func:`entry_key` adds one entry's bytes and the local files it links to.
+- :func:`entry_key` adds one entry's bytes, the local files it links to, and the
+  date its printed review date falls back on (last commit or modification day).
 
 :class:`OutputCache` stores the keys in a JSON file beside the outputs. Any
 other command that writes one file per entry (e.g. a booklet's per-entry parts)
@@ -97,13 +98,19 @@ def dependency_key(
     return fingerprint.hexdigest()
 
 
-def entry_key(dependencies: str, entry: Path) -> str | None:
-    """The key of one entry's output; None when the entry cannot be read (the build reports why)."""
+def entry_key(dependencies: str, entry: Path, review_stamp: str | None = None) -> str | None:
+    """The key of one entry's output; None when the entry cannot be read (the build reports why).
+
+    ``review_stamp`` (from :func:`leaflets.review.review_stamps`) is where the
+    printed review date comes from when the front matter gives none.
+    """
     try:
         data = entry.read_bytes()
     except OSError:
         return None
     fingerprint = Fingerprint().add("dependencies", dependencies).add("entry", data)
+    if review_stamp is not None:
+        fingerprint.add("review", review_stamp)
     for path in _linked_files(data, entry.parent):
         fingerprint.add_file(path)
     return fingerprint.hexdigest()

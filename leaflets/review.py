@@ -7,6 +7,12 @@ the entry's last git commit, or from the file's modification time. The git
 look-up is one ``git log`` per entry and only runs when a ``.git`` folder lies
 above the entry, so building entries outside a repository costs nothing and a
 missing ``git`` program is not an error.
+
+:func:`review_stamps` gives the build cache what the printed date depends on
+beyond an entry's bytes (its last commit, or its modification day), so a commit
+or a touched file rebuilds the leaflet that prints the date; it asks git once
+per repository, not once per entry, because a build with nothing to do must
+answer at once.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 from .clock import build_time
 from .entry import Entry
@@ -127,6 +133,65 @@ def last_commit_date(path: Path) -> date | None:
         return date.fromisoformat(result.stdout.strip()) if result.returncode == 0 else None
     except ValueError:
         return None
+
+
+def review_stamps(paths: Iterable[Path]) -> dict[Path, str]:
+    """For each entry file, the date its printed review date would come from if the front matter sets none.
+
+    ``git:YYYY-MM-DD`` (last commit) inside a git work tree, else
+    ``file:YYYY-MM-DD`` (modification day); an unreadable file gets no stamp.
+    """
+    stamps: dict[Path, str] = {}
+    by_repository: dict[Path, list[Path]] = {}
+    for path in paths:
+        root = _git_root(path.resolve().parent) if _git_program() else None
+        if root is not None:
+            by_repository.setdefault(root, []).append(path)
+    committed: dict[Path, date] = {}
+    for root, members in by_repository.items():
+        committed.update(_last_commit_dates(root, members))
+    for path in paths:
+        if path in committed:
+            stamps[path] = f"git:{committed[path].isoformat()}"
+            continue
+        try:
+            stamps[path] = f"file:{_modification_date(path).isoformat()}"
+        except EntryError:
+            continue
+    return stamps
+
+
+def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date]:
+    """The last commit date of each of ``paths`` (files under ``root``), from one ``git log``."""
+    wanted = {path.resolve().relative_to(root).as_posix(): path for path in paths}
+    folders = sorted({posix.rsplit("/", 1)[0] if "/" in posix else "." for posix in wanted})
+    command = ["git", "-c", "core.quotepath=off", "log", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
+    try:
+        result = subprocess.run(
+            [*command, *folders] if len(folders) <= 200 else command,
+            cwd=root, capture_output=True, text=True, timeout=_GIT_TIMEOUT_SECONDS * 12,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if result.returncode != 0:
+        return {}
+    found: dict[Path, date] = {}
+    day: date | None = None
+    for line in result.stdout.splitlines():
+        if line.startswith("\x00"):
+            try:
+                day = date.fromisoformat(line[1:].strip())
+            except ValueError:
+                day = None
+        elif line and day is not None and line in wanted and wanted[line] not in found:
+            found[wanted[line]] = day
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _git_root(folder: Path) -> Path | None:
+    return next((parent for parent in (folder, *folder.parents) if (parent / ".git").exists()), None)
 
 
 @lru_cache(maxsize=1)

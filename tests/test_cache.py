@@ -248,3 +248,49 @@ def test_project_file_a_setting_names_counts_by_content(project: Project, tmp_pa
     build(project, out)
     named.write_text("two")
     assert built(build(project, out)) == ["a", "b", "c"]
+
+
+def test_new_modification_day_rebuilds_the_leaflet_that_prints_it(project: Project, tmp_path: Path) -> None:
+    """Without ``reviewed`` in the front matter the leaflet prints the file's modification day."""
+    import os
+
+    out = tmp_path / "out"
+    build(project, out)
+    entry = project.root / "entries" / "b.md"
+    os.utime(entry, (1_600_000_000, 1_600_000_000))
+    assert built(build(project, out)) == ["b"]
+    os.utime(entry, (1_600_000_100, 1_600_000_100))  # the same day: the printed date is unchanged
+    assert built(build(project, out)) == []
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_commit_rebuilds_the_leaflet_that_prints_its_date(project: Project, tmp_path: Path) -> None:
+    def git(*args: str, day: str = "2024-03-01") -> None:
+        stamp = f"{day}T12:00:00+00:00"
+        subprocess.run(["git", *args], cwd=project.root, check=True, capture_output=True, env={
+            "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+        })
+
+    git("init", "-q")
+    git("add", "entries")
+    git("commit", "-qm", "first")
+    out = tmp_path / "out"
+    build(project, out)
+    write_entry(project.root / "entries", "c.md", "# C\n### Usage\nTake c with food.\n")
+    assert built(build(project, out)) == ["c"]
+    git("commit", "-qam", "review c", day="2024-06-01")
+    assert built(build(project, out)) == ["c"]
+    assert built(build(project, out)) == []
+
+
+def test_review_stamps_match_the_dates_leaflets_print(tmp_path: Path) -> None:
+    from leaflets.review import last_commit_date, review_stamps
+
+    paths = sorted((REPO / "entries").glob("*.md"))
+    stamps = review_stamps(paths)
+    for path in paths:
+        committed = last_commit_date(path)
+        assert stamps[path] == (f"git:{committed.isoformat()}" if committed else stamps[path]), path
+        if committed is None:
+            assert stamps[path].startswith("file:")
