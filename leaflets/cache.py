@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -90,11 +92,39 @@ def dependency_key(
     for path in _files_named_by(settings, project.root):
         fingerprint.add_file(path)
     fingerprint.add("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
+    fingerprint.add("fonts", installed_fonts())
     fingerprint.add("extra", _canonical_json(dict(extra or {})))
     for path in Templates(project).sources(template):
         fingerprint.add_file(path)
     for path in stylesheet_files(project, stylesheets):
         fingerprint.add_file(path)
+    return fingerprint.hexdigest()
+
+
+def installed_fonts() -> str:
+    """A digest of the font files fontconfig offers (path, size, modification time).
+
+    The styles name DejaVu Sans and fall back to the system's sans-serif, so a
+    font installed, removed or upgraded can change the glyphs a leaflet is set
+    in. Asking ``fc-list`` takes a few milliseconds; without it the fonts are
+    left out of the key ("unknown").
+    """
+    program = shutil.which("fc-list")
+    if program is None:
+        return "unknown"
+    try:
+        result = subprocess.run([program, "--format", "%{file}\n"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if result.returncode != 0:
+        return "unknown"
+    fingerprint = Fingerprint()
+    for name in sorted(set(result.stdout.splitlines())):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        fingerprint.add(name, f"{stat.st_size}:{stat.st_mtime_ns}")
     return fingerprint.hexdigest()
 
 

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   python3 python3-venv python3-pip
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fontconfig
   fonts-dejavu-core fonts-dejavu-extra
   poppler-utils zbar-tools
 )

@@ -294,3 +294,23 @@ def test_review_stamps_match_the_dates_leaflets_print(tmp_path: Path) -> None:
         assert stamps[path] == (f"git:{committed.isoformat()}" if committed else stamps[path]), path
         if committed is None:
             assert stamps[path].startswith("file:")
+
+
+def test_changed_system_fonts_rebuild_all(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leaflets.cache
+
+    out = tmp_path / "out"
+    build(project, out)
+    monkeypatch.setattr(leaflets.cache, "installed_fonts", lambda: "a font was upgraded")
+    assert built(build(project, out)) == ["a", "b", "c"]
+    assert built(build(project, out)) == []
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig's fc-list is not installed")
+def test_installed_fonts_digest_is_stable_and_sees_dejavu() -> None:
+    from leaflets.cache import installed_fonts
+
+    first = installed_fonts()
+    assert first != "unknown" and first == installed_fonts()
+    listed = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True).stdout
+    assert "DejaVuSans.ttf" in listed
