@@ -42,7 +42,7 @@ from .stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 CHUNK_ENTRIES = 12
 """Entries laid out per chunk: enough to share font subsets, few enough to bound a worker's memory."""
 CHUNKS_PER_WORKER = 40
-"""Chunks a worker lays out before a fresh one takes over (see build.ENTRIES_PER_WORKER)."""
+"""Chunks each worker is given before fresh ones take over (see build.ENTRIES_PER_WORKER)."""
 SCAN_BATCH = 200
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Status = Literal["built", "failed", "up-to-date"]
 
 ENTRIES_PER_WORKER = 480
-"""Entries a worker lays out before a fresh one takes over. A long-lived worker's memory
+"""Entries each worker is given before fresh ones take over. A long-lived worker's memory
 creeps up by some 70 kB per entry (WeasyPrint's caches), about 220 MB over the whole
 corpus; replacing workers keeps that bounded for about a second of set-up each time."""
 

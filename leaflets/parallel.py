@@ -51,9 +51,10 @@ def map_in_workers(
     the renderer. With ``jobs <= 1`` (or a single item) everything runs in
     this process, which keeps tracebacks and profiles simple; otherwise
     ``jobs`` processes each call ``state_factory(*factory_args)`` once.
-    ``items_per_worker`` bounds how many items a worker handles before fresh
-    workers take over, so memory a long-lived renderer accumulates is given
-    back. ``task`` and the items must pickle.
+    With ``items_per_worker``, each set of workers is given that many items
+    per worker (a worker may take more when its neighbour is slower) and then
+    replaced by fresh ones, so memory a long-lived renderer accumulates is
+    given back. ``task`` and the items must pickle.
     """
     items = list(items)
     if not items:

@@ -30,8 +30,11 @@ def test_results_come_in_input_order_from_several_workers() -> None:
 def test_workers_are_replaced_after_items_per_worker() -> None:
     results = list(map_in_workers(handle, range(14), 2, Counter, ("x",), items_per_worker=3))
     assert [item for item, *_ in results] == list(range(14))
-    assert max(handled for _, _, handled, _ in results) <= 3
-    assert len({pid for _, pid, _, _ in results}) >= 5  # 14 items, at most 6 per pair of workers
+    # 14 items in sets of 6 (3 per worker, 2 workers): three sets of fresh workers
+    assert max(handled for _, _, handled, _ in results) <= 6
+    assert len({pid for _, pid, _, _ in results}) >= 3
+    first_set = {pid for item, pid, _, _ in results if item < 6}
+    assert not first_set & {pid for item, pid, _, _ in results if item >= 6}
 
 
 def test_one_job_runs_in_this_process_with_one_state() -> None:
