@@ -130,8 +130,8 @@ class LeafletRenderer:
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
             return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
         laid_out = self.lay_out(content, context, removed)
-        identifier = hashlib.md5(laid_out.html.encode("utf-8")).hexdigest().encode("ascii")
-        data = self.engine.write_pdf(laid_out.document, pdf_identifier=identifier)
+        identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
+        data = self.engine.write_pdf(laid_out.document, identifier)
         return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
 
     def prepare(

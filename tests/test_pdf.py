@@ -190,3 +190,19 @@ def test_corpus_sample_builds(corpus: Path, tmp_path: Path, repo_project: Projec
     for result in report.results:
         for page in pages(result.output):
             assert "Disclaimer:" in page.text and "Note:" in page.text
+
+
+def test_file_identifier_is_in_the_trailer_and_follows_the_input(tmp_path: Path, repo_project: Project) -> None:
+    """The /ID names the leaflet's HTML (first half) and the file's bytes (second half); the file stays valid."""
+    import pikepdf
+
+    first = build_one(repo_project, REPO / "entries" / "paracetamol.md", tmp_path / "one")
+    again = build_one(repo_project, REPO / "entries" / "paracetamol.md", tmp_path / "two")
+    other = build_one(repo_project, REPO / "entries" / "ibuprofen.md", tmp_path / "one")
+    assert first.read_bytes() == again.read_bytes()
+    with pikepdf.open(first) as pdf, pikepdf.open(other) as different:
+        assert pdf.check_pdf_syntax() == []
+        permanent, changing = (bytes(part) for part in pdf.trailer.ID)
+        assert len(permanent) == len(changing) == 16
+        assert bytes(different.trailer.ID[0]) != permanent
+    assert len(PdfReader(first, strict=True).pages) >= 1
