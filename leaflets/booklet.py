@@ -22,7 +22,8 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from datetime import date
+from typing import Callable, Iterator, Mapping, Sequence
 
 from .booklet_front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from .booklet_pages import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
@@ -35,7 +36,7 @@ from .imposition import IMPOSITIONS, impose_saddle, imposed_path
 from .leaflet import BuildOptions
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
-from .review import review_stamps
+from .review import last_commit_dates, review_stamps
 from .selection import read_list, title_key
 from .stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
@@ -81,7 +82,10 @@ BOOKLET_TEMPLATES = ("booklet/cover.html", "booklet/contents.html", "booklet/sta
 STAMP_STYLESHEETS = ("booklet-stamp.css",)
 
 
-def booklet_key(sources: Sequence[EntrySource], project: Project, options: BuildOptions, booklet: BookletOptions) -> str | None:
+def booklet_key(
+    sources: Sequence[EntrySource], project: Project, options: BuildOptions, booklet: BookletOptions,
+    commit_dates: Mapping[Path, date | None] | None = None,
+) -> str | None:
     """The key of a whole booklet: its entries in order, templates, styles, settings and booklet options.
 
     None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
@@ -95,7 +99,7 @@ def booklet_key(sources: Sequence[EntrySource], project: Project, options: Build
     fingerprint = Fingerprint()
     for template in ("leaflet.html", *BOOKLET_TEMPLATES):
         fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
-    stamps = review_stamps([source.path for source in sources])
+    stamps = review_stamps([source.path for source in sources], commit_dates)
     for source in sources:
         key = entry_key("booklet", source.path, stamps.get(source.path))
         if key is None:
@@ -141,7 +145,8 @@ def build_booklet(
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
     check_writable(output.parent)
     cache = OutputCache.load(output.parent / CACHE_FILENAME)
-    key = booklet_key(sources, project, options, booklet)
+    commit_dates = last_commit_dates([source.path for source in sources])
+    key = booklet_key(sources, project, options, booklet, commit_dates)
     imposed = imposed_path(output) if booklet.impose == "saddle" else None
     if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
         return _up_to_date(sources, output, imposed, started, on_start, on_result)
@@ -159,7 +164,7 @@ def build_booklet(
     ordered = _titles(sources, booklet.list_file is None, jobs, record)
     with tempfile.TemporaryDirectory(prefix=".leaflets-booklet-", dir=output.parent) as folder:
         temp = Path(folder)
-        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record)
+        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
         entries = [entry for chunk in chunks for entry in chunk.entries]
         if not entries:
             raise LeafletError("no entry could be built, so no booklet was written")
@@ -242,7 +247,7 @@ def _titles(
 
 def _lay_out_entries(
     ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
-    record: Callable[[EntryResult], None],
+    record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
 ) -> list[Chunk]:
     size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
     numbered = list(enumerate(ordered))
@@ -252,7 +257,7 @@ def _lay_out_entries(
     ]
     chunks = []
     renders = map_in_workers(
-        render_chunk, work, jobs, BookletRenderer, (project, options), items_per_worker=CHUNKS_PER_WORKER
+        render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER
     )
     for chunk in renders:
         for result in chunk.results:

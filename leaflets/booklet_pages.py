@@ -13,7 +13,8 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from datetime import date
+from typing import Any, Mapping
 
 import weasyprint
 
@@ -84,8 +85,10 @@ class ChunkJob:
 class BookletRenderer(LeafletRenderer):
     """A leaflet renderer for booklet pages: same templates and options, plus booklet.css."""
 
-    def __init__(self, project: Project, options: BuildOptions) -> None:
-        super().__init__(project, options, extra_stylesheets=BOOKLET_STYLESHEETS)
+    def __init__(
+        self, project: Project, options: BuildOptions, commit_dates: Mapping[Path, date | None] | None = None
+    ) -> None:
+        super().__init__(project, options, extra_stylesheets=BOOKLET_STYLESHEETS, commit_dates=commit_dates or {})
 
 
 def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:

@@ -13,7 +13,8 @@ import traceback
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Literal, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Callable, Iterator, Literal, Mapping, Sequence
 
 from .cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from .discover import EntrySource, clash_message, find_entries, output_clashes
@@ -22,7 +23,7 @@ from .options import STYLES_FOLDER, BuildOptions
 from .output import atomic_write
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
-from .review import review_stamps
+from .review import last_commit_dates, review_stamps
 
 if TYPE_CHECKING:
     from .leaflet import LeafletRenderer
@@ -89,11 +90,13 @@ def output_path(out_dir: Path, source: EntrySource, options: BuildOptions) -> Pa
     return out_dir / source.output_name(options.name_suffix, f".{options.format}")
 
 
-def new_renderer(project: Project, options: BuildOptions) -> "LeafletRenderer":
+def new_renderer(
+    project: Project, options: BuildOptions, commit_dates: Mapping[Path, date | None] | None = None
+) -> "LeafletRenderer":
     """A worker's renderer; WeasyPrint is imported only once there is something to render."""
     from .leaflet import LeafletRenderer
 
-    return LeafletRenderer(project, options)
+    return LeafletRenderer(project, options, commit_dates=commit_dates or {})
 
 
 def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> EntryResult:
@@ -144,12 +147,15 @@ class PlannedEntry:
 
 def plan_build(
     sources: Sequence[EntrySource], out_dir: Path, project: Project, options: BuildOptions,
-    cache: OutputCache, force: bool = False,
+    cache: OutputCache, force: bool = False, commit_dates: Mapping[Path, date | None] | None = None,
 ) -> list[PlannedEntry]:
-    """Decide, in this process and without rendering anything, which outputs need building."""
+    """Decide, in this process and without rendering anything, which outputs need building.
+
+    ``commit_dates`` are the entries' last commit dates if already looked up.
+    """
     dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
     clashes = output_clashes(list(sources))
-    stamps = review_stamps([source.path for source in sources])
+    stamps = review_stamps([source.path for source in sources], commit_dates)
     planned = []
     for source in sources:
         target = output_path(out_dir, source, options)
@@ -188,7 +194,8 @@ def build_leaflets(
     if options.format == "html":
         copy_stylesheets(project, out_dir, options)
     cache = OutputCache.load(out_dir / CACHE_FILENAME)
-    planned = plan_build(sources, out_dir, project, options, cache, force)
+    commit_dates = last_commit_dates([source.path for source in sources])
+    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates)
     stale = [entry for entry in planned if not entry.current and entry.clashes_with is None and entry.known_failure is None]
     if on_start is not None:
         on_start(len(planned), len(stale))
@@ -197,7 +204,7 @@ def build_leaflets(
     if stale:
         import_module(".leaflet", __package__)  # forked workers inherit WeasyPrint instead of each loading it
     built = map_in_workers(
-        build_one, [(entry.source, out_dir) for entry in stale], jobs, new_renderer, (project, options),
+        build_one, [(entry.source, out_dir) for entry in stale], jobs, new_renderer, (project, options, commit_dates),
         items_per_worker=ENTRIES_PER_WORKER,
     )
     try:

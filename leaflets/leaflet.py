@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
+from datetime import date
+from typing import Any, Mapping
 
 import weasyprint
 from markupsafe import Markup
@@ -99,6 +100,9 @@ class LeafletRenderer:
     template: str = LEAFLET_TEMPLATE
     extra_stylesheets: tuple[str, ...] = ()
     """Stylesheets after the options' own (booklets add booklet.css)."""
+    commit_dates: Mapping[Path, date | None] = field(default_factory=dict, repr=False)
+    """Last commit dates of the entries to build, looked up once for the whole build
+    (:func:`leaflets.review.last_commit_dates`); others are asked of git one by one."""
     footers: FooterSizer = field(default_factory=FooterSizer, repr=False)
 
     def __post_init__(self) -> None:
@@ -196,7 +200,7 @@ class LeafletRenderer:
         disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
         note = self._footer_html(content.note, self.config.note, removed)
         lang = entry.lang if "lang" in entry.metadata else self.config.lang
-        review = review_of(entry, self.config.review_period_years, build_time().date())
+        review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )

@@ -8,11 +8,11 @@ look-up is one ``git log`` per entry and only runs when a ``.git`` folder lies
 above the entry, so building entries outside a repository costs nothing and a
 missing ``git`` program is not an error.
 
-:func:`review_stamps` gives the build cache what the printed date depends on
-beyond an entry's bytes (its last commit, or its modification day), so a commit
-or a touched file rebuilds the leaflet that prints the date; it asks git once
-per repository, not once per entry, because a build with nothing to do must
-answer at once.
+:func:`last_commit_dates` asks git once per repository for a whole build, not
+once per entry; the build hands those dates to the renderers, and
+:func:`review_stamps` turns them into what the build cache must know beyond an
+entry's bytes (its last commit, or its modification day), so a commit or a
+touched file rebuilds the leaflet that prints the date.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal, Mapping, Sequence
 
 from .clock import build_time
 from .entry import Entry
@@ -54,8 +54,14 @@ class Review:
     """True when ``due`` lies before the day the check is made."""
 
 
-def review_of(entry: Entry, period_years: float = DEFAULT_REVIEW_PERIOD_YEARS, today: date | None = None) -> Review:
+def review_of(
+    entry: Entry, period_years: float = DEFAULT_REVIEW_PERIOD_YEARS, today: date | None = None,
+    commit_dates: Mapping[Path, date | None] | None = None,
+) -> Review:
     """The review date of ``entry`` and whether it is overdue on ``today`` (default: the build date).
+
+    ``commit_dates`` (from :func:`last_commit_dates`) answers for the entries it
+    holds; git is asked about the others one by one.
 
     Raises :class:`EntryError` naming the front-matter line when ``reviewed`` or
     ``next_review`` is not a date, or the next review is not after the last one.
@@ -64,7 +70,10 @@ def review_of(entry: Entry, period_years: float = DEFAULT_REVIEW_PERIOD_YEARS, t
     reviewed = _front_matter_date(entry, "reviewed")
     source: ReviewSource = "front matter"
     if reviewed is None:
-        committed = last_commit_date(entry.path)
+        if commit_dates is not None and entry.path in commit_dates:
+            committed = commit_dates[entry.path]
+        else:
+            committed = last_commit_date(entry.path)
         if committed is not None:
             reviewed, source = committed, "git"
         else:
@@ -119,40 +128,49 @@ def _front_matter_date(entry: Entry, key: str) -> date | None:
 def last_commit_date(path: Path) -> date | None:
     """Committer date of the last commit touching ``path``; None outside git, without git, or for new files."""
     folder = path.resolve().parent
-    if _git_program() is None or not _inside_git_work_tree(folder):
+    if _git_program() is None or _git_root(folder) is None:
         return None
+    output = _git(["log", "-1", "--format=%cs", "--", path.name], folder, _GIT_TIMEOUT_SECONDS)
     try:
-        result = subprocess.run(
-            ["git", "log", "-1", "--format=%cs", "--", path.name],
-            cwd=folder, capture_output=True, text=True, timeout=_GIT_TIMEOUT_SECONDS,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    try:
-        return date.fromisoformat(result.stdout.strip()) if result.returncode == 0 else None
+        return date.fromisoformat(output.strip()) if output is not None else None
     except ValueError:
         return None
 
 
-def review_stamps(paths: Iterable[Path]) -> dict[Path, str]:
-    """For each entry file, the date its printed review date would come from if the front matter sets none.
+def last_commit_dates(paths: Sequence[Path]) -> dict[Path, date | None]:
+    """The last commit date of each file, None outside git or for a file never committed.
 
-    ``git:YYYY-MM-DD`` (last commit) inside a git work tree, else
-    ``file:YYYY-MM-DD`` (modification day); an unreadable file gets no stamp.
+    One ``git log`` per repository; a file whose repository git could not
+    read is left out, so :func:`review_of` asks about it on its own.
     """
-    stamps: dict[Path, str] = {}
+    dates: dict[Path, date | None] = {}
     by_repository: dict[Path, list[Path]] = {}
     for path in paths:
         root = _git_root(path.resolve().parent) if _git_program() else None
-        if root is not None:
+        if root is None:
+            dates[path] = None
+        else:
             by_repository.setdefault(root, []).append(path)
-    committed: dict[Path, date] = {}
     for root, members in by_repository.items():
-        committed.update(_last_commit_dates(root, members))
+        found = _last_commit_dates(root, members)
+        if found is not None:
+            dates.update({path: found.get(path) for path in members})
+    return dates
+
+
+def review_stamps(paths: Sequence[Path], commit_dates: Mapping[Path, date | None] | None = None) -> dict[Path, str]:
+    """For each entry file, the date its printed review date would come from if the front matter sets none.
+
+    ``git:YYYY-MM-DD`` (last commit, from ``commit_dates`` or looked up) inside a
+    git work tree, else ``file:YYYY-MM-DD`` (modification day); an unreadable
+    file gets no stamp.
+    """
+    committed = last_commit_dates(paths) if commit_dates is None else commit_dates
+    stamps: dict[Path, str] = {}
     for path in paths:
-        if path in committed:
-            stamps[path] = f"git:{committed[path].isoformat()}"
+        day = committed.get(path)
+        if day is not None:
+            stamps[path] = f"git:{day.isoformat()}"
             continue
         try:
             stamps[path] = f"file:{_modification_date(path).isoformat()}"
@@ -161,24 +179,17 @@ def review_stamps(paths: Iterable[Path]) -> dict[Path, str]:
     return stamps
 
 
-def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date]:
-    """The last commit date of each of ``paths`` (files under ``root``), from one ``git log``."""
+def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date] | None:
+    """The last commit date of each of ``paths`` (files under ``root``) that has one, from one ``git log``."""
     wanted = {path.resolve().relative_to(root).as_posix(): path for path in paths}
     folders = sorted({posix.rsplit("/", 1)[0] if "/" in posix else "." for posix in wanted})
-    command = ["git", "-c", "core.quotepath=off", "log", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
-    try:
-        result = subprocess.run(
-            [*command, *folders] if len(folders) <= 200 else command,
-            cwd=root, capture_output=True, text=True, timeout=_GIT_TIMEOUT_SECONDS * 12,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    if result.returncode != 0:
-        return {}
+    command = ["-c", "core.quotepath=off", "log", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
+    output = _git([*command, *folders] if len(folders) <= 200 else command, root, _GIT_TIMEOUT_SECONDS * 12)
+    if output is None:
+        return None
     found: dict[Path, date] = {}
     day: date | None = None
-    for line in result.stdout.splitlines():
+    for line in output.splitlines():
         if line.startswith("\x00"):
             try:
                 day = date.fromisoformat(line[1:].strip())
@@ -189,20 +200,27 @@ def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date]:
     return found
 
 
+def _git(arguments: list[str], folder: Path, timeout: float) -> str | None:
+    """What ``git`` prints, run in ``folder`` without taking locks; None when it fails or cannot run."""
+    try:
+        result = subprocess.run(
+            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
 @lru_cache(maxsize=4096)
 def _git_root(folder: Path) -> Path | None:
+    """The work tree holding ``folder``: the nearest folder with a ``.git`` folder or file (worktrees, submodules)."""
     return next((parent for parent in (folder, *folder.parents) if (parent / ".git").exists()), None)
 
 
 @lru_cache(maxsize=1)
 def _git_program() -> str | None:
     return shutil.which("git")
-
-
-@lru_cache(maxsize=4096)
-def _inside_git_work_tree(folder: Path) -> bool:
-    """A ``.git`` folder or file (worktrees, submodules) in ``folder`` or above it."""
-    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
 
 
 def _modification_date(path: Path) -> date:

@@ -93,3 +93,31 @@ def test_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(review, "_git_program", lambda: "/nonexistent/git")
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     assert review_of(load_entry(path), 3, today=date(2026, 1, 1)).source == "file"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_build_asks_git_once_and_prints_the_commit_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leaflets.build import build_leaflets
+    from leaflets.project import Project
+
+    from pdfread import normalised, pages
+
+    repository = tmp_path / "repo"
+    committed = entry_with(repository / "entries", "")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_COMMITTER_DATE": "2021-05-06T12:00:00Z",
+           "GIT_AUTHOR_DATE": "2021-05-06T12:00:00Z"}
+    for command in (["init", "-q"], ["add", "entries/e.md"], ["commit", "-q", "-m", "entry"]):
+        subprocess.run(["git", *command], cwd=repository, env=env, check=True)
+    new = write_entry(repository / "entries", "new.md", "# New\n### Usage\nText.\n")
+    outside = entry_with(tmp_path / "loose", "")
+    assert review.last_commit_dates([committed, new, outside]) == {committed: date(2021, 5, 6), new: None, outside: None}
+
+    def one_by_one(path: Path) -> None:
+        raise AssertionError(f"git asked about {path} on its own")
+
+    monkeypatch.setattr(review, "last_commit_date", one_by_one)
+    report = build_leaflets(None, tmp_path / "out", Project.load(repository), jobs=1)
+    assert report.ok, [result.error for result in report.results]
+    text = normalised(pages(tmp_path / "out" / "e.pdf")[0].text)
+    assert "Last reviewed 6 May 2021" in text
