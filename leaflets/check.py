@@ -16,8 +16,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .classify import not_a_leaflet, requester_text
 from .config import Config
@@ -30,7 +31,7 @@ from .markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
 from .parallel import map_in_workers, usable_cpus
 from .project import Project
 from .readability import reading_level, warm_up
-from .review import front_matter_line, review_of
+from .review import front_matter_line, last_commit_dates, review_of
 from .sections import CANONICAL_LABELS, LeafletContent, normalise
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
@@ -60,10 +61,15 @@ def finding_from_error(exc: EntryError, path: Path) -> Finding:
     return finding(code, exc.path or path, exc.line, exc.message)
 
 
-def review_findings(entry: Entry, config: Config) -> list[Finding]:
-    """A bad review date (an error, as build refuses it) or an overdue review (a warning)."""
+def review_findings(
+    entry: Entry, config: Config, commit_dates: Mapping[Path, date | None] | None = None
+) -> list[Finding]:
+    """A bad review date (an error, as build refuses it) or an overdue review (a warning).
+
+    ``commit_dates`` are last commit dates already looked up (see :func:`review_of`).
+    """
     try:
-        review = review_of(entry, config.review_period_years)
+        review = review_of(entry, config.review_period_years, commit_dates=commit_dates)
     except EntryError as exc:
         return [finding_from_error(exc, entry.path)]
     if not review.overdue:
@@ -179,8 +185,9 @@ class EntryCheck:
 class Checker:
     """Checks one entry at a time with a project's settings; one per worker process."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, commit_dates: Mapping[Path, date | None] | None = None) -> None:
         self.config = config
+        self.commit_dates = commit_dates
 
     def check(self, source: EntrySource) -> EntryCheck:
         path = source.path
@@ -191,7 +198,7 @@ class Checker:
             return EntryCheck(source, (finding_from_error(exc, path),))
         content = normalise(entry)
         errors = errors_in(content, self.config)
-        found = errors + review_findings(entry, self.config) + field_warnings(content, text) + html_warnings(content)
+        found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
@@ -294,7 +301,10 @@ def check_entries(
     if jobs > 1 and len(sources) > BATCH_SIZE:
         warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
     batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
-    checks = [c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config,)) for c in batch]
+    commit_dates = last_commit_dates([source.path for source in sources])
+    checks = [
+        c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates)) for c in batch
+    ]
     checks = across_entries(checks)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]

@@ -121,3 +121,25 @@ def test_build_asks_git_once_and_prints_the_commit_date(tmp_path: Path, monkeypa
     assert report.ok, [result.error for result in report.results]
     text = normalised(pages(tmp_path / "out" / "e.pdf")[0].text)
     assert "Last reviewed 6 May 2021" in text
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_check_asks_git_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leaflets.check import check_entries
+    from leaflets.project import Project
+
+    repository = tmp_path / "repo"
+    entry_with(repository / "entries", "")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_COMMITTER_DATE": "2001-05-06T12:00:00Z",
+           "GIT_AUTHOR_DATE": "2001-05-06T12:00:00Z"}
+    for command in (["init", "-q"], ["add", "entries/e.md"], ["commit", "-q", "-m", "entry"]):
+        subprocess.run(["git", *command], cwd=repository, env=env, check=True)
+
+    def one_by_one(path: Path) -> None:
+        raise AssertionError(f"git asked about {path} on its own")
+
+    monkeypatch.setattr(review, "last_commit_date", one_by_one)
+    report = check_entries(None, Project.load(repository), jobs=1)
+    overdue = [f for f in report.findings if f.code == "review-overdue"]
+    assert len(overdue) == 1 and "2001-05-06 (from the git)" in overdue[0].message
