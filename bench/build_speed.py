@@ -116,7 +116,7 @@ def floor_against_one_job(
 
 def resample(corpus: Path) -> None:
     sys.path.insert(0, str(REPO))
-    from leaflets.discover import find_entries
+    from leaflets.source.discover import find_entries
 
     entries = [source.relative.as_posix() for source in find_entries([corpus])]
     chosen = [entries[index * len(entries) // SAMPLE_SIZE] for index in range(SAMPLE_SIZE)]

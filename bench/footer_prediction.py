@@ -20,11 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from leaflets.discover import find_entries  # noqa: E402
-from leaflets.entry import load_entry  # noqa: E402
+from leaflets.source.discover import find_entries  # noqa: E402
+from leaflets.source.entry import load_entry  # noqa: E402
 from leaflets.errors import LeafletError  # noqa: E402
-from leaflets.leaflet import BuildOptions, LeafletRenderer  # noqa: E402
-from leaflets.project import Project  # noqa: E402
+from leaflets.render.leaflet import BuildOptions, LeafletRenderer  # noqa: E402
+from leaflets.project.project import Project  # noqa: E402
 
 
 def main() -> int:

@@ -22,10 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from leaflets.build import build_leaflets, build_one, new_renderer  # noqa: E402
-from leaflets.discover import find_entries  # noqa: E402
-from leaflets.options import BuildOptions  # noqa: E402
-from leaflets.project import Project  # noqa: E402
+from leaflets.build.builder import build_leaflets, build_one, new_renderer  # noqa: E402
+from leaflets.source.discover import find_entries  # noqa: E402
+from leaflets.project.options import BuildOptions  # noqa: E402
+from leaflets.project.project import Project  # noqa: E402
 
 from build_speed import SAMPLE, copy_sample  # noqa: E402
 

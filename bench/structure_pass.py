@@ -12,13 +12,13 @@ import statistics
 import time
 from pathlib import Path
 
-from leaflets.entry import load_entry
-from leaflets.fetcher import ProjectFetcher
-from leaflets.layout import PDF_VARIANT
-from leaflets.leaflet import LeafletRenderer
-from leaflets.project import Project
-from leaflets.sections import normalise
-from leaflets.tagging import finish_structure
+from leaflets.source.entry import load_entry
+from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.engine import PDF_VARIANT
+from leaflets.render.leaflet import LeafletRenderer
+from leaflets.project.project import Project
+from leaflets.source.sections import normalise
+from leaflets.pdf.tagging import finish_structure
 
 ROOT = Path(__file__).resolve().parent.parent
 

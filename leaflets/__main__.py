@@ -1,3 +1,3 @@
-from .cli import main
+from leaflets.cli.main import main
 
 main()

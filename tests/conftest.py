@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from leaflets import characters
-from leaflets.build import build_leaflets
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
+from leaflets.doctor import characters as characters
+from leaflets.build.builder import build_leaflets
+from leaflets.render.leaflet import BuildOptions
+from leaflets.project.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"

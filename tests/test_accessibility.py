@@ -10,12 +10,12 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from leaflets.build import build_leaflets
-from leaflets.entry import load_entry
-from leaflets.leaflet import BuildOptions
-from leaflets.markdown import render_markdown
-from leaflets.project import Project
-from leaflets.sections import normalise
+from leaflets.build.builder import build_leaflets
+from leaflets.source.entry import load_entry
+from leaflets.render.leaflet import BuildOptions
+from leaflets.source.markdown import render_markdown
+from leaflets.project.project import Project
+from leaflets.source.sections import normalise
 
 from conftest import REPO, write_entry
 from pdfread import missing_in_order, normalised, pages, pdftotext, structure_text, words_of

@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-import leaflets.booklet_front
-from leaflets.booklet import BookletOptions, BookletReport, build_booklet
-from leaflets.booklet_front import ContentsGroup, contents_parts, plan_pages
-from leaflets.booklet_pages import LaidOutEntry, Slot
-from leaflets.cli import main
-from leaflets.config import DEFAULT_DISCLAIMER, DEFAULT_NOTE
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
-from leaflets.selection import initial, title_key
+import leaflets.booklet.front
+from leaflets.booklet.make import BookletOptions, BookletReport, build_booklet
+from leaflets.booklet.front import ContentsGroup, contents_parts, plan_pages
+from leaflets.booklet.chunks import LaidOutEntry, Slot
+from leaflets.cli.main import main
+from leaflets.project.config import DEFAULT_DISCLAIMER, DEFAULT_NOTE
+from leaflets.render.leaflet import BuildOptions
+from leaflets.project.project import Project
+from leaflets.booklet.selection import initial, title_key
 
 from conftest import REPO, write_entry
 
@@ -287,7 +287,7 @@ def test_saddle_imposition_two_a5_pages_per_a4_side(tmp_path: Path) -> None:
 
 
 def test_contents_in_several_parts_keep_numbers_right(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(leaflets.booklet_front, "CONTENTS_PART_LINES", 2)
+    monkeypatch.setattr(leaflets.booklet.front, "CONTENTS_PART_LINES", 2)
     booklet = make(tmp_path, jobs=1)
     lines = contents(booklet)
     assert [title for _, title, _ in lines] == EXAMPLE_TITLES
@@ -378,10 +378,10 @@ def test_cover_texts_and_author_from_settings(tmp_path: Path) -> None:
 
 
 def test_fresh_workers_per_batch_of_chunks_keep_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import leaflets.booklet
+    import leaflets.booklet.make
 
-    monkeypatch.setattr(leaflets.booklet, "CHUNK_ENTRIES", 1)
-    monkeypatch.setattr(leaflets.booklet, "CHUNKS_PER_WORKER", 1)
+    monkeypatch.setattr(leaflets.booklet.make, "CHUNK_ENTRIES", 1)
+    monkeypatch.setattr(leaflets.booklet.make, "CHUNKS_PER_WORKER", 1)
     booklet = make(tmp_path, jobs=2)
     lines = contents(booklet)
     assert [title for _, title, _ in lines] == EXAMPLE_TITLES

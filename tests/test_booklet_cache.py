@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from leaflets.booklet import BookletOptions, build_booklet
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
+from leaflets.booklet.make import BookletOptions, build_booklet
+from leaflets.render.leaflet import BuildOptions
+from leaflets.project.project import Project
 
 from conftest import write_entry
 

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from pyzbar.pyzbar import decode
 
-from leaflets.build import build_leaflets
-from leaflets.cli import main
-from leaflets.config import load_config
+from leaflets.build.builder import build_leaflets
+from leaflets.cli.main import main
+from leaflets.project.config import load_config
 from leaflets.errors import ConfigError
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
+from leaflets.render.leaflet import BuildOptions
+from leaflets.project.project import Project
 
 from conftest import BRANDED, REPO, write_entry
 from pdfread import normalised, pages, structure_text

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.build import BuildReport, build_leaflets
-from leaflets.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
-from leaflets.options import BuildOptions
-from leaflets.project import Project
+from leaflets.build.builder import BuildReport, build_leaflets
+from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
+from leaflets.project.options import BuildOptions
+from leaflets.project.project import Project
 
 from conftest import REPO, write_entry
 
@@ -187,8 +187,8 @@ def test_unchanged_failing_entry_is_reported_without_rendering(project: Project,
     first = build_leaflets(None, out, project, jobs=1)
     error = next(r.error for r in first.results if r.status == "failed")
     script = (
-        "import sys; from pathlib import Path; from leaflets.build import build_leaflets; "
-        "from leaflets.project import Project; "
+        "import sys; from pathlib import Path; from leaflets.build.builder import build_leaflets; "
+        "from leaflets.project.project import Project; "
         f"report = build_leaflets(None, Path({str(out)!r}), Project.load({str(project.root)!r})); "
         "print(report.count('up-to-date'), report.count('failed'), 'weasyprint' in sys.modules); "
         "print([r.error for r in report.results if r.error][0])"
@@ -209,8 +209,8 @@ def test_nothing_to_build_does_not_load_weasyprint(project: Project, tmp_path: P
     out = tmp_path / "out"
     build(project, out)
     script = (
-        "import sys; from pathlib import Path; from leaflets.build import build_leaflets; "
-        "from leaflets.project import Project; "
+        "import sys; from pathlib import Path; from leaflets.build.builder import build_leaflets; "
+        "from leaflets.project.project import Project; "
         f"report = build_leaflets(None, Path({str(out)!r}), Project.load({str(project.root)!r})); "
         "print(report.count('up-to-date'), 'weasyprint' in sys.modules)"
     )
@@ -285,7 +285,7 @@ def test_commit_rebuilds_the_leaflet_that_prints_its_date(project: Project, tmp_
 
 
 def test_review_stamps_match_the_dates_leaflets_print(tmp_path: Path) -> None:
-    from leaflets.review import last_commit_date, review_stamps
+    from leaflets.source.review import last_commit_date, review_stamps
 
     paths = sorted((REPO / "entries").glob("*.md"))
     stamps = review_stamps(paths)
@@ -297,18 +297,18 @@ def test_review_stamps_match_the_dates_leaflets_print(tmp_path: Path) -> None:
 
 
 def test_changed_system_fonts_rebuild_all(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import leaflets.cache
+    import leaflets.build.cache
 
     out = tmp_path / "out"
     build(project, out)
-    monkeypatch.setattr(leaflets.cache, "installed_fonts", lambda: "a font was upgraded")
+    monkeypatch.setattr(leaflets.build.cache, "installed_fonts", lambda: "a font was upgraded")
     assert built(build(project, out)) == ["a", "b", "c"]
     assert built(build(project, out)) == []
 
 
 @pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig's fc-list is not installed")
 def test_installed_fonts_digest_is_stable_and_sees_dejavu() -> None:
-    from leaflets.cache import installed_fonts
+    from leaflets.build.cache import installed_fonts
 
     first = installed_fonts()
     assert first != "unknown" and first == installed_fonts()

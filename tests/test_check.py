@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from leaflets.build import build_leaflets
-from leaflets.check import check_entries
-from leaflets.cli import main
-from leaflets.findings import CODES
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
-from leaflets.readability import counts, reading_level
+from leaflets.build.builder import build_leaflets
+from leaflets.check.checker import check_entries
+from leaflets.cli.main import main
+from leaflets.check.findings import CODES
+from leaflets.render.leaflet import BuildOptions
+from leaflets.project.project import Project
+from leaflets.check.readability import counts, reading_level
 
 from conftest import REPO, write_entry
 
@@ -332,7 +332,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_check_never_imports_weasyprint(entry_dir: Path) -> None:
     write_entry(entry_dir, "calmol.md", good())
     code = (
-        "import sys\nfrom leaflets.cli import main\n"
+        "import sys\nfrom leaflets.cli.main import main\n"
         f"try:\n    main(['check', {str(entry_dir)!r}, '-q', '-j', '1'])\nexcept SystemExit:\n    pass\n"
         "print('weasyprint' in sys.modules)"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from leaflets.cli import main
+from leaflets.cli.main import main
 
 from conftest import REPO, write_entry
 

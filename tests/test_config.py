@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.config import DEFAULT_DISCLAIMER, load_config
+from leaflets.project.config import DEFAULT_DISCLAIMER, load_config
 from leaflets.errors import ConfigError
-from leaflets.project import Project
+from leaflets.project.project import Project
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:

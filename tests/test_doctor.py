@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fontTools import subset
 
-from leaflets import doctor
-from leaflets.characters import CORPUS_CHARACTERS
-from leaflets.project import Project
+from leaflets.doctor import checks as doctor
+from leaflets.doctor.characters import CORPUS_CHARACTERS
+from leaflets.project.project import Project
 
 from conftest import REPO
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.entry import MAX_ENTRY_BYTES, load_entry
+from leaflets.source.entry import MAX_ENTRY_BYTES, load_entry
 from leaflets.errors import EntryError
 
 from conftest import write_entry

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.entry import load_entry
+from leaflets.source.entry import load_entry
 from leaflets.errors import EntryError
-from leaflets.footer import FooterSizer, footer_shape, laid_out_height
-from leaflets.leaflet import BuildOptions, LeafletRenderer
-from leaflets.linecount import StyledText
-from leaflets.project import Project
+from leaflets.layout.footer import FooterSizer, footer_shape, laid_out_height
+from leaflets.render.leaflet import BuildOptions, LeafletRenderer
+from leaflets.layout.linecount import StyledText
+from leaflets.project.project import Project
 
 from conftest import REPO, write_entry
 from pdfread import pages
@@ -131,7 +131,7 @@ def test_examples_need_one_footer_laid_out_alone(repo_project: Project) -> None:
 
 def test_line_counting_failure_falls_back_to_measuring(tmp_path: Path, repo_project: Project, monkeypatch) -> None:
     """If Pango below WeasyPrint's API changes, footers are measured by layout and leaflets still build."""
-    from leaflets.linecount import LineCounter
+    from leaflets.layout.linecount import LineCounter
 
     def broken(self, paragraph, width):
         raise AttributeError("pango_layout_get_line_readonly")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leaflets.markdown import render_markdown
+from leaflets.source.markdown import render_markdown
 
 
 def test_inline_allowlist_kept_without_attributes() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from leaflets.build import build_leaflets
-from leaflets.leaflet import BuildOptions
-from leaflets.project import Project
+from leaflets.build.builder import build_leaflets
+from leaflets.render.leaflet import BuildOptions
+from leaflets.project.project import Project
 
 from conftest import CORPUS_CHARACTERS, REPO, write_entry
 from pdfread import metadata, normalised, pages

@@ -7,7 +7,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from leaflets.pdfstream import PdfStreamWriter, copy_pages
+from leaflets.pdf.stream import PdfStreamWriter, copy_pages
 
 
 def make_part(path: Path, label: str) -> None:

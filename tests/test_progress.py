@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from leaflets.build import BuildReport, EntryResult
-from leaflets.discover import EntrySource
-from leaflets.progress import BuildProgress
+from leaflets.build.builder import BuildReport, EntryResult
+from leaflets.source.discover import EntrySource
+from leaflets.cli.progress import BuildProgress
 
 from conftest import write_entry
 

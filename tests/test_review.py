@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from leaflets import review
-from leaflets.entry import load_entry
+from leaflets.source import review as review
+from leaflets.source.entry import load_entry
 from leaflets.errors import EntryError
-from leaflets.review import add_years, review_of
+from leaflets.source.review import add_years, review_of
 
 from conftest import write_entry
 
@@ -97,8 +97,8 @@ def test_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_build_asks_git_once_and_prints_the_commit_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leaflets.build import build_leaflets
-    from leaflets.project import Project
+    from leaflets.build.builder import build_leaflets
+    from leaflets.project.project import Project
 
     from pdfread import normalised, pages
 
@@ -125,8 +125,8 @@ def test_build_asks_git_once_and_prints_the_commit_date(tmp_path: Path, monkeypa
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_check_asks_git_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leaflets.check import check_entries
-    from leaflets.project import Project
+    from leaflets.check.checker import check_entries
+    from leaflets.project.project import Project
 
     repository = tmp_path / "repo"
     entry_with(repository / "entries", "")

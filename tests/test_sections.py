@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.entry import load_entry
-from leaflets.sections import canonical_key, normalise
+from leaflets.source.entry import load_entry
+from leaflets.source.sections import canonical_key, normalise
 
 from conftest import write_entry
 

@@ -1,0 +1,177 @@
+"""Joining the numbered parts into the booklet file, with bookmarks, contents links and metadata.
+
+The parts are streamed into the output one object at a time
+(:mod:`leaflets.pdf.stream`), so joining 15,000 pages takes no more memory
+than joining fifteen. The outline (one bookmark per entry, its sections
+below) and the contents links are written here because each part was laid
+out alone and only this step knows where every entry landed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import pikepdf
+
+from leaflets import __version__
+from leaflets.booklet.chunks import LaidOutEntry
+from leaflets.clock import build_time
+from leaflets.pdf.stream import PdfStreamWriter, copy_pages, serialise
+
+
+@dataclass(frozen=True)
+class ContentsLink:
+    """A contents line to make clickable: its page and rectangle (PDF points), and the page it leads to (0-based)."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    target: int
+
+
+@dataclass(frozen=True)
+class BookletLayout:
+    """Where things landed: each entry's first page (1-based, by position), the contents links, the first contents page (0-based)."""
+
+    starts: dict[int, int]
+    entries: tuple[LaidOutEntry, ...]
+    links: tuple[ContentsLink, ...]
+    contents_page: int
+
+
+@dataclass(frozen=True)
+class BookletInfo:
+    title: str
+    subtitle: str
+    author: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    title: str
+    page: int
+    """0-based page index."""
+    top: float | None = None
+    """Top of the view in PDF points; None shows the whole page."""
+    children: tuple["Bookmark", ...] = ()
+
+
+def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: BookletInfo, output: Path) -> int:
+    """Write the booklet from ``parts`` (file, page count), in order, to ``output`` atomically; return its page count."""
+    temporary = output.with_name(f".{output.name}.tmp")
+    total = sum(count for _path, count in parts)
+    try:
+        with open(temporary, "wb") as handle:
+            writer = PdfStreamWriter(handle)
+            catalog, pages_root = writer.reserve(), writer.reserve()
+            first_page = writer.reserve(total)
+            page_numbers = list(range(first_page, first_page + total))
+            annotations = _contents_links(writer, layout.links, page_numbers)
+            offset = 0
+            for path, count in parts:
+                local = {page - offset: numbers for page, numbers in annotations.items() if offset <= page < offset + count}
+                copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, local)
+                offset += count
+            kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
+            writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
+            outline = _outline(writer, _bookmarks(layout), page_numbers)
+            metadata = writer.reserve()
+            writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
+            info_number = writer.reserve()
+            writer.write(info_number, _info(info))
+            writer.write(catalog, (
+                b"<</Type/Catalog/Pages %d 0 R/Outlines %d 0 R/PageMode/UseOutlines/Metadata %d 0 R"
+                b"/Lang %s/ViewerPreferences<</DisplayDocTitle true>>>>"
+            ) % (pages_root, outline, metadata, _text(info.lang)))
+            writer.finish(catalog, info_number)
+        os.replace(temporary, output)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return total
+
+
+def _text(value: str) -> bytes:
+    return serialise(value, _no_references)
+
+
+def _no_references(_obj: pikepdf.Object) -> int:
+    raise AssertionError("booklet metadata holds no indirect objects")
+
+
+def _contents_links(writer: PdfStreamWriter, links: Sequence[ContentsLink], pages: list[int]) -> dict[int, list[int]]:
+    """Write a link annotation per contents line; returns page index -> annotation objects."""
+    by_page: dict[int, list[int]] = {}
+    for link in links:
+        number = writer.reserve()
+        rect = b" ".join(b"%.2f" % value for value in link.rect)
+        writer.write(number, b"<</Type/Annot/Subtype/Link/Rect[%s]/Border[0 0 0]/Dest[%d 0 R/Fit]>>" % (rect, pages[link.target]))
+        by_page.setdefault(link.page, []).append(number)
+    return by_page
+
+
+def _bookmarks(layout: BookletLayout) -> list[Bookmark]:
+    marks = [Bookmark("Contents", layout.contents_page)]
+    for entry in layout.entries:
+        start = layout.starts[entry.position] - 1
+        sections = tuple(Bookmark(mark.label, start + mark.page, mark.top) for mark in entry.sections)
+        marks.append(Bookmark(entry.title, start, None, sections))
+    return marks
+
+
+def _outline(writer: PdfStreamWriter, bookmarks: list[Bookmark], pages: list[int]) -> int:
+    """Write the outline tree (entries closed, so a reader sees titles first); returns its root object."""
+    root = writer.reserve()
+    first, last = _outline_level(writer, bookmarks, root, pages)
+    writer.write(root, b"<</Type/Outlines/First %d 0 R/Last %d 0 R/Count %d>>" % (first, last, len(bookmarks)))
+    return root
+
+
+def _outline_level(writer: PdfStreamWriter, items: Sequence[Bookmark], parent: int, pages: list[int]) -> tuple[int, int]:
+    first = writer.reserve(len(items))
+    numbers = list(range(first, first + len(items)))
+    for index, (item, number) in enumerate(zip(items, numbers)):
+        if item.top is None:
+            destination = b"[%d 0 R/Fit]" % pages[item.page]
+        else:
+            destination = b"[%d 0 R/XYZ null %.2f null]" % (pages[item.page], item.top)
+        fields = [b"/Title %s/Parent %d 0 R/Dest %s" % (_text(item.title), parent, destination)]
+        if index:
+            fields.append(b"/Prev %d 0 R" % numbers[index - 1])
+        if index + 1 < len(items):
+            fields.append(b"/Next %d 0 R" % numbers[index + 1])
+        if item.children:
+            child_first, child_last = _outline_level(writer, item.children, number, pages)
+            fields.append(b"/First %d 0 R/Last %d 0 R/Count %d" % (child_first, child_last, -len(item.children)))
+        writer.write(number, b"<<" + b"".join(fields) + b">>")
+    return numbers[0], numbers[-1]
+
+
+def _info(info: BookletInfo) -> bytes:
+    date = build_time().strftime("D:%Y%m%d%H%M%SZ")
+    fields = {
+        "/Title": info.title, "/Author": info.author, "/Subject": info.subtitle,
+        "/Creator": f"leaflets {__version__}", "/Producer": f"leaflets {__version__} (WeasyPrint, pikepdf)",
+        "/CreationDate": date, "/ModDate": date,
+    }
+    return b"<<" + b"".join(pikepdf.Name(key).unparse() + b" " + _text(value) for key, value in fields.items() if value) + b">>"
+
+
+def _xmp(info: BookletInfo) -> bytes:
+    """The XMP packet for the document metadata, made by pikepdf's XMP support."""
+    created = build_time().isoformat()
+    with pikepdf.Pdf.new() as scratch:
+        with scratch.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["dc:title"] = info.title
+            if info.subtitle:
+                meta["dc:description"] = info.subtitle
+            if info.author:
+                meta["dc:creator"] = [info.author]
+            meta["dc:language"] = [info.lang]
+            meta["xmp:CreatorTool"] = f"leaflets {__version__}"
+            meta["xmp:CreateDate"] = created
+            meta["xmp:ModifyDate"] = created
+        return scratch.Root.Metadata.read_bytes()

@@ -1,0 +1,158 @@
+"""Laying out a booklet's pages in chunks, before anyone knows their final numbers.
+
+Each worker keeps one :class:`BookletRenderer` (a :class:`LeafletRenderer` with
+the booklet stylesheet added) and turns a chunk of entries into one PDF file,
+each entry laid out exactly as ``leaflets build`` lays it out, once. What the
+booklet needs later is read off the laid-out pages and sent back instead of
+the pages themselves: each entry's page count, where its "Page N of M" slot
+is on every page, and its section headings for the bookmarks.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from datetime import date
+from typing import Any, Mapping
+
+import weasyprint
+
+from leaflets.build.builder import EntryResult, failed_result
+from leaflets.source.discover import EntrySource
+from leaflets.source.entry import load_entry
+from leaflets.errors import LeafletError
+from leaflets.layout.engine import page_boxes
+from leaflets.render.leaflet import BuildOptions, LeafletRenderer
+from leaflets.project.project import Project
+
+BOOKLET_STYLESHEETS = ("booklet.css",)
+"""Added after the build options' own stylesheets (leaflet.css, large-print.css)."""
+PX_TO_PT = 0.75
+"""CSS px to PDF points (96 px and 72 pt to the inch)."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a stamped number goes on a page, in CSS px: its top, its right end measured from the page's
+    right edge, and the font size it was laid out for (so options that enlarge type carry over)."""
+
+    top: float
+    right: float
+    font_size: float = 0.0
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A bookmark target inside an entry: a label, the page (0-based within the entry) and its top in PDF points."""
+
+    label: str
+    page: int
+    top: float
+
+
+@dataclass(frozen=True)
+class LaidOutEntry:
+    """An entry's pages as the booklet needs to know them once they are in a chunk file."""
+
+    position: int
+    """Index in booklet order."""
+    title: str
+    slots: tuple[Slot, ...]
+    sections: tuple[Mark, ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.slots)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Entries laid out into one PDF file, pages in entry order; failures kept as results."""
+
+    path: Path
+    entries: tuple[LaidOutEntry, ...]
+    results: tuple[EntryResult, ...]
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    number: int
+    sources: tuple[tuple[int, EntrySource], ...]
+    folder: Path
+
+
+class BookletRenderer(LeafletRenderer):
+    """A leaflet renderer for booklet pages: same templates and options, plus booklet.css."""
+
+    def __init__(
+        self, project: Project, options: BuildOptions, commit_dates: Mapping[Path, date | None] | None = None
+    ) -> None:
+        super().__init__(project, options, extra_stylesheets=BOOKLET_STYLESHEETS, commit_dates=commit_dates or {})
+
+
+def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
+    """The empty page-number slot of every page (booklet.css leaves it blank)."""
+    slots = []
+    for page in document.pages:
+        box = next(page_boxes(page, "page-number"), None)
+        if box is None:
+            raise LookupError("a booklet page has no footer with a page-number slot")
+        slots.append(slot_of(box, page.width))
+    return tuple(slots)
+
+
+def slot_of(box: Any, page_width: float) -> Slot:
+    """The slot a laid-out box's content area leaves for text set flush right in it."""
+    return Slot(box.content_box_y(), page_width - (box.content_box_x() + box.width), float(box.style["font_size"]))
+
+
+def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:
+    """The headings one level below the entry title, as bookmark targets."""
+    marks = []
+    for _label, _target, children, _state in document.make_bookmark_tree():
+        for label, (page, _x, y), _grandchildren, _child_state in children:
+            height = document.pages[page].height
+            marks.append(Mark(label, page, (height - y) * PX_TO_PT))
+    return tuple(marks)
+
+
+def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
+    """Lay out every entry of ``job`` and write them, in order, to one PDF in the job's folder.
+
+    The pages are written together so entries in a chunk share one copy of
+    each font subset; a bad entry becomes a failed result and is left out.
+    """
+    documents: list[weasyprint.Document] = []
+    entries: list[LaidOutEntry] = []
+    results: list[EntryResult] = []
+    for position, source in job.sources:
+        try:
+            content, context, _removed = renderer.prepare(load_entry(source.path), source.relative)
+            laid_out = renderer.lay_out(content, context)
+            entry = LaidOutEntry(position, content.title, page_slots(laid_out.document), section_marks(laid_out.document))
+        except LeafletError as exc:
+            results.append(failed_result(source, exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the booklet
+            results.append(failed_result(source, exc, traceback.format_exc()))
+            continue
+        documents.append(laid_out.document)
+        entries.append(entry)
+        results.append(EntryResult(source, "built", warnings=laid_out.warnings, pages=entry.pages))
+    path = job.folder / f"chunk-{job.number:05d}.pdf"
+    if documents:
+        pages = [page for document in documents for page in document.pages]
+        path.write_bytes(renderer.engine.write_part_pdf(documents[0].copy(pages)))
+    return Chunk(path, tuple(entries), tuple(results))
+
+
+def scan_titles(_state: Any, sources: list[EntrySource]) -> list[tuple[EntrySource, str | None, EntryResult | None]]:
+    """Read each entry's title (for ordering) or the reason it cannot be read."""
+    found: list[tuple[EntrySource, str | None, EntryResult | None]] = []
+    for source in sources:
+        try:
+            found.append((source, load_entry(source.path).title, None))
+        except LeafletError as exc:
+            found.append((source, None, failed_result(source, exc)))
+    return found

@@ -1,0 +1,309 @@
+"""Many entries in one print-ready PDF: the library API behind ``leaflets booklet``.
+
+The whole corpus is too big to lay out as one document, so the work runs in
+stages whose memory does not grow with the number of entries:
+
+1. read every entry's title (to order them) in worker processes;
+2. lay entries out in chunks in worker processes, each chunk written to a
+   temporary PDF, keeping only page counts, page-number slots and headings;
+3. lay out cover and contents (in parts, in worker processes) with their
+   page numbers left blank;
+4. stamp "Page N of M" on every page, and the contents' page numbers, part
+   by part, in worker processes;
+5. join the parts with pikepdf and add bookmarks, contents links and metadata.
+
+Each entry is laid out once, exactly as ``leaflets build`` lays it out.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from datetime import date
+from typing import Callable, Iterator, Mapping, Sequence
+
+from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
+from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
+from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
+from leaflets.build.builder import BuildReport, EntryResult, check_writable
+from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
+from leaflets.source.discover import EntrySource, find_entries
+from leaflets.errors import LeafletError, OutputError
+from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
+from leaflets.render.leaflet import BuildOptions
+from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.project.project import Project
+from leaflets.source.review import last_commit_dates, review_stamps
+from leaflets.booklet.selection import read_list, title_key
+from leaflets.booklet.stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
+
+CHUNK_ENTRIES = 12
+"""Entries laid out per chunk: enough to share font subsets, few enough to bound a worker's memory."""
+CHUNKS_PER_WORKER = 40
+"""Chunks each worker is given before fresh ones take over (see build.ENTRIES_PER_WORKER)."""
+SCAN_BATCH = 200
+
+
+@dataclass(frozen=True)
+class BookletOptions:
+    """What the booklet holds beyond the leaflets themselves; None means the setting from leaflets.toml."""
+
+    title: str | None = None
+    subtitle: str | None = None
+    list_file: Path | None = None
+    duplex: bool = False
+    impose: str | None = None
+
+
+@dataclass
+class BookletReport(BuildReport):
+    """Every entry's result, and the booklet (and imposed file) written."""
+
+    output: Path | None = None
+    imposed: Path | None = None
+    pages: int = 0
+
+    def summary(self) -> str:
+        if self.count("up-to-date") and not self.count("built"):
+            return (
+                f"{self.output} up to date ({self.count('up-to-date')} entries, {self.pages} pages), "
+                f"0 built, 0 failed in {self.seconds:.1f}s"
+            )
+        return (
+            f"{self.count('built')} entries in {self.output} ({self.pages} pages), "
+            f"{self.count('failed')} failed in {self.seconds:.1f}s"
+        )
+
+
+BOOKLET_TEMPLATES = ("booklet/cover.html", "booklet/contents.html", "booklet/stamp.html")
+STAMP_STYLESHEETS = ("booklet-stamp.css",)
+
+
+def booklet_key(
+    sources: Sequence[EntrySource], project: Project, options: BuildOptions, booklet: BookletOptions,
+    commit_dates: Mapping[Path, date | None] | None = None,
+) -> str | None:
+    """The key of a whole booklet: its entries in order, templates, styles, settings and booklet options.
+
+    None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
+    """
+    list_text = booklet.list_file.read_text(encoding="utf-8", errors="replace") if booklet.list_file else ""
+    extra = {
+        "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
+        "impose": str(booklet.impose), "list": list_text,
+    }
+    stylesheets = options.stylesheets + BOOKLET_STYLESHEETS + STAMP_STYLESHEETS
+    fingerprint = Fingerprint()
+    for template in ("leaflet.html", *BOOKLET_TEMPLATES):
+        fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
+    stamps = review_stamps([source.path for source in sources], commit_dates)
+    for source in sources:
+        key = entry_key("booklet", source.path, stamps.get(source.path))
+        if key is None:
+            return None
+        fingerprint.add(str(source.relative), key)
+    return fingerprint.hexdigest()
+
+
+def _no_state() -> None:
+    return None
+
+
+def build_booklet(
+    paths: Sequence[Path] | None,
+    output: Path,
+    project: Project,
+    options: BuildOptions | None = None,
+    booklet: BookletOptions | None = None,
+    on_result: Callable[[EntryResult], None] | None = None,
+    jobs: int | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    force: bool = False,
+) -> BookletReport:
+    """Build one booklet PDF at ``output`` from the entries under ``paths`` (default: the project's entries/).
+
+    Bad entries are reported (through ``on_result`` and the report) and left
+    out; the booklet is still written. Raises :class:`LeafletError` when
+    nothing is selected or nothing could be built.
+    """
+    started = time.perf_counter()
+    options = options or BuildOptions(paper=project.config.paper)
+    booklet = booklet or BookletOptions()
+    if options.format != "pdf":
+        raise LeafletError("booklets are written as PDF only")
+    if booklet.impose is not None and booklet.impose not in IMPOSITIONS:
+        raise LeafletError(f"unknown imposition '{booklet.impose}' (known: {', '.join(IMPOSITIONS)})")
+    if booklet.list_file is not None:
+        sources = read_list(booklet.list_file)
+    else:
+        sources = find_entries(list(paths) if paths else [project.entries_dir])
+    if not sources:
+        where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
+        raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
+    check_writable(output.parent)
+    cache = OutputCache.load(output.parent / CACHE_FILENAME)
+    commit_dates = last_commit_dates([source.path for source in sources])
+    key = booklet_key(sources, project, options, booklet, commit_dates)
+    imposed = imposed_path(output) if booklet.impose == "saddle" else None
+    if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
+        return _up_to_date(sources, output, imposed, started, on_start, on_result)
+    cache.forget(output)
+    if on_start is not None:
+        on_start(len(sources), len(sources))
+    jobs = usable_cpus() if jobs is None else jobs
+    report = BookletReport(output=output)
+
+    def record(result: EntryResult) -> None:
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    ordered = _titles(sources, booklet.list_file is None, jobs, record)
+    with tempfile.TemporaryDirectory(prefix=".leaflets-booklet-", dir=output.parent) as folder:
+        temp = Path(folder)
+        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
+        entries = [entry for chunk in chunks for entry in chunk.entries]
+        if not entries:
+            raise LeafletError("no entry could be built, so no booklet was written")
+        config = project.config
+        title = booklet.title if booklet.title is not None else config.booklet_title
+        subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
+        cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
+        contents = [
+            FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
+            for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
+        ]
+        front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
+        plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
+        starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
+        stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
+        parts = [
+            (path, len(job.pages))
+            for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
+        ]
+        layout = BookletLayout(
+            starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
+        )
+        info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
+        try:
+            report.pages = assemble(parts, layout, info, output)
+        except OSError as exc:
+            raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
+    if imposed is not None:
+        report.imposed = imposed
+        impose_saddle(output, imposed, options.paper)
+    if report.ok:
+        for written in (output, imposed):
+            if written is not None:
+                cache.record(written, key)
+    try:
+        cache.save()
+    except OutputError as exc:
+        report.warnings.append(f"{exc.diagnostic('warning')} (the next booklet will be built again)")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _up_to_date(
+    sources: list[EntrySource], output: Path, imposed: Path | None, started: float,
+    on_start: Callable[[int, int], None] | None, on_result: Callable[[EntryResult], None] | None,
+) -> BookletReport:
+    """The report of a booklet whose inputs have not changed since it was written: nothing is laid out."""
+    import pikepdf
+
+    if on_start is not None:
+        on_start(len(sources), 0)
+    report = BookletReport(output=output, imposed=imposed)
+    for source in sources:
+        result = EntryResult(source, "up-to-date")
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    with pikepdf.open(output) as pdf:
+        report.pages = len(pdf.pages)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _titles(
+    sources: list[EntrySource], by_title: bool, jobs: int, record: Callable[[EntryResult], None]
+) -> list[EntrySource]:
+    """The readable entries in booklet order; unreadable ones are recorded as failures."""
+    batches = [sources[i : i + SCAN_BATCH] for i in range(0, len(sources), SCAN_BATCH)]
+    titled: list[tuple[EntrySource, str]] = []
+    for batch in map_in_workers(scan_titles, batches, jobs, _no_state):
+        for source, title, failure in batch:
+            if failure is not None:
+                record(failure)
+            else:
+                titled.append((source, title or ""))
+    if by_title:
+        titled.sort(key=lambda pair: (title_key(pair[1]), pair[1], str(pair[0].relative), str(pair[0].path)))
+    return [source for source, _title in titled]
+
+
+def _lay_out_entries(
+    ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
+    record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
+) -> list[Chunk]:
+    size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
+    numbered = list(enumerate(ordered))
+    work = [
+        ChunkJob(number, tuple(numbered[start : start + size]), folder)
+        for number, start in enumerate(range(0, len(numbered), size))
+    ]
+    chunks = []
+    renders = map_in_workers(
+        render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER
+    )
+    for chunk in renders:
+        for result in chunk.results:
+            record(result)
+        if chunk.entries:
+            chunks.append(chunk)
+    return chunks
+
+
+def _stamp_jobs(
+    plan: PagePlan, starts: dict[int, int], front: list[FrontPart], chunks: list[Chunk], folder: Path
+) -> list[StampJob]:
+    """One job per part, in booklet order, each page given its number (and contents lines theirs)."""
+    jobs = []
+    number = 1
+    for part in front:
+        pages = []
+        for index in range(part.pages):
+            stamps = tuple(
+                Stamp("contents-page", line.slot, str(starts[line.position])) for line in part.lines if line.page == index
+            )
+            pages.append(PlacedPage(part.path, index, part.slots[index], number, stamps))
+            number += 1
+        jobs.append(StampJob(tuple(pages), plan.total, part.path.with_name(f"numbered-{part.path.name}")))
+    cover = front[0]
+    assert cover.blank_index is not None
+    blank = PlacedPage(cover.path, cover.blank_index, cover.slots[cover.blank_index], 0)
+    index = 0
+    for chunk in chunks:
+        pages = []
+        offset = 0
+        for entry in chunk.entries:
+            start = plan.starts[index]
+            if plan.blank_before[index]:
+                pages.append(replace(blank, number=start - 1))
+            pages.extend(PlacedPage(chunk.path, offset + p, entry.slots[p], start + p) for p in range(entry.pages))
+            offset += entry.pages
+            index += 1
+        jobs.append(StampJob(tuple(pages), plan.total, chunk.path.with_name(f"numbered-{chunk.path.name}")))
+    return jobs
+
+
+def _links(front: list[FrontPart], starts: dict[int, int]) -> Iterator[ContentsLink]:
+    """Each contents line's page in the booklet (0-based), rectangle and target page."""
+    offset = 0
+    for part in front:
+        for line in part.lines:
+            yield ContentsLink(offset + line.page, line.rect, starts[line.position] - 1)
+        offset += part.pages

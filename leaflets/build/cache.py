@@ -1,0 +1,292 @@
+"""Incremental builds: a key per output over everything it depends on, and a store of keys.
+
+An output is up to date when the key it was last written with equals the key its
+inputs give now and the file is still there as it was written. Keys are built in
+two steps so that a batch hashes the shared inputs once:
+
+- :func:`dependency_key` covers what every output of one kind shares: the package
+  and engine versions, the options, the project's settings (and any project file a
+  setting names), and the template and stylesheet files as the project resolves
+  them (its overrides first), including the files those pull in;
+- :func:`entry_key` adds one entry's bytes, the local files it links to, and the
+  date its printed review date falls back on (last commit or modification day).
+
+:class:`OutputCache` stores the keys in a JSON file beside the outputs. Any
+other command that writes one file per entry (e.g. a booklet's per-entry parts)
+can use its own file and template the same way. Nothing here imports WeasyPrint:
+a build with nothing to do must answer in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import unquote, urlsplit
+
+from leaflets import __version__
+from leaflets.project.options import LEAFLET_TEMPLATE, STYLESHEETS
+from leaflets.build.output import atomic_write
+from leaflets.project.project import Project
+from leaflets.project.templating import Templates
+
+CACHE_FILENAME = ".leaflets-cache.json"
+CACHE_FORMAT = 2
+
+_MISSING = b"\x00missing\x00"
+_CSS_REFERENCE = re.compile(rb"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
+_MARKDOWN_TARGET = re.compile(rb"""!\[[^\]\n]*\]\(\s*<?([^)\s>]+)|^[ ]{0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)""", re.MULTILINE)
+
+
+class Fingerprint:
+    """SHA-256 over labelled parts; the lengths are hashed too, so parts cannot run together."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, label: str, data: bytes | str) -> "Fingerprint":
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        name = label.encode("utf-8")
+        self._hash.update(b"%d:%s%d:" % (len(name), name, len(raw)))
+        self._hash.update(raw)
+        return self
+
+    def add_file(self, path: Path) -> "Fingerprint":
+        """The file's bytes, or a marker when it is missing, so creating it later changes the key."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = _MISSING
+        return self.add(str(path), data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def dependency_key(
+    project: Project,
+    options: Any,
+    template: str = LEAFLET_TEMPLATE,
+    stylesheets: Iterable[str] = STYLESHEETS,
+    extra: Mapping[str, str] | None = None,
+) -> str:
+    """The key of everything outputs rendered with ``template`` and ``stylesheets`` share.
+
+    ``options`` is a dataclass of the caller's choices (:class:`BuildOptions`
+    for leaflets; a booklet passes its own); ``extra`` holds anything else the
+    output depends on.
+    """
+    fingerprint = Fingerprint()
+    fingerprint.add("leaflets", __version__).add("weasyprint", _installed_version("weasyprint"))
+    fingerprint.add("options", _canonical_json(dataclasses.asdict(options)))
+    settings = {f.name: getattr(project.config, f.name) for f in dataclasses.fields(project.config) if f.compare}
+    fingerprint.add("config", _canonical_json(settings))
+    for path in _files_named_by(settings, project.root):
+        fingerprint.add_file(path)
+    fingerprint.add("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
+    fingerprint.add("fonts", installed_fonts())
+    fingerprint.add("extra", _canonical_json(dict(extra or {})))
+    for path in Templates(project).sources(template):
+        fingerprint.add_file(path)
+    for path in stylesheet_files(project, stylesheets):
+        fingerprint.add_file(path)
+    return fingerprint.hexdigest()
+
+
+def installed_fonts() -> str:
+    """A digest of the font files fontconfig offers (path, size, modification time).
+
+    The styles name DejaVu Sans and fall back to the system's sans-serif, so a
+    font installed, removed or upgraded can change the glyphs a leaflet is set
+    in. Asking ``fc-list`` takes a few milliseconds; without it the fonts are
+    left out of the key ("unknown").
+    """
+    program = shutil.which("fc-list")
+    if program is None:
+        return "unknown"
+    try:
+        result = subprocess.run([program, "--format", "%{file}\n"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if result.returncode != 0:
+        return "unknown"
+    fingerprint = Fingerprint()
+    for name in sorted(set(result.stdout.splitlines())):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        fingerprint.add(name, f"{stat.st_size}:{stat.st_mtime_ns}")
+    return fingerprint.hexdigest()
+
+
+def entry_key(dependencies: str, entry: Path, review_stamp: str | None = None) -> str | None:
+    """The key of one entry's output; None when the entry cannot be read (the build reports why).
+
+    ``review_stamp`` (from :func:`leaflets.source.review.review_stamps`) is where the
+    printed review date comes from when the front matter gives none.
+    """
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    fingerprint = Fingerprint().add("dependencies", dependencies).add("entry", data)
+    if review_stamp is not None:
+        fingerprint.add("review", review_stamp)
+    for path in _linked_files(data, entry.parent):
+        fingerprint.add_file(path)
+    return fingerprint.hexdigest()
+
+
+def stylesheet_files(project: Project, names: Iterable[str]) -> list[Path]:
+    """The project's stylesheets ``names`` and the local files they import or reference (fonts, images)."""
+    found: list[Path] = []
+    pending = [project.stylesheet(name) for name in names]
+    while pending:
+        path = pending.pop(0)
+        if path in found:
+            continue
+        found.append(path)
+        try:
+            text = path.read_bytes()
+        except OSError:
+            continue
+        for match in _CSS_REFERENCE.finditer(text):
+            target = _local_target((match.group(1) or match.group(2)).decode("utf-8", "replace"), path.parent)
+            if target is not None:
+                pending.append(target)
+    return found
+
+
+def _files_named_by(settings: Mapping[str, Any], root: Path) -> list[Path]:
+    """Files in the project that settings name (a logo, say): their content counts, not just the name."""
+    found = []
+    for value in settings.values():
+        if isinstance(value, str) and value.strip() and "\n" not in value and len(value) < 1024:
+            try:
+                candidate = root / value
+                if candidate.is_file():
+                    found.append(candidate)
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _linked_files(data: bytes, folder: Path) -> list[Path]:
+    """Local files a Markdown entry embeds: images, and reference definitions (which images may use)."""
+    targets = set()
+    for match in _MARKDOWN_TARGET.finditer(data):
+        target = _local_target((match.group(1) or match.group(2)).decode("utf-8", "replace"), folder)
+        if target is not None:
+            targets.add(target)
+    return sorted(targets)
+
+
+def _local_target(reference: str, folder: Path) -> Path | None:
+    parts = urlsplit(reference)
+    if parts.scheme not in ("", "file") or not parts.path:
+        return None
+    path = Path(unquote(parts.path))
+    return path if path.is_absolute() else folder / path
+
+
+def _installed_version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+@dataclass
+class _Record:
+    key: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class OutputCache:
+    """Keys of the outputs under one folder, loaded from and saved to ``path``.
+
+    A missing, unreadable or corrupt file, or one written by another version,
+    gives an empty cache: the worst outcome of a bad cache is a full rebuild.
+    """
+
+    path: Path
+    _records: dict[str, _Record] = field(default_factory=dict)
+    _failures: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Per output: the key of inputs that failed to build, and the error they gave."""
+
+    @classmethod
+    def load(cls, path: Path) -> "OutputCache":
+        cache = cls(path)
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("format") != CACHE_FORMAT or data.get("leaflets") != __version__:
+                return cache
+            cache._records = {name: _Record(**record) for name, record in data["outputs"].items()}
+            cache._failures = {name: (str(f["key"]), str(f["error"])) for name, f in data["failures"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            cache._records, cache._failures = {}, {}
+        return cache
+
+    def is_current(self, output: Path, key: str | None) -> bool:
+        """True when ``output`` was written with ``key`` and is still there, unchanged."""
+        record = self._records.get(self._name(output))
+        if key is None or record is None or record.key != key:
+            return False
+        try:
+            stat = output.stat()
+        except OSError:
+            return False
+        return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+
+    def record(self, output: Path, key: str | None) -> None:
+        """Remember that ``output`` has just been written from inputs with ``key``."""
+        if key is None:
+            self.forget(output)
+            return
+        stat = output.stat()
+        self._records[self._name(output)] = _Record(key, stat.st_size, stat.st_mtime_ns)
+        self._failures.pop(self._name(output), None)
+
+    def record_failure(self, output: Path, key: str | None, error: str) -> None:
+        """Remember that inputs with ``key`` failed with ``error``; any good ``output`` stays recorded as it was."""
+        if key is not None:
+            self._failures[self._name(output)] = (key, error)
+
+    def known_failure(self, output: Path, key: str | None) -> str | None:
+        """The error inputs with ``key`` gave last time, when they are unchanged."""
+        failure = self._failures.get(self._name(output))
+        return failure[1] if failure is not None and key is not None and failure[0] == key else None
+
+    def forget(self, output: Path) -> None:
+        self._records.pop(self._name(output), None)
+        self._failures.pop(self._name(output), None)
+
+    def save(self) -> None:
+        data = {
+            "format": CACHE_FORMAT,
+            "leaflets": __version__,
+            "outputs": {name: dataclasses.asdict(record) for name, record in sorted(self._records.items())},
+            "failures": {name: {"key": key, "error": error} for name, (key, error) in sorted(self._failures.items())},
+        }
+        atomic_write(self.path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
+
+    def _name(self, output: Path) -> str:
+        try:
+            return output.relative_to(self.path.parent).as_posix()
+        except ValueError:
+            return output.resolve().as_posix()

@@ -1,0 +1,1 @@
+"""Checking entries before anyone prints them: the error rules build shares, the warnings, and the report behind ``leaflets check``. Never loads WeasyPrint."""

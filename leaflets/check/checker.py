@@ -1,0 +1,316 @@
+"""Checking entries before anyone prints them: the library API behind ``leaflets check``.
+
+Each entry is loaded exactly as ``build`` loads it (so everything build refuses
+is an error here too), split into sections, and looked at as a patient would
+get it: is it a leaflet at all, are the required sections there and filled,
+what raw HTML will vanish, how hard it reads. Checks across the whole set
+(duplicate titles and output files) run once every entry is back.
+
+:func:`errors_in` is the part ``build`` and ``booklet`` share: the renderer
+calls :func:`refuse_errors` on every entry, so no page is printed that this
+module calls an error. Nothing here imports WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from leaflets.check.classify import not_a_leaflet, requester_text
+from leaflets.project.config import Config
+from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
+from leaflets.source.entry import Entry, parse_entry, read_text
+from leaflets.errors import EntryError
+from leaflets.source.fields import key_lines, unknown_fields
+from leaflets.check.findings import CODES, Finding, finding
+from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
+from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.project.project import Project
+from leaflets.check.readability import reading_level, warm_up
+from leaflets.source.review import front_matter_line, last_commit_dates, review_of
+from leaflets.source.sections import CANONICAL_LABELS, LeafletContent, normalise
+
+_ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
+
+
+def errors_in(content: LeafletContent, config: Config) -> list[Finding]:
+    """Findings that make ``content`` unfit to print, beyond what loading it already refuses.
+
+    ``config`` is part of the signature so project settings can add refusals
+    without changing every caller (build, booklet).
+    """
+    verdict = not_a_leaflet(content)
+    if verdict is None:
+        return []
+    return [finding("not-a-leaflet", content.entry.path, verdict.line, verdict.reason)]
+
+
+def refuse_errors(content: LeafletContent, config: Config) -> None:
+    """Raise the first error :func:`errors_in` finds as an :class:`EntryError`, as build reports it."""
+    for error in errors_in(content, config):
+        raise EntryError(error.message, error.path, error.line, code=error.code)
+
+
+def finding_from_error(exc: EntryError, path: Path) -> Finding:
+    """A load failure (encoding, size, front matter, title ...) as a finding under its own code."""
+    code = exc.code if exc.code in CODES else "bad-entry"
+    return finding(code, exc.path or path, exc.line, exc.message)
+
+
+def review_findings(
+    entry: Entry, config: Config, commit_dates: Mapping[Path, date | None] | None = None
+) -> list[Finding]:
+    """A bad review date (an error, as build refuses it) or an overdue review (a warning).
+
+    ``commit_dates`` are last commit dates already looked up (see :func:`review_of`).
+    """
+    try:
+        review = review_of(entry, config.review_period_years, commit_dates=commit_dates)
+    except EntryError as exc:
+        return [finding_from_error(exc, entry.path)]
+    if not review.overdue:
+        return []
+    key = "next_review" if review.next_review else "reviewed"
+    line = front_matter_line(entry, key) if review.source == "front matter" else None
+    return [finding(
+        "review-overdue", entry.path, line or 1,
+        f"last reviewed {review.reviewed.isoformat()} (from the {review.source}); the next review was due "
+        f"{review.due.isoformat()}",
+    )]
+
+
+def field_warnings(content: LeafletContent, text: str) -> list[Finding]:
+    """Unknown front matter keys; ``text`` is the entry file's text, for the keys' lines."""
+    entry = content.entry
+    return [
+        finding(
+            "unknown-field", entry.path, unknown.line,
+            f"unknown front matter key '{unknown.key}'"
+            + (f"; did you mean '{unknown.suggestion}'?" if unknown.suggestion else " (ignored)"),
+        )
+        for unknown in unknown_fields(entry.metadata, text, entry.body_line)
+    ]
+
+
+def html_warnings(content: LeafletContent) -> list[Finding]:
+    return [finding("html-removed", content.entry.path, r.line, _removed_message(r)) for r in removed_html(content)]
+
+
+def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
+    """What a real leaflet should have looked at: its sections, disclaimer, reading level and voice."""
+    entry = content.entry
+    path = entry.path
+    written = [entry.body_line + i for i, line in enumerate(entry.body.split("\n")) if line.strip()]
+    found = [
+        finding("missing-section", path, written[0], f"no '{CANONICAL_LABELS[key]}' section (required by required_sections)")
+        for key in config.required_sections
+        if content.section(key) is None
+    ]
+    found += [
+        finding("empty-section", path, section.heading_line, f"section '{section.label}' has no text")
+        for section in content.sections
+        if section.is_empty
+    ]
+    if content.disclaimer is None:
+        found.append(finding(
+            "no-disclaimer", path, written[-1],
+            "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
+        ))
+    lang = entry.lang if "lang" in entry.metadata else config.lang
+    if lang.lower().startswith("en"):
+        found += reading_level_warnings(content, config.max_reading_grade)
+    addressed = requester_text(content)
+    if addressed is not None:
+        found.append(finding(
+            "requester-text", path, addressed.line,
+            f"speaks to whoever asked for the entry, not to a patient: \"{addressed.quote}\"",
+        ))
+    return found
+
+
+def reading_level_warnings(content: LeafletContent, max_grade: float) -> list[Finding]:
+    readability = reading_level(
+        (section.label or "introduction", section.heading_line or section.line, section.markdown)
+        for section in content.sections
+    )
+    hardest = readability.hardest
+    if readability.grade <= max_grade or hardest is None:
+        return []
+    return [finding(
+        "reading-level", content.entry.path, hardest.line,
+        f"reads at grade {readability.grade:.1f} (Flesch-Kincaid; maximum {max_grade:g}); "
+        f"hardest section: '{hardest.label}' at grade {hardest.counts.grade:.1f}",
+    )]
+
+
+def removed_html(content: LeafletContent) -> list[RemovedHtml]:
+    """Raw HTML the sanitizer drops from the leaflet's sections and footer texts, with file lines."""
+    parts = [(s.markdown, s.line, s.heading_level) for s in content.sections]
+    parts += [(f.markdown, f.line, 0) for f in (content.disclaimer, content.note) if f is not None]
+    return [
+        removed
+        for markdown, line, level in parts
+        if "<" in markdown  # raw HTML needs a '<'; skipping the rest saves a full render per section
+        for removed in render_markdown(markdown, line, level).removed
+    ]
+
+
+def _removed_message(removed: RemovedHtml) -> str:
+    if removed.tag == "comment":
+        what = "HTML comment"
+    elif removed.tag == "html":
+        what = "raw HTML"
+    else:
+        what = f"raw HTML <{removed.tag}>"
+    return f"{what} is removed from the printed leaflet (allowed: {_ALLOWED_HTML})"
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """What checking one entry found."""
+
+    source: EntrySource
+    findings: tuple[Finding, ...]
+    title: str | None = None
+    title_line: int = 1
+
+    def count(self, level: str) -> int:
+        return sum(1 for f in self.findings if f.level == level)
+
+
+class Checker:
+    """Checks one entry at a time with a project's settings; one per worker process."""
+
+    def __init__(self, config: Config, commit_dates: Mapping[Path, date | None] | None = None) -> None:
+        self.config = config
+        self.commit_dates = commit_dates
+
+    def check(self, source: EntrySource) -> EntryCheck:
+        path = source.path
+        try:
+            text, raw = read_text(path)
+            entry = parse_entry(text, path, raw)
+        except EntryError as exc:
+            return EntryCheck(source, (finding_from_error(exc, path),))
+        content = normalise(entry)
+        errors = errors_in(content, self.config)
+        found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
+        if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
+            found += leaflet_warnings(content, self.config)
+        return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
+
+
+def _title_line(entry: Entry, text: str) -> int:
+    if not entry.title_from_heading:
+        return key_lines(text, entry.body_line).get("title", 2)
+    return entry.body_line + next(i for i, line in enumerate(entry.body.split("\n")) if line.strip())
+
+
+BATCH_SIZE = 64
+"""Entries per task handed to a worker: checking one takes about a millisecond, so one per task
+would spend more time passing messages than checking."""
+
+
+def _check_batch(checker: Checker, batch: list[EntrySource]) -> list[EntryCheck]:
+    return [checker.check(source) for source in batch]
+
+
+def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
+    """Add the findings only the whole set shows: two entries, one output file or one title."""
+    extra: dict[int, list[Finding]] = {}
+    clashes = output_clashes([check.source for check in checks])
+    first_title: dict[str, EntryCheck] = {}
+    for index, check in enumerate(checks):
+        if check.source in clashes:
+            extra.setdefault(index, []).append(finding(
+                "duplicate-output", check.source.path, 1, clash_message(check.source, clashes[check.source]),
+            ))
+        if check.title is None:
+            continue
+        key = " ".join(check.title.casefold().split())
+        earlier = first_title.setdefault(key, check)
+        if earlier is not check:
+            extra.setdefault(index, []).append(finding(
+                "duplicate-title", check.source.path, check.title_line,
+                f"title '{check.title}' is also the title of {earlier.source.path}:{earlier.title_line}",
+            ))
+    return [
+        replace(check, findings=tuple(sorted(check.findings + tuple(extra[i]), key=lambda f: f.line)))
+        if i in extra else check
+        for i, check in enumerate(checks)
+    ]
+
+
+@dataclass
+class CheckReport:
+    """Every checked entry with its findings, in input order."""
+
+    entries: list[EntryCheck] = field(default_factory=list)
+    strict: bool = False
+    seconds: float = 0.0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for check in self.entries for f in check.findings]
+
+    @property
+    def ok(self) -> bool:
+        return not any(check.count("error") for check in self.entries)
+
+    def summary(self) -> dict[str, Any]:
+        findings = self.findings
+        levels = Counter(f.level for f in findings)
+        return {
+            "entries": len(self.entries),
+            "with_errors": sum(1 for check in self.entries if check.count("error")),
+            "with_warnings": sum(1 for check in self.entries if check.count("warning")),
+            "errors": levels["error"],
+            "warnings": levels["warning"],
+            "codes": dict(sorted(Counter(f.code for f in findings).items(), key=lambda item: (-item[1], item[0]))),
+            "seconds": round(self.seconds, 2),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """One document for CI and scripts: every finding, and the summary."""
+        return {
+            "strict": self.strict,
+            "summary": self.summary(),
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def check_entries(
+    paths: Sequence[Path] | None,
+    project: Project,
+    strict: bool = False,
+    jobs: int | None = None,
+    on_entry: Callable[[EntryCheck], None] | None = None,
+) -> CheckReport:
+    """Check every entry under ``paths`` (default: the project's entries/).
+
+    With ``strict``, warnings are reported as errors. ``on_entry`` sees each
+    entry's final findings, in input order, once the whole set has been checked.
+    """
+    started = time.perf_counter()
+    sources = find_entries(list(paths) if paths else [project.entries_dir])
+    jobs = usable_cpus() if jobs is None else jobs
+    if jobs > 1 and len(sources) > BATCH_SIZE:
+        warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
+    batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
+    commit_dates = last_commit_dates([source.path for source in sources])
+    checks = [
+        c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates)) for c in batch
+    ]
+    checks = across_entries(checks)
+    if strict:
+        checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]
+    report = CheckReport(checks, strict)
+    for check in checks:
+        if on_entry is not None:
+            on_entry(check)
+    report.seconds = time.perf_counter() - started
+    return report

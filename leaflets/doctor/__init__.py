@@ -1,0 +1,1 @@
+"""``leaflets doctor``: whether this machine can build good leaflets."""

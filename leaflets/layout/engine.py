@@ -1,0 +1,120 @@
+"""WeasyPrint, held once per process: fonts, parsed stylesheets, layout, PDF bytes.
+
+Parsing the print CSS and loading fonts costs more than laying out a short
+leaflet, so one :class:`LayoutEngine` keeps its ``FontConfiguration`` and
+``CSS`` objects and is reused for every entry a process builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Iterator
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.project.options import STYLESHEETS
+from leaflets.project.project import Project
+from leaflets.pdf.tagging import finish_structure
+
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF 1.7 with the PDF/UA identification, DisplayDocTitle and MarkInfo WeasyPrint adds for it."""
+
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+class LayoutEngine:
+    """Lays out leaflet HTML into pages and writes PDF bytes."""
+
+    def __init__(self, project: Project, stylesheets: tuple[str, ...] = STYLESHEETS) -> None:
+        self.project = project
+        self.font_config = FontConfiguration()
+        self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
+        fetcher = ProjectFetcher(project.trusted_dirs)
+        self.stylesheets = [
+            weasyprint.CSS(filename=str(path), font_config=self.font_config, url_fetcher=fetcher)
+            for path in self.stylesheet_paths
+        ]
+
+    def render(self, html: str, base_url: Path, fetcher: ProjectFetcher, tagged: bool = True) -> weasyprint.Document:
+        """Lay out ``html``; relative URLs resolve against ``base_url``.
+
+        ``tagged`` keeps the structure WeasyPrint needs for a tagged PDF; a
+        layout that is only measured does without it.
+        """
+        document = weasyprint.HTML(string=html, base_url=str(base_url), url_fetcher=fetcher)
+        if not tagged:
+            return document.render(font_config=self.font_config, stylesheets=self.stylesheets)
+        return document.render(
+            font_config=self.font_config,
+            stylesheets=self.stylesheets,
+            pdf_tags=True,
+            pdf_variant=PDF_VARIANT,
+        )
+
+    def write_pdf(self, document: weasyprint.Document, identifier: bytes | None = None) -> bytes:
+        """PDF/UA-1 bytes: tagged, language and title set, the footer in the structure tree once.
+
+        ``identifier`` becomes the first half of the file's ``/ID``; the same
+        input gives the same identifier, so rebuilt files compare equal.
+        """
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish_structure)
+        return with_file_identifier(data, identifier) if identifier else data
+
+    def write_part_pdf(self, document: weasyprint.Document) -> bytes:
+        """Untagged PDF bytes for a part that is joined into a larger file (booklet chunks and overlays)."""
+        return document.write_pdf(pdf_tags=False)
+
+    def measure_height(self, html: str, base_url: Path, selector_class: str) -> float:
+        """Height in CSS px of the first box whose element has ``selector_class``.
+
+        The HTML is laid out on a very tall page so nothing splits; used to size
+        the page's bottom margin to the footer it must hold.
+        """
+        document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs), tagged=False)
+        box = _find_box(document.pages[0]._page_box, selector_class)
+        if box is None:
+            raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
+        return float(box.margin_height())
+
+
+def with_file_identifier(data: bytes, identifier: bytes) -> bytes:
+    """``data`` (a PDF as WeasyPrint writes it) with ``/ID [identifier, digest of the file]`` in its trailer.
+
+    pydyf can write the ``/ID`` itself, but to hash the file it serialises and
+    compresses every object a second time: a sixth of the time it takes to
+    write a leaflet. The entry goes into the dictionary of the cross-reference
+    stream (or the classic trailer), which comes after every offset the file
+    records, so nothing else moves. A file without either is returned as is.
+    """
+    entry = b"/ID [<" + identifier.hex().encode("ascii") + b"> <" + hashlib.md5(data).hexdigest().encode("ascii") + b">]"
+    for marker in (b"/Type /XRef", b"trailer\n<<"):
+        at = data.rfind(marker)
+        if at != -1:
+            end = at + len(marker)
+            return data[:end] + entry + data[end:]
+    return data
+
+
+def _find_box(box: Any, css_class: str) -> Any:
+    return next(iter_boxes(box, css_class), None)
+
+
+def iter_boxes(box: Any, css_class: str) -> Iterator[Any]:
+    """Every box, depth first, whose element carries ``css_class`` (pseudo-element boxes excluded)."""
+    element = getattr(box, "element", None)
+    tag = getattr(box, "element_tag", None)
+    if element is not None and tag and "::" not in tag and css_class in (element.get("class") or "").split():
+        yield box
+        return
+    for child in getattr(box, "children", ()) or ():
+        yield from iter_boxes(child, css_class)
+
+
+def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
+    """Boxes with ``css_class`` on a laid-out page (margin boxes, so running footers, included) or inside a box."""
+    return iter_boxes(getattr(page, "_page_box", page), css_class)

@@ -1,0 +1,1 @@
+"""Stage 4, PDF: the structure pass on the written objects and a streaming PDF writer."""

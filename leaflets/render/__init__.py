@@ -1,0 +1,1 @@
+"""One leaflet through every stage: entry -> sections -> HTML -> laid-out pages -> PDF bytes."""

@@ -1,0 +1,302 @@
+"""One leaflet through the pipeline: entry -> sections -> HTML -> laid-out pages -> PDF bytes.
+
+:class:`LeafletRenderer` holds what is shared between entries in a process
+(templates, the layout engine and a cache of measured footer heights); each
+call turns one entry file into HTML or PDF bytes without touching the disk
+beyond reading the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from datetime import date
+from typing import Any, Mapping
+
+import weasyprint
+from markupsafe import Markup
+
+from leaflets import __version__
+from leaflets.check.checker import refuse_errors
+from leaflets.clock import build_time, w3c_datetime
+from leaflets.project.config import PAPER_SIZES, Config
+from leaflets.source.entry import Entry, load_entry
+from leaflets.errors import EntryError
+from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
+from leaflets.layout.engine import LayoutEngine
+from leaflets.source.markdown import RemovedHtml, render_markdown
+from leaflets.html.online import online_link, online_url
+from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
+from leaflets.project.project import Project
+from leaflets.source.review import review_of
+from leaflets.source.sections import FooterText, LeafletContent, normalise
+from leaflets.project.templating import Templates
+
+MAX_FOOTER_SHARE = 0.4
+"""The footer may take at most this share of the page height, or the body has no room."""
+
+_CSS_PX_PER_UNIT = {"mm": 96 / 25.4, "in": 96.0}
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    width: str
+    height: str
+
+    @property
+    def height_px(self) -> float:
+        number, unit = float(self.height[:-2]), self.height[-2:]
+        return number * _CSS_PX_PER_UNIT[unit]
+
+
+def paper(name: str) -> Paper:
+    width, height = PAPER_SIZES[name]
+    return Paper(name, width, height)
+
+
+@dataclass(frozen=True)
+class RenderedLeaflet:
+    """The output bytes of one leaflet and what was noticed while making them."""
+
+    data: bytes
+    content: LeafletContent
+    page_count: int | None
+    warnings: tuple[str, ...] = ()
+    removed_html: tuple[RemovedHtml, ...] = ()
+
+
+@dataclass(frozen=True)
+class LaidOutLeaflet:
+    """A leaflet's pages as WeasyPrint laid them out, and the HTML they came from."""
+
+    document: weasyprint.Document
+    html: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    id: str
+    label: str
+    qualifier: str
+    known: bool
+    html: Markup
+
+
+@dataclass
+class LeafletRenderer:
+    """Turns entries into leaflet HTML and PDF; one per process, reused across entries.
+
+    ``footers`` holds the footer heights this process has laid out, from which
+    it predicts the next ones (see :mod:`leaflets.layout.footer`).
+    """
+
+    project: Project
+    options: BuildOptions = field(default_factory=BuildOptions)
+    template: str = LEAFLET_TEMPLATE
+    extra_stylesheets: tuple[str, ...] = ()
+    """Stylesheets after the options' own (booklets add booklet.css)."""
+    commit_dates: Mapping[Path, date | None] = field(default_factory=dict, repr=False)
+    """Last commit dates of the entries to build, looked up once for the whole build
+    (:func:`leaflets.source.review.last_commit_dates`); others are asked of git one by one."""
+    footers: FooterSizer = field(default_factory=FooterSizer, repr=False)
+
+    def __post_init__(self) -> None:
+        self.config: Config = self.project.config
+        self.templates = Templates(self.project)
+        self.paper = paper(self.options.paper)
+        self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
+        logo = self.project.logo_path
+        self.logo_uri = logo.as_uri() if logo else None
+        self._shapes: dict[str, FooterShape | None] = {}
+
+    def render_file(
+        self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+    ) -> RenderedLeaflet:
+        """Build the leaflet for the entry at ``path`` in the configured format.
+
+        ``relative`` is the entry's path below the folder it was found in, which
+        names its online version when the project sets ``base_url``.
+        """
+        return self.render_entry(load_entry(path), styles_href, relative)
+
+    def render_entry(
+        self, entry: Entry, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+    ) -> RenderedLeaflet:
+        """Render ``entry``; HTML output links its stylesheets from ``styles_href``."""
+        content, context, removed = self.prepare(entry, relative)
+        if self.options.format == "html":
+            hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
+            html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
+            return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
+        laid_out = self.lay_out(content, context, removed)
+        identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
+        data = self.engine.write_pdf(laid_out.document, identifier)
+        return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
+
+    def prepare(
+        self, entry: Entry, relative: PurePath | None = None
+    ) -> tuple[LeafletContent, dict[str, Any], tuple[RemovedHtml, ...]]:
+        """Sections and template variables for ``entry``; raises for errors that must not print."""
+        content = normalise(entry)
+        refuse_errors(content, self.config)
+        context, removed = self.context(content, relative)
+        return content, context, removed
+
+    def lay_out(
+        self, content: LeafletContent, context: dict[str, Any], removed: tuple[RemovedHtml, ...] = ()
+    ) -> "LaidOutLeaflet":
+        """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
+        entry = content.entry
+        fetcher = ProjectFetcher(self.project.trusted_dirs, entry.path)
+        document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
+        warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
+        return LaidOutLeaflet(document, html, warnings)
+
+    def lay_out_page(
+        self, template: str, context: dict[str, Any], source: Path, fetcher: ProjectFetcher,
+        error_line: int | None = None,
+    ) -> tuple[weasyprint.Document, str]:
+        """Lay out ``template``, and again if the footer came out another height than the margin left for it.
+
+        ``context`` comes from :meth:`page_context`, whose footer height may
+        be a prediction; the laid-out pages have the last word. A footer whose
+        height depends on the page count is given the tallest height seen.
+        """
+        key = footer_key(context)
+        for attempt in range(3):
+            html = self.templates.render(template, **context, stylesheet_hrefs=[])
+            document = self.engine.render(html, source.resolve().parent, fetcher)
+            planned, actual = context["footer_height"], laid_out_height(document)
+            if actual is None or abs(actual - planned) <= TOLERANCE_PX or (attempt and actual < planned):
+                break
+            self._check_footer_fits(actual, source, error_line)
+            self.footers.stats.relaid += 1
+            context = {**context, "footer_height": actual if attempt == 0 else max(actual, planned)}
+        else:
+            raise RuntimeError(f"the footer grew each time the page was laid out again ({actual:.1f} px)")
+        if actual is not None:
+            self.footers.learn(key, actual, self._shapes.pop(key, None), document)
+        return document, html
+
+    def context(
+        self, content: LeafletContent, relative: PurePath | None = None
+    ) -> tuple[dict[str, Any], tuple[RemovedHtml, ...]]:
+        """Template variables for ``content``, with the footer sized to fit its text."""
+        entry = content.entry
+        removed: list[RemovedHtml] = []
+        sections = []
+        for index, section in enumerate(content.sections):
+            rendered = render_markdown(section.markdown, section.line, section.heading_level)
+            removed.extend(rendered.removed)
+            sections.append(SectionView(
+                section.key, f"section-{index + 1}-{section.key}", section.label,
+                section.qualifier, section.known, rendered.html,
+            ))
+        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
+        note = self._footer_html(content.note, self.config.note, removed)
+        lang = entry.lang if "lang" in entry.metadata else self.config.lang
+        review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
+        context = self.page_context(
+            entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
+        )
+        context["description"] = f"Patient information leaflet: {entry.title}"
+        context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        context["sections"] = sections
+        return context, tuple(removed)
+
+    def page_context(
+        self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path,
+        error_line: int | None = None, review: Any = None,
+    ) -> dict[str, Any]:
+        """Variables every page template needs (base.html and the footer), the footer's height planned.
+
+        ``source`` is the file the page is made from: relative URLs resolve
+        beside it and a footer too tall to fit is reported against it.
+        ``review`` is the entry's review dates; pages of no entry have none.
+        """
+        built = build_time()
+        context: dict[str, Any] = {
+            "title": title,
+            "lang": lang,
+            "author": self.config.author or self.config.organisation,
+            "organisation": self.config.organisation,
+            "description": "",
+            "version": __version__,
+            "created": w3c_datetime(built),
+            "printed": built.date(),
+            "review": review,
+            "online": None,
+            "logo": self.logo_uri,
+            "contact": self.config.contact,
+            "paper": self.paper,
+            "disclaimer": disclaimer,
+            "note": note,
+        }
+        context["footer_height"] = self._footer_height(context, source, error_line)
+        context["measure"] = False
+        return context
+
+    def default_footer(self) -> tuple[Markup, Markup]:
+        """The disclaimer and note from settings, as HTML, for pages that belong to no entry."""
+        return render_markdown(self.config.disclaimer).html, render_markdown(self.config.note).html
+
+    def _url_path(self, entry: Entry, relative: PurePath | None) -> PurePath | None:
+        """Entries under the project's entries/ keep that path online however the build was started."""
+        try:
+            return entry.path.resolve().relative_to(self.project.entries_dir.resolve())
+        except ValueError:
+            return relative
+
+    def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml]) -> Markup:
+        if text is None:
+            return render_markdown(default).html
+        rendered = render_markdown(text.markdown, text.line)
+        removed.extend(rendered.removed)
+        return rendered.html
+
+    def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
+        """The height to leave for the footer: known, predicted, or else laid out alone and measured.
+
+        :meth:`lay_out_page` checks it against the laid-out pages.
+        """
+        key = footer_key(context)
+        known = self.footers.known(key)
+        if known is not None:
+            self.footers.stats.known += 1
+            return known
+        measuring = self.templates.render(
+            self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
+        )
+        shape = footer_shape(measuring)
+        self._shapes = {key: shape}  # for lay_out_page to learn from; one entry at a time
+        predicted = self.footers.predict(shape)
+        if predicted is not None and predicted <= self._footer_limit():
+            self.footers.stats.predicted += 1
+            return predicted
+        self.footers.stats.measured += 1
+        height = self.engine.measure_height(measuring, source.resolve().parent, "page-footer")
+        self._check_footer_fits(height, source, error_line)
+        return height
+
+    def _footer_limit(self) -> float:
+        return self.paper.height_px * MAX_FOOTER_SHARE
+
+    def _check_footer_fits(self, height: float, source: Path, error_line: int | None) -> None:
+        if height > self._footer_limit():
+            raise EntryError(
+                f"disclaimer and note are too long to fit in the page footer "
+                f"({height * 25.4 / 96:.0f} mm of {self.paper.height_px * 25.4 / 96:.0f} mm page height)",
+                source,
+                error_line,
+                code="footer-too-long",
+            )
+
+
+def _footer_line(content: LeafletContent) -> int | None:
+    """The line an error about the footer points at: the entry's own disclaimer, if it has one."""
+    return content.entry.body_line if content.disclaimer else None

@@ -1,0 +1,148 @@
+"""Loading one entry file: bytes, encoding, front matter, title.
+
+Everything that makes a file unusable is raised here as an :class:`EntryError`
+with the file and, where there is one, the line, so a bad entry is reported
+and skipped rather than aborting a batch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from leaflets.errors import EntryError
+
+MAX_ENTRY_BYTES = 1_000_000
+
+_YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
+_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One medicine entry as read from disk, before its sections are split."""
+
+    path: Path
+    title: str
+    lang: str
+    metadata: dict[str, Any]
+    body: str
+    body_line: int
+    """Line number (1-based) in the file of the first line of ``body``."""
+    source_bytes: bytes = field(repr=False, default=b"")
+    title_from_heading: bool = False
+
+
+def read_text(path: Path) -> tuple[str, bytes]:
+    """Read a UTF-8 entry (BOM and CRLF accepted) with size and encoding checks."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise EntryError(f"cannot read file: {exc.strerror}", path, code="unreadable") from None
+    if size > MAX_ENTRY_BYTES:
+        raise EntryError(f"file is {size:,} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path, code="too-large")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise EntryError(f"cannot read file: {exc.strerror}", path, code="unreadable") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EntryError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", path, line, code="encoding") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n"), raw
+
+
+def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
+    """Split front matter from body and find the title and language."""
+    metadata: dict[str, Any] = {}
+    body_line = 1
+    body = text
+    handler = frontmatter.detect_format(text, frontmatter.handlers)
+    if isinstance(handler, frontmatter.YAMLHandler):
+        try:
+            raw_front, _ = handler.split(text)
+        except ValueError:
+            raise EntryError("front matter is not closed by a '---' line", path, 1, code="bad-front-matter") from None
+        closing = raw_front.count("\n")
+        body = "\n".join(text.split("\n")[closing + 1 :])
+        body_line = closing + 2
+        try:
+            loaded = handler.load(raw_front)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 2
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            context = getattr(exc, "context", None)
+            detail = f"{problem} ({context})" if context else problem
+            raise EntryError(f"malformed front matter: {detail}", path, line, code="bad-front-matter") from None
+        except ValueError as exc:
+            # PyYAML reads 2024-13-01 as a timestamp and fails building the date.
+            line, key = _invalid_date(raw_front)
+            raise EntryError(f"front matter '{key}' is not a valid date ({exc})", path, line, code="bad-front-matter") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise EntryError(
+                f"front matter must be a mapping of keys to values, not {type(loaded).__name__}", path, 2, code="bad-front-matter"
+            )
+        metadata = {str(k): v for k, v in loaded.items()}
+
+    if not body.strip():
+        raise EntryError("entry has no body text", path, body_line, code="empty-body")
+
+    title, from_heading = _find_title(metadata, body, path)
+    lang = metadata.get("lang", "en")
+    if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+        raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2, code="bad-front-matter")
+    return Entry(
+        path=path,
+        title=title,
+        lang=lang,
+        metadata=metadata,
+        body=body,
+        body_line=body_line,
+        source_bytes=source_bytes,
+        title_from_heading=from_heading,
+    )
+
+
+def load_entry(path: Path | str) -> Entry:
+    """Read and parse the entry at ``path``."""
+    path = Path(path)
+    text, raw = read_text(path)
+    return parse_entry(text, path, raw)
+
+
+def _invalid_date(front: str) -> tuple[int | None, str]:
+    """File line and key of the first YAML date-like value that is not a real date."""
+    for number, line in enumerate(front.split("\n"), start=1):
+        match = _YAML_DATE.match(line)
+        if match:
+            try:
+                date(int(match["year"]), int(match["month"]), int(match["day"]))
+            except ValueError:
+                return number, match["key"].strip()
+    return None, "?"
+
+
+def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, bool]:
+    title = metadata.get("title")
+    if title is not None and not isinstance(title, (str, int, float)):
+        raise EntryError(f"front matter 'title' must be text, not {type(title).__name__}", path, 2, code="bad-front-matter")
+    if title is not None and str(title).strip():
+        return str(title).strip(), False
+    for line in body.splitlines():
+        if not line.strip():
+            continue
+        heading = _TITLE_HEADING.match(line)
+        if heading:
+            return heading.group(1).strip(), True
+        break
+    raise EntryError("entry has no title: set 'title' in the front matter or start the body with '# Title'", path, code="no-title")
