@@ -8,11 +8,12 @@ then centred on the standard paper it is printed on (A5 pages on A4).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pikepdf
 
+from leaflets import __version__
+from leaflets.build.output import replacing
 from leaflets.errors import LeafletError
 
 IMPOSITIONS = ("saddle",)
@@ -28,20 +29,25 @@ def imposed_path(booklet: Path) -> Path:
     return booklet.with_name(f"{booklet.stem}-impose{booklet.suffix}")
 
 
-def impose_saddle(booklet: Path, output: Path, paper: str) -> None:
-    """Write the saddle-stitch imposition of ``booklet`` (pages of ``paper``) to ``output``, atomically."""
+def impose_saddle(booklet: Path, output: Path, paper: str, work: Path) -> None:
+    """Write the saddle-stitch imposition of ``booklet`` (pages of ``paper``) to ``output``, atomically.
+
+    pdfimpose writes into ``work``, the run's private folder; only the finished
+    file is renamed into place (:func:`leaflets.build.output.replacing`).
+    """
     try:
         from pdfimpose.schema import saddle
     except ImportError:
         raise LeafletError("--impose needs pdfimpose: pip install 'leaflets[impose]'") from None
 
-    temporary = output.with_name(f".{output.name}.tmp")
+    temporary = work / "imposed.pdf"
     saddle.impose([str(booklet)], str(temporary), folds="h")
     width, height = SHEET_SIZES_PT[paper]
-    with pikepdf.Pdf.open(temporary, allow_overwriting_input=True) as pdf:
+    with pikepdf.Pdf.open(temporary) as pdf:
         for page in pdf.pages:
             x0, y0, x1, y1 = (float(v) for v in page.mediabox)
             dx, dy = max(0.0, width - (x1 - x0)) / 2, max(0.0, height - (y1 - y0)) / 2
             page.mediabox = pikepdf.Array([x0 - dx, y0 - dy, x1 + dx, y1 + dy])
-        pdf.save(temporary)
-    os.replace(temporary, output)
+        pdf.docinfo["/Creator"] = f"leaflets {__version__}"
+        with replacing(output) as handle:
+            pdf.save(handle)

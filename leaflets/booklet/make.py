@@ -18,7 +18,6 @@ Each entry is laid out once, exactly as ``leaflets build`` lays it out.
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,11 +29,13 @@ from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk,
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
 from leaflets.build.builder import BuildReport, EntryResult, check_writable
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
+from leaflets.build.guard import OutputGuard
+from leaflets.build.output import private_folder, remove_stale_temporaries
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
 from leaflets.render.leaflet import BuildOptions
-from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.build.parallel import map_in_workers, stop_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.source.review import last_commit_dates, review_stamps
 from leaflets.booklet.selection import read_list, title_key
@@ -130,6 +131,7 @@ def build_booklet(
     nothing is selected or nothing could be built.
     """
     started = time.perf_counter()
+    began = time.time()
     options = options or BuildOptions(paper=project.config.paper)
     booklet = booklet or BookletOptions()
     if options.format != "pdf":
@@ -143,11 +145,17 @@ def build_booklet(
     if not sources:
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
-    check_writable(output.parent)
     cache = OutputCache.load(output.parent / CACHE_FILENAME)
+    imposed = imposed_path(output) if booklet.impose == "saddle" else None
+    inputs = [source.path for source in sources] + ([booklet.list_file] if booklet.list_file else [])
+    guard = OutputGuard(project, inputs, cache.wrote)
+    for written in (output, imposed):
+        if written is not None:
+            guard.check(written)
+    check_writable(output.parent)
+    remove_stale_temporaries([output.parent], began)
     commit_dates = last_commit_dates([source.path for source in sources])
     key = booklet_key(sources, project, options, booklet, commit_dates)
-    imposed = imposed_path(output) if booklet.impose == "saddle" else None
     if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
         return _up_to_date(sources, output, imposed, started, on_start, on_result)
     cache.forget(output)
@@ -161,40 +169,15 @@ def build_booklet(
         if on_result is not None:
             on_result(result)
 
-    ordered = _titles(sources, booklet.list_file is None, jobs, record)
-    with tempfile.TemporaryDirectory(prefix=".leaflets-booklet-", dir=output.parent) as folder:
-        temp = Path(folder)
-        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
-        entries = [entry for chunk in chunks for entry in chunk.entries]
-        if not entries:
-            raise LeafletError("no entry could be built, so no booklet was written")
-        config = project.config
-        title = booklet.title if booklet.title is not None else config.booklet_title
-        subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
-        cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
-        contents = [
-            FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
-            for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
-        ]
-        front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
-        plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
-        starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
-        stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
-        parts = [
-            (path, len(job.pages))
-            for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
-        ]
-        layout = BookletLayout(
-            starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
-        )
-        info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
-        try:
-            report.pages = assemble(parts, layout, info, output)
-        except OSError as exc:
-            raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
-    if imposed is not None:
-        report.imposed = imposed
-        impose_saddle(output, imposed, options.paper)
+    try:
+        with private_folder(output.parent) as temp:
+            try:
+                _write_booklet(sources, output, imposed, project, options, booklet, jobs, record, commit_dates, report, temp)
+            except BaseException:
+                stop_workers()  # before the folder they write into is removed
+                raise
+    except OSError as exc:
+        raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
     if report.ok:
         for written in (output, imposed):
             if written is not None:
@@ -205,6 +188,43 @@ def build_booklet(
         report.warnings.append(f"{exc.diagnostic('warning')} (the next booklet will be built again)")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_booklet(
+    sources: list[EntrySource], output: Path, imposed: Path | None, project: Project, options: BuildOptions,
+    booklet: BookletOptions, jobs: int, record: Callable[[EntryResult], None],
+    commit_dates: Mapping[Path, date | None], report: BookletReport, temp: Path,
+) -> None:
+    """Lay out, number and join the booklet through files in the private folder ``temp``; write ``output`` (and ``imposed``)."""
+    ordered = _titles(sources, booklet.list_file is None, jobs, record)
+    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
+    entries = [entry for chunk in chunks for entry in chunk.entries]
+    if not entries:
+        raise LeafletError("no entry could be built, so no booklet was written")
+    config = project.config
+    title = booklet.title if booklet.title is not None else config.booklet_title
+    subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
+    cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
+    contents = [
+        FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
+        for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
+    ]
+    front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
+    plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
+    starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
+    stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
+    parts = [
+        (path, len(job.pages))
+        for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
+    ]
+    layout = BookletLayout(
+        starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
+    )
+    info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
+    report.pages = assemble(parts, layout, info, output)
+    if imposed is not None:
+        report.imposed = imposed
+        impose_saddle(output, imposed, options.paper, temp)
 
 
 def _up_to_date(
