@@ -413,10 +413,10 @@ def test_killed_build_leaves_no_orphans_and_next_build_cleans_up(corpus: Path, t
         [sys.executable, "-m", "leaflets", "build", *map(str, corpus_entries(corpus, 20)), "--out", str(out), "--jobs", "2"],
         cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    wait_for(lambda: len(list(out.glob("*.pdf"))) >= 2 or run.poll() is not None)
+    wait_for(lambda: len(list(out.glob("*.pdf"))) >= 3 or run.poll() is not None)
     workers = family(run)
     assert len(workers) >= 2
-    time.sleep(0.3)
+    time.sleep(0.5)
     run.kill()
     run.wait(timeout=30)
     assert all_gone(workers), "workers orphaned by kill -9"

@@ -254,7 +254,8 @@ class OutputCache:
     """Per output: the key of inputs that failed to build, and the error they gave."""
     _changed: set[str] = field(default_factory=set)
     """Outputs recorded, failed or forgotten by this run since the last save."""
-    _saved_at: float = field(default_factory=time.monotonic)
+    _saved_at: float = float("-inf")
+    """When this run last saved; never at first, so the first result is saved at once."""
 
     @classmethod
     def load(cls, path: Path) -> "OutputCache":
