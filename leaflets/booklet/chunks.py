@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import weasyprint
 
-from leaflets.build.builder import EntryResult, failed_result
+from leaflets.build.results import EntryResult, failed_result
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.errors import LeafletError

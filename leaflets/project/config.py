@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from leaflets.errors import ConfigError
-from leaflets.source.sections import CANONICAL_LABELS, canonical_key
+from leaflets.source.vocabulary import CANONICAL_LABELS, section_key
 
 CONFIG_FILENAME = "leaflets.toml"
 
@@ -93,7 +93,7 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
 
 def _section_key(name: str, path: Path | None) -> str:
     """A required section as its canonical key; 'side effects' and 'side_effects' both work."""
-    key = name if name in CANONICAL_LABELS else canonical_key(name)[0]
+    key = section_key(name)
     if key is None:
         known = ", ".join(CANONICAL_LABELS)
         raise ConfigError(f"key 'required_sections' names an unknown section '{name}' (known: {known})", path)

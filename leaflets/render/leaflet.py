@@ -18,7 +18,7 @@ import weasyprint
 from markupsafe import Markup
 
 from leaflets import __version__
-from leaflets.check.checker import refuse_errors
+from leaflets.check.rules import refuse_errors
 from leaflets.clock import build_time, w3c_datetime
 from leaflets.project.config import PAPER_SIZES, Config
 from leaflets.source.entry import Entry, load_entry
@@ -26,6 +26,7 @@ from leaflets.errors import EntryError
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
+from leaflets.pdf.tagging import finish_structure
 from leaflets.source.markdown import RemovedHtml, render_markdown
 from leaflets.html.online import online_link, online_url
 from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
@@ -135,7 +136,7 @@ class LeafletRenderer:
             return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
-        data = self.engine.write_pdf(laid_out.document, identifier)
+        data = self.engine.write_pdf(laid_out.document, identifier, finisher=finish_structure)
         return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
 
     def prepare(

@@ -17,11 +17,11 @@ import frontmatter
 import yaml
 
 from leaflets.errors import EntryError
+from leaflets.source.vocabulary import heading
 
 MAX_ENTRY_BYTES = 1_000_000
 
 _YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
-_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,8 @@ def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, b
     for line in body.splitlines():
         if not line.strip():
             continue
-        heading = _TITLE_HEADING.match(line)
-        if heading:
-            return heading.group(1).strip(), True
+        found = heading(line)
+        if found and found[0] == 1 and found[1]:
+            return found[1], True
         break
     raise EntryError("entry has no title: set 'title' in the front matter or start the body with '# Title'", path, code="no-title")
