@@ -37,9 +37,11 @@ from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
 from leaflets.render.leaflet import BuildOptions
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
+from leaflets.project.template_names import CONTENTS_PAGE
 from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_stamps
-from leaflets.booklet.selection import read_list, title_key
+from leaflets.booklet.selection import read_list
+from leaflets.source.titles import title_key
 from leaflets.booklet.stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
 CHUNK_ENTRIES = 12
@@ -279,7 +281,7 @@ def _stamp_jobs(
         pages = []
         for index in range(part.pages):
             stamps = tuple(
-                Stamp("contents-page", line.slot, str(starts[line.position])) for line in part.lines if line.page == index
+                Stamp(CONTENTS_PAGE, line.slot, str(starts[line.position])) for line in part.lines if line.page == index
             )
             pages.append(PlacedPage(part.path, index, part.slots[index], number, stamps))
             number += 1

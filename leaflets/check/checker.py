@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 from leaflets.check.classify import requester_text
 from leaflets.project.config import Config
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.source.entry import Entry, parse_entry, read_text
+from leaflets.source.entry import Entry, effective_lang, parse_entry, read_text
 from leaflets.errors import EntryError
 from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
 from leaflets.check.findings import Finding, finding
@@ -36,6 +36,7 @@ from leaflets.check.readability import reading_level, warm_up
 from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_of
 from leaflets.source.sections import LeafletContent, normalise
+from leaflets.source.titles import title_key
 from leaflets.source.vocabulary import CANONICAL_LABELS
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
@@ -100,8 +101,7 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
             "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
-    lang = entry.lang if "lang" in entry.metadata else config.lang
-    if lang.lower().startswith("en"):
+    if effective_lang(entry, config.lang).lower().startswith("en"):
         found += reading_level_warnings(content, config.max_reading_grade)
     addressed = requester_text(content)
     if addressed is not None:
@@ -211,7 +211,7 @@ def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
             ))
         if check.title is None:
             continue
-        key = " ".join(check.title.casefold().split())
+        key = title_key(check.title)
         earlier = first_title.setdefault(key, check)
         if earlier is not check:
             extra.setdefault(index, []).append(finding(
