@@ -313,11 +313,17 @@ class OutputCache:
         self._changed.add(name)
 
     def save_now_and_then(self) -> None:
-        """Save when enough results, or enough time, have gone by since the last save."""
+        """Save when enough results, or enough time, have gone by since the last save.
+
+        A save that fails is not retried until the final :meth:`save`, which reports it.
+        """
         if len(self._changed) >= SAVE_EVERY_RESULTS or (
             self._changed and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS
         ):
-            self.save()
+            try:
+                self.save()
+            except OutputError:
+                self._saved_at = float("inf")
 
     def save(self) -> None:
         """Merge this run's changes into the file on disk, under a lock, and write it atomically."""

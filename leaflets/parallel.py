@@ -12,6 +12,10 @@ orphans; it ignores SIGINT (a Ctrl-C reaches the whole process group, and the
 parent decides what stops), and when the parent stops early (an interruption,
 an error, or a consumer that stops reading) it kills its workers and waits for
 them before going on.
+
+It sits at the top of the package, beside ``errors`` and ``clock``, because
+stages on both sides of the pipeline use it: ``check`` (batches of entries)
+as much as ``build`` and ``booklet``.
 """
 
 from __future__ import annotations
