@@ -276,6 +276,25 @@ def test_entry_edited_during_a_build_is_rebuilt_next_time(project: Path, tmp_pat
         assert str(pdf.docinfo["/Title"]) == "Aspirin"
 
 
+def test_entry_edited_during_a_booklet_is_not_recorded_as_current(project: Path, tmp_path: Path) -> None:
+    from leaflets.booklet.make import build_booklet
+
+    entry = project / "entries" / "cetirizine.md"
+    original = entry.read_bytes()
+    output = tmp_path / "out" / "booklet.pdf"
+
+    def edit_after_planning(_entries: int, _to_build: int) -> None:
+        entry.write_text(entry_text("Edited"))
+
+    build_booklet(None, output, Project.load(project), BuildOptions(), jobs=1, on_start=edit_after_planning)
+    entry.write_bytes(original)
+    report = build_booklet(None, output, Project.load(project), BuildOptions(), jobs=1)
+    assert report.count("built") == 4 and report.count("up-to-date") == 0
+    with pikepdf.open(output) as pdf:
+        titles = [str(item.title) for item in pdf.open_outline().root]
+    assert "Cetirizine" in titles and "Edited" not in titles
+
+
 @pytest.mark.parametrize("content", [b"[" * 100_000, b'{"outputs":' * 100_000, b"\x00\xff" * 10, b'{"format": 2, "leaflets": "0.1.0", "outputs": {"a.pdf": [1]}, "failures": {}}'])
 def test_any_corrupt_cache_means_a_full_rebuild(project: Path, tmp_path: Path, content: bytes) -> None:
     out = tmp_path / "out"

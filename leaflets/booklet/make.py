@@ -17,6 +17,7 @@ Each entry is laid out once, exactly as ``leaflets build`` lays it out.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk,
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
 from leaflets.build.builder import check_writable
 from leaflets.build.results import BuildReport, EntryResult
-from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
+from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key_of
 from leaflets.build.guard import OutputGuard
 from leaflets.build.output import private_folder, remove_stale_temporaries
 from leaflets.source.discover import EntrySource, find_entries
@@ -89,11 +90,12 @@ STAMP_STYLESHEETS = ("booklet-stamp.css",)
 
 def booklet_key(
     sources: Sequence[EntrySource], project: Project, options: BuildOptions, booklet: BookletOptions,
-    commit_dates: Mapping[Path, date | None] | None = None,
+    commit_dates: Mapping[Path, date | None] | None = None, digests: dict[Path, str] | None = None,
 ) -> str | None:
     """The key of a whole booklet: its entries in order, templates, styles, settings and booklet options.
 
     None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
+    ``digests``, when given, receives the SHA-256 of each entry's bytes as hashed into the key.
     """
     list_text = booklet.list_file.read_text(encoding="utf-8", errors="replace") if booklet.list_file else ""
     extra = {
@@ -106,10 +108,13 @@ def booklet_key(
         fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
     stamps = review_stamps([source.path for source in sources], commit_dates)
     for source in sources:
-        key = entry_key("booklet", source.path, stamps.get(source.path))
-        if key is None:
+        try:
+            data = source.path.read_bytes()
+        except OSError:
             return None
-        fingerprint.add(str(source.relative), key)
+        if digests is not None:
+            digests[source.path] = hashlib.sha256(data).hexdigest()
+        fingerprint.add(str(source.relative), entry_key_of("booklet", data, source.path, stamps.get(source.path)))
     return fingerprint.hexdigest()
 
 
@@ -159,7 +164,8 @@ def build_booklet(
     check_writable(output.parent)
     remove_stale_temporaries([output.parent], began)
     commit_dates = last_commit_dates([source.path for source in sources])
-    key = booklet_key(sources, project, options, booklet, commit_dates)
+    planned: dict[Path, str] = {}
+    key = booklet_key(sources, project, options, booklet, commit_dates, planned)
     if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
         return _up_to_date(sources, output, imposed, started, on_start, on_result)
     cache.forget(output)
@@ -176,13 +182,15 @@ def build_booklet(
     try:
         with private_folder(output.parent) as temp:
             try:
-                _write_booklet(sources, output, imposed, project, options, booklet, jobs, record, commit_dates, report, temp)
+                laid_out = _write_booklet(
+                    sources, output, imposed, project, options, booklet, jobs, record, commit_dates, report, temp
+                )
             except BaseException:
                 stop_workers()  # before the folder they write into is removed
                 raise
     except OSError as exc:
         raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
-    if report.ok:
+    if report.ok and all(planned.get(path) == digest for path, digest in laid_out):
         for written in (output, imposed):
             if written is not None:
                 cache.record(written, key)
@@ -198,8 +206,11 @@ def _write_booklet(
     sources: list[EntrySource], output: Path, imposed: Path | None, project: Project, options: BuildOptions,
     booklet: BookletOptions, jobs: int, record: Callable[[EntryResult], None],
     commit_dates: Mapping[Path, date | None], report: BookletReport, temp: Path,
-) -> None:
-    """Lay out, number and join the booklet through files in the private folder ``temp``; write ``output`` (and ``imposed``)."""
+) -> list[tuple[Path, str]]:
+    """Lay out, number and join the booklet through files in the private folder ``temp``; write ``output`` (and ``imposed``).
+
+    Returns each entry laid out with the digest of the bytes it was laid out from.
+    """
     ordered = _titles(sources, booklet.list_file is None, jobs, record)
     chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
     entries = [entry for chunk in chunks for entry in chunk.entries]
@@ -229,6 +240,7 @@ def _write_booklet(
     if imposed is not None:
         report.imposed = imposed
         impose_saddle(output, imposed, options.paper, temp)
+    return [(ordered[entry.position].path, entry.digest) for entry in entries]
 
 
 def _up_to_date(

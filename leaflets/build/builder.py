@@ -204,7 +204,7 @@ def build_leaflets(
         copy_stylesheets(project, out_dir, options, guard)
     commit_dates = last_commit_dates([source.path for source in sources])
     planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates, guard)
-    folders = {out_dir, *(entry.output.parent for entry in planned)}
+    folders = {out_dir, out_dir / STYLES_FOLDER, *(entry.output.parent for entry in planned)}
     remove_stale_temporaries(folders, began)
     stale = [entry for entry in planned if entry.to_build]
     if on_start is not None:
