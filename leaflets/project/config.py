@@ -57,6 +57,8 @@ class Config:
     """Where the leaflets are published online; each gets ``base_url`` + its path as a QR code."""
     review_period_years: float = 3
     """A leaflet whose last review is older than this is due for review."""
+    require_review: bool = False
+    """Publishers who must review every leaflet: ``check`` warns about an entry without ``reviewed``."""
     source: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **overrides: Any) -> "Config":
@@ -80,6 +82,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "contact": str,
     "base_url": str,
     "review_period_years": (int, float),
+    "require_review": bool,
 }
 
 KNOWN_KEYS = tuple(_TYPES)
@@ -88,7 +91,7 @@ KNOWN_KEYS = tuple(_TYPES)
 def _type_name(expected: type | tuple[type, ...]) -> str:
     if expected == (int, float):
         return "a number"
-    return {str: "a string", list: "a list of strings"}[expected]  # type: ignore[index]
+    return {str: "a string", list: "a list of strings", bool: "true or false"}[expected]  # type: ignore[index]
 
 
 def _section_key(name: str, path: Path | None) -> str:
@@ -124,7 +127,7 @@ def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Confi
             known = ", ".join(KNOWN_KEYS)
             raise ConfigError(f"unknown key '{key}' (known keys: {known})", path)
         expected = _TYPES[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             raise ConfigError(f"key '{key}' must be {_type_name(expected)}, not {type(value).__name__}", path)
         if key == "required_sections":
             if not all(isinstance(item, str) for item in value):
