@@ -12,6 +12,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from leaflets.source import review as review
@@ -202,6 +203,9 @@ def _assert_updated(pdf: Path, day: str) -> None:
         assert f"Updated {day}." in text, f"page {number}: {text[-300:]}"
         assert "reviewed" not in text.lower(), f"page {number} calls an update a review"
     assert not any("review" in value.lower() for value in metadata(pdf).values())
+    with pikepdf.open(pdf) as document:
+        xmp = str(document.open_metadata())
+    assert "pdfuaid" in xmp and "review" not in xmp.lower(), "the XMP metadata carries no review date either"
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
