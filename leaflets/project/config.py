@@ -91,6 +91,7 @@ class Config:
     base_url: str = setting("", "where the leaflets are published online; each gets a QR code to its page",
                             check=_web_address)
     review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
+    require_review: bool = setting(False, "`check` warns about an entry without `reviewed` (publishers who must review every leaflet)")
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
