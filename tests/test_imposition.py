@@ -22,48 +22,48 @@ from leaflets.project.config import PAPER_SIZES
 
 from conftest import REPO
 
-_ = None  # a blank half
+o: None = None  # a blank half
 
 # Saddle stitch: front of sheet 1, back of sheet 1, front of sheet 2, ... as (left, right).
 SADDLE: dict[int, list[tuple[int | None, int | None]]] = {
-    1: [(_, 1), (_, _)],
-    2: [(_, 1), (2, _)],
-    3: [(_, 1), (2, 3)],
+    1: [(o, 1), (o, o)],
+    2: [(o, 1), (2, o)],
+    3: [(o, 1), (2, 3)],
     4: [(4, 1), (2, 3)],
-    5: [(_, 1), (2, _), (_, 3), (4, 5)],
-    6: [(_, 1), (2, _), (6, 3), (4, 5)],
-    7: [(_, 1), (2, 7), (6, 3), (4, 5)],
+    5: [(o, 1), (2, o), (o, 3), (4, 5)],
+    6: [(o, 1), (2, o), (6, 3), (4, 5)],
+    7: [(o, 1), (2, 7), (6, 3), (4, 5)],
     8: [(8, 1), (2, 7), (6, 3), (4, 5)],
-    9: [(_, 1), (2, _), (_, 3), (4, 9), (8, 5), (6, 7)],
-    10: [(_, 1), (2, _), (10, 3), (4, 9), (8, 5), (6, 7)],
-    11: [(_, 1), (2, 11), (10, 3), (4, 9), (8, 5), (6, 7)],
+    9: [(o, 1), (2, o), (o, 3), (4, 9), (8, 5), (6, 7)],
+    10: [(o, 1), (2, o), (10, 3), (4, 9), (8, 5), (6, 7)],
+    11: [(o, 1), (2, 11), (10, 3), (4, 9), (8, 5), (6, 7)],
     12: [(12, 1), (2, 11), (10, 3), (4, 9), (8, 5), (6, 7)],
-    13: [(_, 1), (2, _), (_, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
-    14: [(_, 1), (2, _), (14, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
-    15: [(_, 1), (2, 15), (14, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
+    13: [(o, 1), (2, o), (o, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
+    14: [(o, 1), (2, o), (14, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
+    15: [(o, 1), (2, 15), (14, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
     16: [(16, 1), (2, 15), (14, 3), (4, 13), (12, 5), (6, 11), (10, 7), (8, 9)],
-    17: [(_, 1), (2, _), (_, 3), (4, 17), (16, 5), (6, 15), (14, 7), (8, 13), (12, 9), (10, 11)],
+    17: [(o, 1), (2, o), (o, 3), (4, 17), (16, 5), (6, 15), (14, 7), (8, 13), (12, 9), (10, 11)],
 }
 
 # 2up, cut and stack: side k holds page k (left) and page s + k (right), s sides in all.
 TWO_UP: dict[int, list[tuple[int | None, int | None]]] = {
-    1: [(1, _)],
+    1: [(1, o)],
     2: [(1, 2)],
-    3: [(1, 3), (2, _)],
+    3: [(1, 3), (2, o)],
     4: [(1, 3), (2, 4)],
-    5: [(1, 4), (2, 5), (3, _)],
+    5: [(1, 4), (2, 5), (3, o)],
     6: [(1, 4), (2, 5), (3, 6)],
-    7: [(1, 5), (2, 6), (3, 7), (4, _)],
+    7: [(1, 5), (2, 6), (3, 7), (4, o)],
     8: [(1, 5), (2, 6), (3, 7), (4, 8)],
-    9: [(1, 6), (2, 7), (3, 8), (4, 9), (5, _)],
+    9: [(1, 6), (2, 7), (3, 8), (4, 9), (5, o)],
     10: [(1, 6), (2, 7), (3, 8), (4, 9), (5, 10)],
-    11: [(1, 7), (2, 8), (3, 9), (4, 10), (5, 11), (6, _)],
+    11: [(1, 7), (2, 8), (3, 9), (4, 10), (5, 11), (6, o)],
     12: [(1, 7), (2, 8), (3, 9), (4, 10), (5, 11), (6, 12)],
-    13: [(1, 8), (2, 9), (3, 10), (4, 11), (5, 12), (6, 13), (7, _)],
+    13: [(1, 8), (2, 9), (3, 10), (4, 11), (5, 12), (6, 13), (7, o)],
     14: [(1, 8), (2, 9), (3, 10), (4, 11), (5, 12), (6, 13), (7, 14)],
-    15: [(1, 9), (2, 10), (3, 11), (4, 12), (5, 13), (6, 14), (7, 15), (8, _)],
+    15: [(1, 9), (2, 10), (3, 11), (4, 12), (5, 13), (6, 14), (7, 15), (8, o)],
     16: [(1, 9), (2, 10), (3, 11), (4, 12), (5, 13), (6, 14), (7, 15), (8, 16)],
-    17: [(1, 10), (2, 11), (3, 12), (4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, _)],
+    17: [(1, 10), (2, 11), (3, 12), (4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, o)],
 }
 
 TABLES = {"saddle": SADDLE, "2up": TWO_UP}
@@ -100,10 +100,11 @@ def first_pages(source: Path, count: int, path: Path) -> Path:
     return path
 
 
-def halves(page: pdfplumber.page.Page) -> tuple[list[str], list[str]]:
+def halves(page: pdfplumber.page.Page) -> tuple[list[int], list[int]]:
     """Marker words on the left and right half of a sheet side; no word may straddle the middle."""
     middle = page.width / 2
-    left, right = [], []
+    left: list[int] = []
+    right: list[int] = []
     for word in page.extract_words():
         match = MARKER.match(word["text"])
         assert word["x1"] <= middle or word["x0"] >= middle, f"{word['text']} straddles the middle"
@@ -141,10 +142,10 @@ def test_imposed_pdf_puts_each_page_where_the_table_says(
             assert halves(page) == ([left] if left else [], [right] if right else []), f"sheet side {number}"
             for side, slot in enumerate((left, right)):
                 assert half_is_empty(page, side) == (slot is None), f"sheet side {number}, half {side}"
-    with pikepdf.open(output) as pdf:
-        assert pdf.check_pdf_syntax() == []
-        for page, (left, right) in zip(pdf.pages, expected):
-            drawn = set(re.findall(rb"/P(\d+) Do", page.Contents.read_bytes()))
+    with pikepdf.open(output) as imposed:
+        assert imposed.check_pdf_syntax() == []
+        for sheet_side, (left, right) in zip(imposed.pages, expected):
+            drawn = set(re.findall(rb"/P(\d+) Do", sheet_side.Contents.read_bytes()))
             assert drawn == {str(n).encode() for n in (left, right) if n}
 
 
@@ -191,8 +192,10 @@ def test_pages_too_big_are_shrunk_to_fit_their_half(tmp_path: Path) -> None:
     source = numbered_pdf(tmp_path / "in.pdf", 2, "a4")
     impose(source, tmp_path / "out.pdf", "2up", "a5")  # A4 pages onto an A4 sheet: halves are A5
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
-        a, _b, _c, d, e, f = (float(v) for v in re.findall(rb"q ([-\d. ]+) cm", pdf.pages[0].Contents.read_bytes())[0].split())
-    assert a == d == pytest.approx(min((297 / 2) / 210, 210 / 297), abs=1e-4)
+        matrix = re.findall(rb"q ([-\d. ]+) cm", pdf.pages[0].Contents.read_bytes())[0]
+    a, b, c, d, _e, _f = (float(v) for v in matrix.split())
+    assert (b, c) == (0, 0)
+    assert a == d == pytest.approx(min((297 / 2) / 210, 210 / 297), abs=1e-4)  # proportions kept
     with pdfplumber.open(tmp_path / "out.pdf") as pdf:
         page = pdf.pages[0]
         assert halves(page) == ([1], [2])

@@ -75,9 +75,9 @@ def saddle_sides(pages: int) -> list[Side]:
     padded = 4 * max(1, math.ceil(pages / 4))
     sides: list[Side] = []
     for sheet in range(1, padded // 4 + 1):
-        sides.append((padded - 2 * sheet + 2, 2 * sheet - 1))
-        sides.append((2 * sheet, padded - 2 * sheet + 1))
-    return [(_real(left, pages), _real(right, pages)) for left, right in sides]
+        sides.append((_real(padded - 2 * sheet + 2, pages), _real(2 * sheet - 1, pages)))  # front
+        sides.append((_real(2 * sheet, pages), _real(padded - 2 * sheet + 1, pages)))  # back
+    return sides
 
 
 def two_up_sides(pages: int) -> list[Side]:
@@ -107,7 +107,7 @@ def impose(booklet: Path, output: Path, imposition: str, paper: str) -> None:
     try:
         with pikepdf.open(booklet) as source, pikepdf.new() as sheets:
             _impose_into(source, sheets, imposition, paper)
-            sheets.save(temporary, deterministic_id=True)
+            sheets.save(temporary, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         os.replace(temporary, output)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
