@@ -17,7 +17,7 @@ from weasyprint import HTML
 
 from leaflets.booklet.imposition import impose, imposed_path, sheet_sides
 from leaflets.cli.main import main
-from leaflets.errors import OutputError
+from leaflets.errors import LeafletError, OutputError
 from leaflets.project.config import PAPER_SIZES
 
 from conftest import REPO
@@ -269,3 +269,12 @@ def test_booklet_of_three_entries_imposed_through_the_cli(tmp_path: Path, imposi
                 (0, 0, middle, page.height), (middle, 0, page.width, page.height)))
     with pikepdf.open(imposed) as pdf:
         assert pdf.check_pdf_syntax() == []
+
+
+def test_empty_pdf_is_one_error_and_nothing_written(tmp_path: Path) -> None:
+    with pikepdf.new() as empty:
+        empty.save(tmp_path / "empty.pdf")
+    with pytest.raises(LeafletError) as raised:
+        impose(tmp_path / "empty.pdf", tmp_path / "out.pdf", "saddle", "a5")
+    assert str(raised.value) == f"{tmp_path / 'empty.pdf'}: error: has no pages to impose"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.pdf"]

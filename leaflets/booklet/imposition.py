@@ -33,7 +33,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from leaflets.errors import OutputError
+from leaflets.errors import LeafletError, OutputError
 
 if TYPE_CHECKING:
     import pikepdf
@@ -121,6 +121,8 @@ def _impose_into(source: pikepdf.Pdf, sheets: pikepdf.Pdf, imposition: str, pape
     """Add to ``sheets`` one page per sheet side, each booklet page drawn as a form XObject on its half."""
     import pikepdf
 
+    if not source.pages:
+        raise LeafletError("has no pages to impose", source.filename)
     first = pikepdf.Rectangle(source.pages[0].trimbox)
     width, height = sheet_size(paper, first.width, first.height)
     half = width / 2
