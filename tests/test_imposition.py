@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from weasyprint import HTML
 
-from leaflets.booklet.imposition import impose, imposed_path, sheet_sides
+from leaflets.booklet.imposition import SHEET_SIZES_PT, impose, imposed_path, sheet_sides
 from leaflets.cli.main import main
 from leaflets.errors import LeafletError, OutputError
 from leaflets.project.config import PAPER_SIZES
@@ -278,3 +278,17 @@ def test_empty_pdf_is_one_error_and_nothing_written(tmp_path: Path) -> None:
         impose(tmp_path / "empty.pdf", tmp_path / "out.pdf", "saddle", "a5")
     assert str(raised.value) == f"{tmp_path / 'empty.pdf'}: error: has no pages to impose"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.pdf"]
+
+
+def css_length_pt(length: str) -> float:
+    units = {"mm": MM, "in": 72.0}
+    return float(length[:-2]) * units[length[-2:]]
+
+
+def test_every_paper_has_a_standard_sheet_twice_its_size() -> None:
+    assert set(SHEET_SIZES_PT) == set(PAPER_SIZES)
+    for paper, (width, height) in PAPER_SIZES.items():
+        sheet_width, sheet_height = SHEET_SIZES_PT[paper]
+        page_width, page_height = css_length_pt(width), css_length_pt(height)
+        assert 2 * page_width <= sheet_width <= 1.01 * 2 * page_width, paper
+        assert page_height <= sheet_height <= 1.01 * page_height, paper
