@@ -292,3 +292,11 @@ def test_every_paper_has_a_standard_sheet_twice_its_size() -> None:
         page_width, page_height = css_length_pt(width), css_length_pt(height)
         assert 2 * page_width <= sheet_width <= 1.01 * 2 * page_width, paper
         assert page_height <= sheet_height <= 1.01 * page_height, paper
+
+
+def test_unreadable_booklet_is_one_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "broken.pdf").write_bytes(b"not a pdf at all")
+    with pytest.raises(LeafletError) as raised:
+        impose(tmp_path / "broken.pdf", tmp_path / "out.pdf", "2up", "a5")
+    assert str(raised.value).startswith(f"{tmp_path / 'broken.pdf'}: error: cannot read the booklet to impose")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.pdf"]

@@ -103,9 +103,13 @@ def impose(booklet: Path, output: Path, imposition: str, paper: str) -> None:
     """
     import pikepdf
 
+    try:
+        source = pikepdf.open(booklet)
+    except (OSError, pikepdf.PdfError) as exc:
+        raise LeafletError(f"cannot read the booklet to impose: {exc}", booklet) from None
     temporary = output.with_name(f".{output.name}.tmp")
     try:
-        with pikepdf.open(booklet) as source, pikepdf.new() as sheets:
+        with source, pikepdf.new() as sheets:
             _impose_into(source, sheets, imposition, paper)
             sheets.save(temporary, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         os.replace(temporary, output)
