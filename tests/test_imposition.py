@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from weasyprint import HTML
 
-from leaflets.booklet.imposition import SHEET_SIZES_PT, impose, imposed_path, sheet_sides
+from leaflets.booklet.imposition import impose, imposed_path, sheet_sides
 from leaflets.cli.main import main
 from leaflets.errors import LeafletError, OutputError
-from leaflets.project.config import PAPER_SIZES
+from leaflets.project.paper import PAGE_SIZES, SIZES, sheet_for
 
 from conftest import REPO
 
@@ -74,7 +74,7 @@ MARKER = re.compile(r"^MARK(\d\d)$")
 
 def numbered_pdf(path: Path, pages: int, paper: str = "a5", rotate: int = 0) -> Path:
     """A ``pages``-page PDF of ``paper`` laid out by WeasyPrint; page k says MARKkk (and a line of filler)."""
-    width, height = PAPER_SIZES[paper]
+    width, height = SIZES[paper].width, SIZES[paper].height
     body = "".join(
         f'<section><p>MARK{k:02d}</p><p>filler text on page {k}</p></section>' for k in range(1, pages + 1)
     )
@@ -280,23 +280,10 @@ def test_empty_pdf_is_one_error_and_nothing_written(tmp_path: Path) -> None:
     assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.pdf"]
 
 
-def css_length_pt(length: str) -> float:
-    units = {"mm": MM, "in": 72.0}
-    return float(length[:-2]) * units[length[-2:]]
-
-
 def test_every_paper_has_a_standard_sheet_twice_its_size() -> None:
-    assert set(SHEET_SIZES_PT) == set(PAPER_SIZES)
-    for paper, (width, height) in PAPER_SIZES.items():
-        sheet_width, sheet_height = SHEET_SIZES_PT[paper]
-        page_width, page_height = css_length_pt(width), css_length_pt(height)
-        assert 2 * page_width <= sheet_width <= 1.01 * 2 * page_width, paper
-        assert page_height <= sheet_height <= 1.01 * page_height, paper
-
-
-def test_unreadable_booklet_is_one_error_naming_it(tmp_path: Path) -> None:
-    (tmp_path / "broken.pdf").write_bytes(b"not a pdf at all")
-    with pytest.raises(LeafletError) as raised:
-        impose(tmp_path / "broken.pdf", tmp_path / "out.pdf", "2up", "a5")
-    assert str(raised.value).startswith(f"{tmp_path / 'broken.pdf'}: error: cannot read the booklet to impose")
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.pdf"]
+    for name in PAGE_SIZES:
+        page = SIZES[name]
+        sheet_width, sheet_height = sheet_for(name).landscape_pt
+        assert (sheet_width, sheet_height) == pytest.approx(SHEETS_PT[name], abs=0.01)
+        assert 2 * page.width_pt <= sheet_width <= 1.01 * 2 * page.width_pt, name
+        assert page.height_pt <= sheet_height <= 1.01 * page.height_pt, name

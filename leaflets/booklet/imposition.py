@@ -1,7 +1,7 @@
 """Imposition of a finished booklet: its pages placed two to a sheet side, for a printer.
 
 Two impositions, both on sheets twice the page size (A5 pages on A4 landscape,
-A4 on A3, letter on 11 x 17 in):
+A4 on A3, letter on 11 x 17 in: each paper's ``sheet`` in :mod:`leaflets.project.paper`):
 
 ``saddle``
     Saddle stitch. The page count is padded to a multiple of four with blank
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from leaflets.errors import LeafletError, OutputError
+from leaflets.project.paper import sheet_for
 
 if TYPE_CHECKING:
     import pikepdf
@@ -43,14 +44,6 @@ IMPOSITIONS: tuple[Imposition, ...] = ("saddle", "2up")
 
 SUFFIXES: dict[str, str] = {"saddle": "impose", "2up": "2up"}
 """The imposed file is written next to the booklet as ``FILE-<suffix>.pdf``."""
-
-_MM = 72 / 25.4
-SHEET_SIZES_PT: dict[str, tuple[float, float]] = {
-    "a5": (297 * _MM, 210 * _MM),  # A4 landscape
-    "a4": (420 * _MM, 297 * _MM),  # A3 landscape
-    "letter": (17 * 72.0, 11 * 72.0),  # 11 x 17 in (tabloid), landscape
-}
-"""The sheet a booklet of each paper size is imposed on; any other paper gets a sheet exactly two pages wide."""
 
 Side = tuple[int | None, int | None]
 """The booklet pages (numbered from 1) on the left and right half of one sheet side; None is a blank half."""
@@ -91,8 +84,16 @@ def _real(page: int, pages: int) -> int | None:
 
 
 def sheet_size(paper: str, page_width: float, page_height: float) -> tuple[float, float]:
-    """The sheet (width, height in points) for pages of ``paper``: the standard one twice their size."""
-    return SHEET_SIZES_PT.get(paper.lower(), (2 * page_width, page_height))
+    """The sheet (width, height in points, landscape) for pages of ``paper``.
+
+    It is the standard sheet declared for that paper in :mod:`leaflets.project.paper`
+    (A4 for A5 pages: 297 mm, not the 296 mm two pages make, as a printer is loaded);
+    a paper without one gets a sheet exactly two of its pages wide.
+    """
+    try:
+        return sheet_for(paper).landscape_pt
+    except KeyError:
+        return 2 * page_width, page_height
 
 
 def impose(booklet: Path, output: Path, imposition: str, paper: str) -> None:
