@@ -81,6 +81,7 @@ def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
         ('required_sections = ["usage", 3]\n', "key 'required_sections' must be a list of strings"),
         ('required_sections = ["storage"]\n', "names an unknown section 'storage'"),
         ('base_url = "ftp://x"\n', "key 'base_url' must be an http:// or https:// address"),
+        ('base_url = "https://example.org/a b"\n', "key 'base_url' must be an http:// or https:// address"),
         ("review_period_years = 60\n", "key 'review_period_years' must be between 0 and 50, not 60"),
     ],
 )
