@@ -9,8 +9,8 @@ from types import MappingProxyType
 
 import pytest
 
-from leaflets.project.config import DEFAULT_DISCLAIMER, load_config
 from leaflets.errors import ConfigError
+from leaflets.project.config import DEFAULT_DISCLAIMER, load_config
 from leaflets.project.project import Project
 from leaflets.project.settings import read_settings, setting
 
@@ -124,7 +124,7 @@ class Printer:
 @dataclass(frozen=True)
 class Sample:
     require_review: bool = setting(False, "warn without a reviewed date")
-    printer: Printer = setting(Printer(), "the [printer] table")
+    printer: Printer = setting(Printer(), "the [printer] table")  # noqa: RUF009 - a frozen default table
     languages: Mapping[str, Language] = setting(MappingProxyType({}), "[languages.xx] tables")
 
 

@@ -33,7 +33,8 @@ costs nothing.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 BoxKind = Literal["MarginBox", "BlockBox", "LineBox", "TextBox"]
 

@@ -94,7 +94,7 @@ class Config:
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Config(**values)

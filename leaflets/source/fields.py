@@ -65,7 +65,7 @@ def key_lines(text: str, body_line: int) -> dict[str, int]:
     return found
 
 
-def front_matter_line(entry: "Entry", key: str) -> int | None:
+def front_matter_line(entry: Entry, key: str) -> int | None:
     """The file line where front-matter ``key`` of ``entry`` is set, for diagnostics; None when it is not."""
     text = entry.source_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     return key_lines(text, entry.body_line).get(key)
