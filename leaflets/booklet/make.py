@@ -35,8 +35,8 @@ from leaflets.build.guard import OutputGuard
 from leaflets.build.output import private_folder, remove_stale_temporaries
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
-from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
-from leaflets.render.leaflet import BuildOptions
+from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
+from leaflets.project.options import BuildOptions
 from leaflets.parallel import map_in_workers, stop_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.project.template_names import CONTENTS_PAGE
@@ -155,7 +155,7 @@ def build_booklet(
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
     cache = OutputCache.load(output.parent / CACHE_FILENAME)
-    imposed = imposed_path(output) if booklet.impose == "saddle" else None
+    imposed = imposed_path(output, booklet.impose) if booklet.impose is not None else None
     inputs = [source.path for source in sources] + ([booklet.list_file] if booklet.list_file else [])
     guard = OutputGuard(project, inputs, cache.wrote)
     for written in (output, imposed):
@@ -237,9 +237,9 @@ def _write_booklet(
     )
     info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
     report.pages = assemble(parts, layout, info, output)
-    if imposed is not None:
+    if imposed is not None and booklet.impose is not None:
         report.imposed = imposed
-        impose_saddle(output, imposed, options.paper, temp)
+        impose(output, imposed, booklet.impose, options.paper)
     return [(ordered[entry.position].path, entry.digest) for entry in entries]
 
 
