@@ -276,6 +276,22 @@ def test_entry_edited_during_a_build_is_rebuilt_next_time(project: Path, tmp_pat
         assert str(pdf.docinfo["/Title"]) == "Aspirin"
 
 
+def test_entry_broken_during_a_build_is_not_remembered_as_failing(project: Path, tmp_path: Path) -> None:
+    """The failure is remembered with the key of the bytes that failed, not of the good file read at planning."""
+    entry = project / "entries" / "diazepam.md"
+    original = entry.read_bytes()
+    out = tmp_path / "out"
+
+    def break_after_planning(_entries: int, _to_build: int) -> None:
+        entry.write_text("---\ntitle: [unclosed\n---\n\n# Diazepam\n")
+
+    first = build_leaflets(None, out, Project.load(project), BuildOptions(), jobs=1, on_start=break_after_planning)
+    assert {r.source.relative.stem: r.status for r in first.results}["diazepam"] == "failed"
+    entry.write_bytes(original)
+    report = build_leaflets(None, out, Project.load(project), BuildOptions(), jobs=1)
+    assert report.ok and {r.source.relative.stem: r.status for r in report.results}["diazepam"] == "built"
+
+
 def test_entry_edited_during_a_booklet_is_not_recorded_as_current(project: Path, tmp_path: Path) -> None:
     from leaflets.booklet.make import build_booklet
 

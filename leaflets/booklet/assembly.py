@@ -66,7 +66,7 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
     a link planted beside the output cannot redirect it, and two booklets into one file each rename a complete one.
     """
     total = sum(count for _path, count in parts)
-    with replacing(output) as handle:
+    with replacing(output, "booklet") as handle:
         writer = PdfStreamWriter(handle)
         catalog, pages_root = writer.reserve(), writer.reserve()
         first_page = writer.reserve(total)

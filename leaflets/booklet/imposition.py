@@ -114,7 +114,7 @@ def impose(booklet: Path, output: Path, imposition: str, paper: str) -> None:
     with source, pikepdf.new() as sheets:
         _impose_into(source, sheets, imposition, paper)
         sheets.docinfo["/Creator"] = f"leaflets {__version__}"
-        with replacing(output) as handle:
+        with replacing(output, "imposed booklet", create_folder=False) as handle:
             sheets.save(handle, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
 from datetime import date
@@ -82,6 +82,7 @@ def build_one(renderer: "LeafletRenderer", job: BuildJob) -> EntryResult:
     """
     source = job.source
     target = output_path(job.out_dir, source, renderer.options)
+    key: str | None = None
     try:
         text, raw = read_text(source.path)
         key = entry_key_of(job.dependencies, raw, source.path, job.review_stamp)
@@ -89,7 +90,7 @@ def build_one(renderer: "LeafletRenderer", job: BuildJob) -> EntryResult:
         rendered = renderer.render_entry(parse_entry(text, source.path, raw), styles_href, source.relative)
         atomic_write(target, rendered.data)
     except LeafletError as exc:
-        return failed_result(source, exc)
+        return replace(failed_result(source, exc), key=key)
     except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the batch
         return failed_result(source, exc, traceback.format_exc())
     return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count, key=key)
@@ -266,9 +267,9 @@ def build_leaflets(
 def _remember(cache: OutputCache, entry: PlannedEntry, result: EntryResult) -> None:
     """Record a finished entry in the cache: its output with the key of what was rendered, or its failure."""
     if result.status == "built":
-        cache.record(entry.output, result.key or entry.key)
+        cache.record(entry.output, result.key)
     elif result.from_input and result.error:
-        cache.record_failure(entry.output, entry.key, result.error)
+        cache.record_failure(entry.output, result.key, result.error)
     elif result.status == "failed":
         cache.forget(entry.output)
 

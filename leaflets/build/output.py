@@ -44,21 +44,26 @@ def _umask() -> int:
 
 
 @contextmanager
-def replacing(path: Path) -> Iterator[BinaryIO]:
+def replacing(path: Path, label: str = "output", create_folder: bool = True) -> Iterator[BinaryIO]:
     """A handle to write the new content of ``path``; on success it replaces ``path`` in one rename.
 
     On any error or interruption the temporary file is removed and ``path``
-    keeps what it held. OS errors become one :class:`OutputError`.
+    keeps what it held. OS errors become one :class:`OutputError`,
+    ``cannot write <label>: <reason>``. With ``create_folder`` false, a
+    missing folder is such an error instead of being made.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot write output folder: {exc.strerror}", path.parent) from None
+        raise OutputError(f"cannot write {label} folder: {exc.strerror}", path.parent) from None
     temporary = temporary_name(path)
     try:
         descriptor = os.open(temporary, _EXCLUSIVE, 0o600)
     except OSError as exc:
-        raise OutputError(f"cannot write output folder: {exc.strerror}", path.parent) from None
+        if label == "output":
+            raise OutputError(f"cannot write output folder: {exc.strerror}", path.parent) from None
+        raise OutputError(f"cannot write {label}: {exc.strerror}", path) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,7 +74,7 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
             os.replace(temporary, path)
     except OSError as exc:
         _unlink(temporary)
-        raise OutputError(f"cannot write output: {exc.strerror or exc}", path) from None
+        raise OutputError(f"cannot write {label}: {exc.strerror or exc}", path) from None
     except BaseException:
         _unlink(temporary)
         raise
