@@ -234,6 +234,25 @@ def test_two_booklets_into_one_file_at_once_leave_one_complete_pdf(project: Path
     assert leftovers(out.parent) == []
 
 
+def test_overlapping_writers_of_one_file_leave_one_whole_file(tmp_path: Path) -> None:
+    """Two processes write one file at the same time, each pausing half-way: the result is one of them, whole."""
+    target = tmp_path / "out" / "shared.pdf"
+    script = (
+        "import sys, time; from pathlib import Path; from leaflets.build.output import replacing\n"
+        "fill = sys.argv[2].encode() * 500_000\n"
+        "with replacing(Path(sys.argv[1])) as handle:\n"
+        "    handle.write(fill[:250_000]); handle.flush(); time.sleep(1.0); handle.write(fill[250_000:])\n"
+    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script, str(target), letter], env=_env(), cwd=tmp_path)
+        for letter in "AB"
+    ]
+    assert [writer.wait(timeout=60) for writer in writers] == [0, 0]
+    data = target.read_bytes()
+    assert data in (b"A" * 500_000, b"B" * 500_000)
+    assert leftovers(tmp_path) == []
+
+
 # --- Clashing editions ------------------------------------------------------------------------
 
 
