@@ -25,7 +25,7 @@ import ctypes.util
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
@@ -127,7 +127,7 @@ def map_unordered(
     state_factory: Callable[..., State],
     factory_args: tuple[Any, ...] = (),
     items_per_worker: int | None = None,
-) -> Iterator[tuple[int, Result]]:
+) -> Generator[tuple[int, Result], None, None]:
     """As :func:`map_in_workers`, but yield ``(index, result)`` as soon as each item is done."""
     yield from _mapped(task, items, jobs, state_factory, factory_args, items_per_worker, ordered=False)
 
@@ -135,7 +135,7 @@ def map_unordered(
 def _mapped(
     task: Callable[[State, Item], Result], items: Iterable[Item], jobs: int, state_factory: Callable[..., State],
     factory_args: tuple[Any, ...], items_per_worker: int | None, ordered: bool,
-) -> Iterator[tuple[int, Result]]:
+) -> Generator[tuple[int, Result], None, None]:
     items = list(items)
     if not items:
         return

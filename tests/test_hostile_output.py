@@ -330,7 +330,10 @@ def test_entry_edited_during_a_booklet_is_not_recorded_as_current(project: Path,
     assert "Cetirizine" in titles and "Edited" not in titles
 
 
-@pytest.mark.parametrize("content", [b"[" * 100_000, b'{"outputs":' * 100_000, b"\x00\xff" * 10, b'{"format": 2, "leaflets": "0.1.0", "outputs": {"a.pdf": [1]}, "failures": {}}'])
+@pytest.mark.parametrize("content", [
+    b"[" * 100_000, b'{"outputs":' * 100_000, b"\x00\xff" * 10,
+    b'{"format": 2, "leaflets": "0.1.0", "outputs": {"a.pdf": [1]}, "failures": {}}',
+])
 def test_any_corrupt_cache_means_a_full_rebuild(project: Path, tmp_path: Path, content: bytes) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -500,7 +503,7 @@ def test_signal_during_booklet_removes_its_folder(corpus: Path, tmp_path: Path, 
     run.send_signal(signum)
     _out, err = run.communicate(timeout=60)
     assert run.returncode == 128 + signum, err
-    assert "Traceback" not in err and len([l for l in err.splitlines() if l.startswith("interrupted: ")]) == 1, err
+    assert "Traceback" not in err and len([line for line in err.splitlines() if line.startswith("interrupted: ")]) == 1, err
     assert all_gone(workers)
     assert leftovers(tmp_path) == [] and not booklet.exists()
 

@@ -249,9 +249,9 @@ def build_leaflets(
         built.close()
         stop_workers()
         for position in range(reported, len(planned)):
-            result = _settled_result(planned[position]) or arrived.pop(position, None)
-            if result is not None:
-                emit(result)
+            done = _settled_result(planned[position]) or arrived.pop(position, None)
+            if done is not None:
+                emit(done)
         remove_stale_temporaries(folders, time.time())
         raise
     finally:

@@ -330,11 +330,8 @@ class OutputCache:
         with self._locked():
             records, failures = _read_cache(self.path)
             for name in self._changed:
-                for mine, theirs in ((self._records, records), (self._failures, failures)):
-                    if name in mine:
-                        theirs[name] = mine[name]  # type: ignore[index]
-                    else:
-                        theirs.pop(name, None)
+                _merge(name, self._records, records)
+                _merge(name, self._failures, failures)
             self._records = {name: record for name, record in records.items() if self._exists(name)}
             self._failures = failures
             data = {
@@ -371,6 +368,14 @@ class OutputCache:
             return output.relative_to(self.path.parent).as_posix()
         except ValueError:
             return output.resolve().as_posix()
+
+
+def _merge(name: str, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """This run's word on ``name`` wins over what another run saved: its entry, or its absence."""
+    if name in mine:
+        theirs[name] = mine[name]
+    else:
+        theirs.pop(name, None)
 
 
 def _read_cache(path: Path) -> tuple[dict[str, _Record], dict[str, tuple[str, str]]]:
