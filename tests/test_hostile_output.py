@@ -172,7 +172,7 @@ def test_build_leaves_foreign_files_at_output_paths_alone(project: Path, tmp_pat
     (out / f"cetirizine.{fmt}").symlink_to(tmp_path / "victim")
     (tmp_path / "victim").write_text("victim")
     result = leaflets("build", "--out", out, "--format", fmt, "--jobs", "1", cwd=project)
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) == 2 and all("refusing" in line for line in errors), result.stderr
     assert mine.read_bytes() == kept and (tmp_path / "victim").read_text() == "victim"

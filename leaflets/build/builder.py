@@ -210,7 +210,7 @@ def build_leaflets(
     stale = [entry for entry in planned if entry.to_build]
     if on_start is not None:
         on_start(len(planned), len(stale))
-    report = BuildReport()
+    report = BuildReport(refused_outputs=sum(1 for entry in planned if entry.refused is not None))
     jobs = usable_cpus() if jobs is None else jobs
     if stale:
         import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it

@@ -43,6 +43,8 @@ class BuildReport:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     """Problems with the build itself that did not stop it, e.g. a cache that could not be saved."""
+    refused_outputs: int = 0
+    """Outputs not written because a file leaflets did not write is in their place (exit status 2)."""
 
     def count(self, status: Status) -> int:
         return sum(1 for result in self.results if result.status == status)

@@ -101,7 +101,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
             progress.interrupted()
             sys.exit(exit_status(exc.signum))
     progress.finish(report)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
 
 @main.command()
