@@ -343,6 +343,18 @@ def test_any_corrupt_cache_means_a_full_rebuild(project: Path, tmp_path: Path, c
     assert "4 built, 0 up to date" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("kind", ["symlink to a device", "fifo"])
+def test_cache_file_that_is_not_a_regular_file_is_not_read(project: Path, tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "fifo":
+        os.mkfifo(out / CACHE_FILENAME)
+    else:
+        (out / CACHE_FILENAME).symlink_to("/dev/zero")
+    result = leaflets("build", "--out", out, "--jobs", "1", cwd=project)
+    assert "4 built" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
 def test_records_of_missing_outputs_are_pruned(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert leaflets("build", "--out", out, "--jobs", "1", cwd=project).returncode == 0

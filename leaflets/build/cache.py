@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ from leaflets.project.templating import Templates
 
 CACHE_FILENAME = ".leaflets-cache.json"
 CACHE_FORMAT = 2
-MAX_CACHE_BYTES = 256 * 1024 * 1024
+MAX_CACHE_BYTES = 64 * 1024 * 1024
 """A cache file larger than this is not read (a full rebuild instead); the corpus's is about 2 MB."""
 SAVE_EVERY_RESULTS = 50
 SAVE_EVERY_SECONDS = 2.0
@@ -131,10 +132,10 @@ def installed_fonts() -> str:
     fingerprint = Fingerprint()
     for name in sorted(set(result.stdout.splitlines())):
         try:
-            stat = os.stat(name)
+            info = os.stat(name)
         except OSError:
             continue
-        fingerprint.add(name, f"{stat.st_size}:{stat.st_mtime_ns}")
+        fingerprint.add(name, f"{info.st_size}:{info.st_mtime_ns}")
     return fingerprint.hexdigest()
 
 
@@ -278,19 +279,19 @@ class OutputCache:
     @staticmethod
     def _unchanged(output: Path, record: _Record) -> bool:
         try:
-            stat = os.lstat(output)
+            info = os.lstat(output)
         except OSError:
             return False
-        return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+        return info.st_size == record.size and info.st_mtime_ns == record.mtime_ns
 
     def record(self, output: Path, key: str | None) -> None:
         """Remember that ``output`` has just been written from inputs with ``key``."""
         if key is None:
             self.forget(output)
             return
-        stat = output.stat()
+        info = output.stat()
         name = self._name(output)
-        self._records[name] = _Record(key, stat.st_size, stat.st_mtime_ns)
+        self._records[name] = _Record(key, info.st_size, info.st_mtime_ns)
         self._failures.pop(name, None)
         self._changed.add(name)
 
@@ -381,7 +382,10 @@ def _merge(name: str, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
 def _read_cache(path: Path) -> tuple[dict[str, _Record], dict[str, tuple[str, str]]]:
     """The records and failures in the cache file; empty ones when it is missing or unusable."""
     try:
-        with open(path, "rb") as handle:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return {}, {}  # a link, FIFO or device planted in the cache's place
             raw = handle.read(MAX_CACHE_BYTES + 1)
         if len(raw) > MAX_CACHE_BYTES:
             return {}, {}
