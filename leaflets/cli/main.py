@@ -18,7 +18,7 @@ from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.build.guard import UnsafeOutputError
-from leaflets.cli.interrupt import exit_status, interruptible
+from leaflets.cli.interrupt import exit_interrupted, interruptible
 from leaflets.errors import Interrupted, LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
@@ -99,7 +99,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
             fail(exc)
         except Interrupted as exc:
             progress.interrupted()
-            sys.exit(exit_status(exc.signum))
+            exit_interrupted(exc.signum)
     progress.finish(report)
     sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
@@ -164,7 +164,7 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
             fail(exc)
         except Interrupted as exc:
             progress.interrupted()
-            sys.exit(exit_status(exc.signum))
+            exit_interrupted(exc.signum)
     if not quiet and report.imposed is not None:
         click.echo(f"imposed {report.imposed}", err=True)
     progress.finish(report)
