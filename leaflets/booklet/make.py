@@ -101,7 +101,7 @@ def booklet_key(
         fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
     stamps = review_stamps([source.path for source in sources], commit_dates)
     for source in sources:
-        key = entry_key("booklet", source.path, stamps.get(source.path))
+        key = entry_key("booklet", source.path, stamps.get(source.path), project.embed_dirs(source.path))
         if key is None:
             return None
         fingerprint.add(str(source.relative), key)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Literal, Mapping, Sequence
 
 from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.errors import EntryError, LeafletError, OutputError
+from leaflets.errors import ConfigError, EntryError, LeafletError, OutputError
+from leaflets.files import RefusedFile, read_regular
 from leaflets.project.options import STYLES_FOLDER, BuildOptions
 from leaflets.build.output import atomic_write
 from leaflets.build.parallel import map_in_workers, usable_cpus
@@ -128,7 +129,11 @@ def failed_result(source: EntrySource, exc: Exception, detail: str | None = None
 def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions) -> None:
     """HTML output links its CSS; put copies beside it so a browser shows what WeasyPrint sees."""
     for path in (project.stylesheet(name) for name in options.stylesheets):
-        atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
+        try:
+            data = read_regular(path, project.trusted_dirs)
+        except RefusedFile as exc:
+            raise ConfigError(f"stylesheet refused: {exc.reason}", path) from None
+        atomic_write(out_dir / STYLES_FOLDER / path.name, data)
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def plan_build(
         if source in clashes:
             planned.append(PlannedEntry(source, target, None, False, clashes[source]))
             continue
-        key = entry_key(dependencies, source.path, stamps.get(source.path))
+        key = entry_key(dependencies, source.path, stamps.get(source.path), project.embed_dirs(source.path))
         known = None if force else cache.known_failure(target, key)
         planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key), None, known))
     return planned

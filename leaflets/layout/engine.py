@@ -15,6 +15,8 @@ from typing import Any, Iterator
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from leaflets.errors import ConfigError
+from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
@@ -36,7 +38,10 @@ class LayoutEngine:
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
         fetcher = ProjectFetcher(project.trusted_dirs)
         self.stylesheets = [
-            weasyprint.CSS(filename=str(path), font_config=self.font_config, url_fetcher=fetcher)
+            weasyprint.CSS(
+                string=read_stylesheet(project, path), base_url=path.as_uri(),
+                font_config=self.font_config, url_fetcher=fetcher,
+            )
             for path in self.stylesheet_paths
         ]
 
@@ -80,6 +85,14 @@ class LayoutEngine:
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
         return float(box.margin_height())
+
+
+def read_stylesheet(project: Project, path: Path) -> str:
+    """A stylesheet's text, read as a bounded regular file inside the project's folders."""
+    try:
+        return read_regular(path, project.trusted_dirs).decode("utf-8", errors="replace")
+    except RefusedFile as exc:
+        raise ConfigError(f"stylesheet refused: {exc.reason}", path) from None
 
 
 def with_file_identifier(data: bytes, identifier: bytes) -> bytes:

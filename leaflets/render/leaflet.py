@@ -8,6 +8,7 @@ beyond reading the entry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -27,10 +28,10 @@ from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
 from leaflets.source.markdown import RemovedHtml, render_markdown
-from leaflets.html.online import online_link, online_url
+from leaflets.html.online import QrCodeTooLong, online_link, online_url
 from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
-from leaflets.source.review import review_of
+from leaflets.source.review import front_matter_line, review_of
 from leaflets.source.sections import FooterText, LeafletContent, normalise
 from leaflets.project.templating import Templates
 
@@ -132,7 +133,7 @@ class LeafletRenderer:
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
-            return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
+            return RenderedLeaflet(html.encode("utf-8"), content, None, tuple(context["notices"]), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
         data = self.engine.write_pdf(laid_out.document, identifier)
@@ -152,9 +153,11 @@ class LeafletRenderer:
     ) -> "LaidOutLeaflet":
         """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
         entry = content.entry
-        fetcher = ProjectFetcher(self.project.trusted_dirs, entry.path)
+        fetcher = ProjectFetcher(self.project.embed_dirs(entry.path), entry.path)
         document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
-        warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
+        warnings = tuple(context.get("notices", ())) + tuple(
+            f"{entry.path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)
+        )
         return LaidOutLeaflet(document, html, warnings)
 
     def lay_out_page(
@@ -189,10 +192,13 @@ class LeafletRenderer:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
         removed: list[RemovedHtml] = []
+        notices: list[str] = []
         sections = []
+        policy = functools.partial(_image_policy, self.project, entry.path)
         for index, section in enumerate(content.sections):
-            rendered = render_markdown(section.markdown, section.line, section.heading_level)
+            rendered = render_markdown(section.markdown, section.line, section.heading_level, policy)
             removed.extend(rendered.removed)
+            notices.extend(f"{entry.path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
             sections.append(SectionView(
                 section.key, f"section-{index + 1}-{section.key}", section.label,
                 section.qualifier, section.known, rendered.html,
@@ -205,8 +211,13 @@ class LeafletRenderer:
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )
         context["description"] = f"Patient information leaflet: {entry.title}"
-        context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        try:
+            context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        except QrCodeTooLong as exc:
+            line = front_matter_line(entry, "url") if "url" in entry.metadata else None
+            notices.append(f"{entry.path}:{line or 1}: warning: {exc}")
         context["sections"] = sections
+        context["notices"] = notices
         return context, tuple(removed)
 
     def page_context(
@@ -295,6 +306,10 @@ class LeafletRenderer:
                 error_line,
                 code="footer-too-long",
             )
+
+
+def _image_policy(project: Project, entry: Path, src: str) -> str | None:
+    return project.image_refusal(src, entry)
 
 
 def _footer_line(content: LeafletContent) -> int | None:

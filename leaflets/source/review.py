@@ -30,7 +30,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from leaflets.clock import build_time
 from leaflets.source.entry import Entry
-from leaflets.errors import EntryError
+from leaflets.errors import EntryError, short_repr
 
 DEFAULT_REVIEW_PERIOD_YEARS = 3
 
@@ -85,7 +85,18 @@ def review_of(
             f"({reviewed.isoformat()})",
             entry.path, front_matter_line(entry, "next_review"), code="bad-front-matter",
         )
-    due = next_review or add_years(reviewed, period_years)
+    if next_review is not None:
+        due = next_review
+    else:
+        try:
+            due = add_years(reviewed, period_years)
+        except (ValueError, OverflowError):
+            key = "reviewed" if source == "front matter" else None
+            raise EntryError(
+                f"review date {reviewed.isoformat()} plus the review period of {period_years:g} years is past "
+                "the last date this tool can print (9999-12-31)",
+                entry.path, front_matter_line(entry, key) if key else None, code="bad-front-matter",
+            ) from None
     return Review(reviewed, source, next_review, due, due < today)
 
 
@@ -120,7 +131,7 @@ def _front_matter_date(entry: Entry, key: str) -> date | None:
         except ValueError:
             pass
     raise EntryError(
-        f"front matter '{key}' must be a date written as YYYY-MM-DD, not {value!r}",
+        f"front matter '{key}' must be a date written as YYYY-MM-DD, not {short_repr(value)}",
         entry.path, front_matter_line(entry, key), code="bad-front-matter",
     )
 
@@ -130,7 +141,7 @@ def last_commit_date(path: Path) -> date | None:
     folder = path.resolve().parent
     if _git_program() is None or _git_root(folder) is None:
         return None
-    output = _git(["log", "-1", "--format=%cs", "--", path.name], folder, _GIT_TIMEOUT_SECONDS)
+    output = _git(["log", "--no-show-signature", "-1", "--format=%cs", "--", path.name], folder, _GIT_TIMEOUT_SECONDS)
     try:
         return date.fromisoformat(output.strip()) if output is not None else None
     except ValueError:
@@ -183,7 +194,7 @@ def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date] | None
     """The last commit date of each of ``paths`` (files under ``root``) that has one, from one ``git log``."""
     wanted = {path.resolve().relative_to(root).as_posix(): path for path in paths}
     folders = sorted({posix.rsplit("/", 1)[0] if "/" in posix else "." for posix in wanted})
-    command = ["-c", "core.quotepath=off", "log", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
+    command = ["log", "--no-show-signature", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
     output = _git([*command, *folders] if len(folders) <= 200 else command, root, _GIT_TIMEOUT_SECONDS * 12)
     if output is None:
         return None
@@ -200,12 +211,54 @@ def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date] | None
     return found
 
 
+GIT_SAFE_CONFIG: tuple[str, ...] = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.quotepath=off",
+    "log.showSignature=false",
+    "log.mailmap=false",
+    "log.follow=false",
+    "gpg.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
+    "color.ui=false",
+    "i18n.logOutputEncoding=UTF-8",
+)
+"""``-c`` settings that override whatever the repository's own ``.git/config`` says.
+
+The entries' repository is untrusted: its config can name programs git runs
+(``gpg.program`` with ``log.showSignature``, ``core.fsmonitor``, a pager,
+hooks). None of them may run because leaflets asked for a date."""
+
+
+def git_environment() -> dict[str, str]:
+    """The environment git runs in: no system or global config, no prompts, nothing inherited from ``GIT_*``.
+
+    Variables such as ``GIT_DIR``, ``GIT_CONFIG_PARAMETERS`` or ``GIT_EXEC_PATH``
+    would change which repository and which settings git uses, so none is
+    passed on. The repository's ownership check (``safe.directory``) stays on.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    env.update({
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "LC_ALL": "C",
+    })
+    return env
+
+
 def _git(arguments: list[str], folder: Path, timeout: float) -> str | None:
-    """What ``git`` prints, run in ``folder`` without taking locks; None when it fails or cannot run."""
+    """What ``git`` prints, run in ``folder`` with a fixed minimal configuration; None when it fails or cannot run."""
+    overrides = [part for setting in GIT_SAFE_CONFIG for part in ("-c", setting)]
     try:
         result = subprocess.run(
-            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+            ["git", "--no-pager", *overrides, *arguments], cwd=folder, capture_output=True, text=True,
+            timeout=timeout, env=git_environment(), stdin=subprocess.DEVNULL, errors="replace",
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -228,3 +281,5 @@ def _modification_date(path: Path) -> date:
         return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date()
     except OSError as exc:
         raise EntryError(f"cannot read file: {exc.strerror}", path) from None
+    except (ValueError, OverflowError):
+        raise EntryError("the file's modification time is not a date this tool can print", path) from None
