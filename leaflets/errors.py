@@ -33,7 +33,8 @@ class LeafletError(Exception):
         return f"{self.path}:{self.line}" if self.line else str(self.path)
 
     def diagnostic(self, level: str = "error") -> str:
-        return f"{self.location()}: {level}: {self.message}"
+        """One terminal-safe line: a newline or escape sequence in a file name cannot forge or hide output."""
+        return printable(f"{self.location()}: {level}: {self.message}")
 
     def __str__(self) -> str:
         return self.diagnostic()

@@ -136,10 +136,11 @@ def build_booklet(
         raise LeafletError("booklets are written as PDF only")
     if booklet.impose is not None and booklet.impose not in IMPOSITIONS:
         raise LeafletError(f"unknown imposition '{booklet.impose}' (known: {', '.join(IMPOSITIONS)})")
+    found_warnings: list[str] = []
     if booklet.list_file is not None:
         sources = read_list(booklet.list_file)
     else:
-        sources = find_entries(list(paths) if paths else [project.entries_dir])
+        sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
     if not sources:
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
@@ -155,6 +156,7 @@ def build_booklet(
         on_start(len(sources), len(sources))
     jobs = usable_cpus() if jobs is None else jobs
     report = BookletReport(output=output)
+    report.warnings.extend(found_warnings)
 
     def record(result: EntryResult) -> None:
         report.results.append(result)

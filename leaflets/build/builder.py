@@ -194,7 +194,8 @@ def build_leaflets(
     """
     started = time.perf_counter()
     options = options or BuildOptions(paper=project.config.paper)
-    sources = find_entries(list(paths) if paths else [project.entries_dir])
+    found_warnings: list[str] = []
+    sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
     check_writable(out_dir)
     if options.format == "html":
         copy_stylesheets(project, out_dir, options)
@@ -204,7 +205,7 @@ def build_leaflets(
     stale = [entry for entry in planned if not entry.current and entry.clashes_with is None and entry.known_failure is None]
     if on_start is not None:
         on_start(len(planned), len(stale))
-    report = BuildReport()
+    report = BuildReport(warnings=found_warnings)
     jobs = usable_cpus() if jobs is None else jobs
     if stale:
         import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it

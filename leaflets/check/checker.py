@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import segno
+
 from leaflets.check.classify import not_a_leaflet, requester_text
 from leaflets.project.config import Config
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
@@ -27,7 +29,7 @@ from leaflets.source.entry import Entry, parse_entry, read_text
 from leaflets.errors import EntryError
 from leaflets.source.fields import key_lines, unknown_fields
 from leaflets.check.findings import CODES, Finding, finding
-from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
+from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, might_drop, render_markdown
 from leaflets.build.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.check.readability import reading_level, warm_up
@@ -94,6 +96,32 @@ def field_warnings(content: LeafletContent, text: str) -> list[Finding]:
         )
         for unknown in unknown_fields(entry.metadata, text, entry.body_line)
     ]
+
+
+QR_SAFE_LENGTH = 1000
+"""Addresses up to this many characters always fit in a QR code (error correction M holds 2,331 bytes);
+only longer ones are tried, so checking stays fast."""
+
+
+def dropped_warnings(content: LeafletContent) -> list[Finding]:
+    """What would not print as written: deep nesting, wide tables, long words, an address no QR code holds."""
+    entry = content.entry
+    found = [
+        finding("dropped-content", entry.path, dropped.line, dropped.message)
+        for section in content.sections
+        if might_drop(section.markdown)
+        for dropped in render_markdown(section.markdown, section.line, section.heading_level).dropped
+    ]
+    url = entry.metadata.get("url")
+    if isinstance(url, str) and len(url) > QR_SAFE_LENGTH:
+        try:
+            segno.make_qr(url.strip(), error="m")
+        except (segno.DataOverflowError, ValueError):
+            found.append(finding(
+                "dropped-content", entry.path, front_matter_line(entry, "url"),
+                f"the address is {len(url):,} characters, more than a QR code holds: the QR code and address are left out",
+            ))
+    return found
 
 
 def html_warnings(content: LeafletContent) -> list[Finding]:
@@ -199,6 +227,7 @@ class Checker:
         content = normalise(entry)
         errors = errors_in(content, self.config)
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
+        found += dropped_warnings(content)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
@@ -252,6 +281,8 @@ class CheckReport:
     entries: list[EntryCheck] = field(default_factory=list)
     strict: bool = False
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """Problems finding the entries (a folder that cannot be read), printed on stderr."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -296,7 +327,8 @@ def check_entries(
     entry's final findings, in input order, once the whole set has been checked.
     """
     started = time.perf_counter()
-    sources = find_entries(list(paths) if paths else [project.entries_dir])
+    found_warnings: list[str] = []
+    sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
     jobs = usable_cpus() if jobs is None else jobs
     if jobs > 1 and len(sources) > BATCH_SIZE:
         warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
@@ -308,7 +340,7 @@ def check_entries(
     checks = across_entries(checks)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]
-    report = CheckReport(checks, strict)
+    report = CheckReport(checks, strict, warnings=found_warnings)
     for check in checks:
         if on_entry is not None:
             on_entry(check)

@@ -16,7 +16,7 @@ import click
 from leaflets import __version__
 from leaflets.build.builder import build_leaflets
 from leaflets.project.config import PAPER_SIZES
-from leaflets.errors import LeafletError
+from leaflets.errors import LeafletError, printable
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
@@ -150,7 +150,7 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     except LeafletError as exc:
         fail(exc)
     if not quiet and report.imposed is not None:
-        click.echo(f"imposed {report.imposed}", err=True)
+        click.echo(printable(f"imposed {report.imposed}"), err=True)
     progress.finish(report)
     sys.exit(0 if report.ok else 1)
 
@@ -176,7 +176,12 @@ def check(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, strict: b
     if missing is not None:
         raise click.BadParameter(f"{missing}: no such file or folder", param_hint="PATHS")
     on_entry = print_findings if fmt == "text" else None
-    report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry)
+    try:
+        report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry)
+    except LeafletError as exc:
+        fail(exc)
+    for warning in report.warnings:
+        click.echo(printable(warning), err=True)
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     elif not quiet:

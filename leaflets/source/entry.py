@@ -51,7 +51,7 @@ def read_text(path: Path) -> tuple[str, bytes]:
             raise EntryError(
                 f"file is {size} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path, code="too-large"
             ) from None
-        raise EntryError(f"cannot read file: {exc.reason}", path, code="unreadable") from None
+        raise EntryError(f"cannot read file: {exc.reason.removeprefix('cannot read: ')}", path, code="unreadable") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
