@@ -8,6 +8,7 @@ on with the other entries.
 from __future__ import annotations
 
 import re
+import reprlib
 from pathlib import Path
 
 
@@ -77,9 +78,16 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def short_repr(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to about ``limit`` characters, so a huge value cannot make a huge error line."""
+    """``repr(value)`` cut to about ``limit`` characters, so a huge value cannot make a huge error line.
+
+    :mod:`reprlib` stops early in long strings, lists and mappings, so even a
+    value of millions of items costs no more than a few dozen to describe.
+    """
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = limit
+    shortener.maxlevel = 3
     try:
-        text = repr(value)
+        text = shortener.repr(value)
     except (RecursionError, ValueError):
         return f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -36,14 +36,20 @@ class LayoutEngine:
         self.project = project
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
-        fetcher = ProjectFetcher(project.trusted_dirs)
-        self.stylesheets = [
-            weasyprint.CSS(
+        self.stylesheets = []
+        self._refused: list[str] = []
+        for path in self.stylesheet_paths:
+            fetcher = ProjectFetcher(project.trusted_dirs, path)
+            self.stylesheets.append(weasyprint.CSS(
                 string=read_stylesheet(project, path), base_url=path.as_uri(),
                 font_config=self.font_config, url_fetcher=fetcher,
-            )
-            for path in self.stylesheet_paths
-        ]
+            ))
+            self._refused += [f"{path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)]
+
+    def take_refusals(self) -> list[str]:
+        """Warnings for what the stylesheets asked for and were refused (``@import``, ``@font-face``), once."""
+        refused, self._refused = self._refused, []
+        return refused
 
     def render(self, html: str, base_url: Path, fetcher: ProjectFetcher, tagged: bool = True) -> weasyprint.Document:
         """Lay out ``html``; relative URLs resolve against ``base_url``.

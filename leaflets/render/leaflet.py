@@ -155,7 +155,7 @@ class LeafletRenderer:
         entry = content.entry
         fetcher = ProjectFetcher(self.project.embed_dirs(entry.path), entry.path)
         document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
-        warnings = tuple(context.get("notices", ())) + tuple(
+        warnings = tuple(self.engine.take_refusals()) + tuple(context.get("notices", ())) + tuple(
             f"{entry.path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)
         )
         return LaidOutLeaflet(document, html, warnings)
