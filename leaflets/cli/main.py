@@ -40,7 +40,7 @@ large_print_option = click.option(
     "--large-print", is_flag=True,
     help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
 )
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 
 
 def load_project(project_dir: Path | None) -> Project:
@@ -183,7 +183,8 @@ def check(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, strict: b
     for warning in report.warnings:
         click.echo(printable(warning), err=True)
     if fmt == "json":
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        # A file name that is not UTF-8 keeps its bytes as \udcXX escapes: valid JSON, printable.
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8"))
     elif not quiet:
         print_summary(report)
     sys.exit(0 if report.ok else 1)

@@ -140,9 +140,23 @@ class Templates:
 
 def _config_error(exc: TemplateError, name: str) -> ConfigError:
     where = getattr(exc, "filename", None) or name
+    line = getattr(exc, "lineno", None)
+    if getattr(exc, "filename", None) is None:
+        where, line = _template_frame(exc) or (where, line)
     if isinstance(exc, TemplateNotFound):
         return ConfigError(f"template error: template '{exc.name}' not found in the template folders", where)
     if isinstance(exc, SecurityError):
-        return ConfigError(f"template refused: {exc.message or exc} (templates run sandboxed)", where,
-                           getattr(exc, "lineno", None))
-    return ConfigError(f"template error: {exc.message or exc}", where, getattr(exc, "lineno", None))
+        return ConfigError(f"template refused: {exc.message or exc} (templates run sandboxed)", where, line)
+    return ConfigError(f"template error: {exc.message or exc}", where, line)
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The template file and line an error was raised in: Jinja rewrites the traceback to point there."""
+    found = None
+    frame = exc.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = (filename, frame.tb_lineno)
+        frame = frame.tb_next
+    return found

@@ -102,6 +102,25 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
+def _depth(data: Any) -> int:
+    """How deeply lists and mappings nest in ``data`` (no aliases: a tree), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children = [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def load_front_matter(text: str) -> Any:
     """The data in ``text``, as ``yaml.safe_load`` gives it, within the limits above.
 
@@ -110,9 +129,12 @@ def load_front_matter(text: str) -> Any:
     """
     if "&" not in text and "*" not in text and text.count("[") + text.count("{") <= MAX_DEPTH:
         try:
-            return yaml.load(text, Loader=_FastLoader)
+            data = yaml.load(text, Loader=_FastLoader)
         except RecursionError:
             raise FrontMatterTooLarge(f"nested deeper than {MAX_DEPTH} levels") from None
+        if _depth(data) > MAX_DEPTH:
+            raise FrontMatterTooLarge(f"nested deeper than {MAX_DEPTH} levels")
+        return data
     loader = CountingLoader(text)
     try:
         try:
