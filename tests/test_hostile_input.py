@@ -603,7 +603,7 @@ def test_html_format_drops_what_the_pdf_drops(project: Path) -> None:
     entries = project / "entries"
     write(entries, "pill.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>')
     refused = ["http://127.0.0.1:9/track.png", "https://example.org/x.png", "//example.org/x.png", "/etc/passwd",
-               "file:///etc/hostname", "../../../../../etc/passwd", "/dev/zero", "ftp://example.org/x.png"]
+               "/proc/self/environ", "../../../../../etc/passwd", "/dev/zero", "ftp://example.org/x.png"]
     images = " ".join(f"![img{i}]({src})" for i, src in enumerate(refused))
     write(entries, "x.md", entry_text("X", extra=images + " ![kept](pill.svg) ![data](data:image/gif;base64,R0lGODlhAQABAAAAACw=)"))
     result = leaflets("build", "--project", project, "--out", project / "out", "--format", "html", cwd=project, timeout=120)
