@@ -30,6 +30,7 @@ from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk,
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
 from leaflets.build.builder import BuildReport, EntryResult, check_writable
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
+from leaflets.files import MAX_TEXT_BYTES, read_regular
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
@@ -90,7 +91,7 @@ def booklet_key(
 
     None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
     """
-    list_text = booklet.list_file.read_text(encoding="utf-8", errors="replace") if booklet.list_file else ""
+    list_text = read_regular(booklet.list_file, limit=MAX_TEXT_BYTES).decode("utf-8", "replace") if booklet.list_file else ""
     extra = {
         "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
         "impose": str(booklet.impose), "list": list_text,
