@@ -615,3 +615,23 @@ def test_html_format_drops_what_the_pdf_drops(project: Path) -> None:
     assert 'src="pill.svg"' in html  # a data: image is not refused (the sanitizer drops its src on its own)
     warnings = [l for l in result.stderr.splitlines() if ": warning: refused to " in l]
     assert len(warnings) == len(refused) and all(l.startswith(f"{entries / 'x.md'}:10: ") for l in warnings), warnings
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "zero-link", "socket"])
+def test_booklet_list_that_is_not_a_regular_file_is_one_error(project: Path, kind: str) -> None:
+    files = special_files(project / "odd")
+    write(project / "entries", "a.md", entry_text("Alpha"))
+    result = leaflets("booklet", "--project", project, "--list", files[kind], "-o", project / "b.pdf", cwd=project, timeout=60)
+    clean(result)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{files[kind]}: error: cannot read list file: " + (refusal(files[kind]) or ""), result.stderr
+    assert not (project / "b.pdf").exists()
+
+
+def test_booklet_list_lines_are_escaped(project: Path) -> None:
+    listing = project / "list.txt"
+    listing.write_text("missing\x1b[2J.md\n")
+    result = leaflets("booklet", "--project", project, "--list", listing, "-o", project / "b.pdf", cwd=project, timeout=60)
+    clean(result)
+    assert result.returncode == 1 and "\x1b" not in result.stderr
+    assert f"{listing}:1: error: no such entry file: missing\\x1b[2J.md" in result.stderr
