@@ -55,11 +55,10 @@ MAX_TABLE_COLUMNS = 10
 MAX_WORD = 60
 """Characters in one word beyond which it cannot fit on a line and is broken across lines."""
 
-_MAYBE_DROPPED = re.compile(
-    rf"\S{{{MAX_WORD + 1},}}|\||^(?:[ \t]*(?:[>*+-]|\d+[.)])[ \t]+){{4,}}|^[ \t]{{12,}}\S|[*_~\[<]{{4,}}|<\w"
-    rf"|(?:[*_~][^*_~\n]*){{{2 * MAX_INLINE_DEPTH + 1},}}",
-    re.MULTILINE,
-)
+_NESTING_HINTS = ("\n" + " " * 12, "\n\t\t\t", ">>>", "> > >", "* * *", "- - -", "+ + +", ". 1.", ") 1)", "* 1.", "> *", "> -")
+"""Text that deep lists or quotes cannot do without (three markers in a row, or deep indentation)."""
+_RUN_HINTS = ("****", "____", "~~~~", "[[[[", "<<<<", "|")
+_TAG_START = re.compile(r"<\w")
 
 ImagePolicy = Callable[[str], "str | None"]
 """Given an image's address as written, the reason it may not be embedded, or None."""
@@ -95,7 +94,17 @@ def might_drop(source: str) -> bool:
 
     ``leaflets check`` renders a section only when this says yes.
     """
-    return _MAYBE_DROPPED.search(source) is not None
+    text = "\n" + source
+    if any(hint in text for hint in _NESTING_HINTS) or any(hint in text for hint in _RUN_HINTS):
+        return True
+    if "<" in source and _TAG_START.search(source):
+        return True
+    markers = 2 * MAX_INLINE_DEPTH
+    if sum(source.count(marker) for marker in "*_~") > markers and any(
+        sum(line.count(marker) for marker in "*_~") > markers for line in source.split("\n")
+    ):
+        return True
+    return max(map(len, source.split()), default=0) > MAX_WORD
 
 
 def render_markdown(
