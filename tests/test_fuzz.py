@@ -16,7 +16,7 @@ from __future__ import annotations
 import string
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,6 +173,29 @@ def test_any_bytes_as_front_matter_are_checked_without_a_crash(tmp_path_factory:
 def test_structured_entries_are_checked_without_a_crash(tmp_path_factory: pytest.TempPathFactory, entry: bytes) -> None:
     path = tmp_path_factory.mktemp("structured") / "entry.md"
     path.write_bytes(entry)
+    check_one(path)
+
+
+BOMB_VALUES = st.sampled_from([
+    "&a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]"
+    "\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+    "&r [1, *r]", "[" * 500 + "]" * 500, "&s x\ny: [" + ", ".join(["*s"] * 300) + "]",
+])
+
+
+@FAST
+@given(key=st.sampled_from(["reviewed", "next_review", "url", "lang", "title"]),
+       value=st.one_of(
+           st.dates().map(date.isoformat), st.dates(min_value=date(9990, 1, 1)).map(date.isoformat),
+           st.datetimes().map(lambda d: d.isoformat()), SCALARS, BOMB_VALUES,
+       ),
+       reviewed=st.one_of(st.none(), st.dates()))
+def test_any_value_of_a_known_key_is_checked_without_a_crash(
+    tmp_path_factory: pytest.TempPathFactory, key: str, value: str, reviewed: object
+) -> None:
+    front = f"reviewed: {reviewed}\n" if reviewed is not None and key != "reviewed" else ""
+    path = tmp_path_factory.mktemp("value") / "entry.md"
+    path.write_text(f"---\n{front}{key}: {value}\n---\n{BODY}", encoding="utf-8")
     check_one(path)
 
 
