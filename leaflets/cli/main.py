@@ -110,7 +110,7 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 
     checks = run_checks(load_project(project_dir), out_dir)
     for check in checks:
-        click.echo(check.line())
+        click.echo(printable(check.line()))
     sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
 
 
