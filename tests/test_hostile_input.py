@@ -635,3 +635,15 @@ def test_booklet_list_lines_are_escaped(project: Path) -> None:
     clean(result)
     assert result.returncode == 1 and "\x1b" not in result.stderr
     assert f"{listing}:1: error: no such entry file: missing\\x1b[2J.md" in result.stderr
+
+
+def test_deep_nesting_in_the_disclaimer_builds_with_a_warning(project: Path) -> None:
+    entry = write(project / "entries", "a.md", entry_text("Alpha").replace(
+        "**Disclaimer:** This sheet", "**Disclaimer:** " + "*" * 1000 + "deep" + "*" * 1000 + " This sheet"))
+    line = entry.read_text().split("\n").index(next(l for l in entry.read_text().split("\n") if "Disclaimer" in l)) + 1
+    checked = leaflets("check", "--project", project, entry, cwd=project, timeout=60)
+    clean(checked)
+    assert f"{entry}:{line}: warning: dropped-content: emphasis" in checked.stdout
+    built = leaflets("build", "--project", project, entry, "--out", project / "out", cwd=project)
+    clean(built)
+    assert built.returncode == 0 and f"{entry}:{line}: warning: emphasis" in built.stderr, built.stderr

@@ -103,11 +103,13 @@ only longer ones are tried, so checking stays fast."""
 def dropped_warnings(content: LeafletContent) -> list[Finding]:
     """What would not print as written: deep nesting, wide tables, long words, an address no QR code holds."""
     entry = content.entry
+    parts = [(s.markdown, s.line, s.heading_level) for s in content.sections]
+    parts += [(f.markdown, f.line, 0) for f in (content.disclaimer, content.note) if f is not None]
     found = [
         finding("dropped-content", entry.path, dropped.line, dropped.message)
-        for section in content.sections
-        if might_drop(section.markdown)
-        for dropped in render_markdown(section.markdown, section.line, section.heading_level).dropped
+        for markdown, line, level in parts
+        if might_drop(markdown)
+        for dropped in render_markdown(markdown, line, level).dropped
     ]
     url = entry.metadata.get("url")
     if isinstance(url, str) and len(url) > QR_SAFE_LENGTH:

@@ -187,8 +187,8 @@ class LeafletRenderer:
                 section.key, f"section-{index + 1}-{section.key}", section.label,
                 section.qualifier, section.known, rendered.html,
             ))
-        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
-        note = self._footer_html(content.note, self.config.note, removed)
+        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed, notices, policy, entry.path)
+        note = self._footer_html(content.note, self.config.note, removed, notices, policy, entry.path)
         lang = effective_lang(entry, self.config.lang)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
@@ -247,11 +247,17 @@ class LeafletRenderer:
         except ValueError:
             return relative
 
-    def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml]) -> Markup:
+    def _footer_html(
+        self, text: FooterText | None, default: str, removed: list[RemovedHtml],
+        notices: list[str] | None = None, policy: Any = None, path: Path | None = None,
+    ) -> Markup:
+        """The footer text as HTML; what does not print as written is added to ``notices`` against ``path``."""
         if text is None:
             return render_markdown(default).html
-        rendered = render_markdown(text.markdown, text.line)
+        rendered = render_markdown(text.markdown, text.line, image_policy=policy)
         removed.extend(rendered.removed)
+        if notices is not None and path is not None:
+            notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
         return rendered.html
 
     def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
