@@ -147,6 +147,11 @@ def test_entries_linking_special_files_build_with_a_warning_each(project: Path) 
         target = files[name] if files[name].is_absolute() and not files[name].is_relative_to(entries) else files[name].relative_to(entries)
         write(entries, f"{name}.md", entry_text(name.title(), extra=f"![chart]({target})"))
     write(entries, "ok.md", entry_text("Ok"))
+    checked = leaflets("check", "--project", project, cwd=project, timeout=60)
+    clean(checked)
+    assert checked.returncode == 0, checked.stdout
+    for name in names:
+        assert f"{entries / name}.md:10: warning: dropped-content: refused to embed" in checked.stdout, name
     result = leaflets("build", "--project", project, "--out", project / "out", "--jobs", "2", cwd=project)
     clean(result)
     assert result.returncode == 0, result.stderr

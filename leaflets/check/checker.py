@@ -100,16 +100,21 @@ QR_SAFE_LENGTH = 1000
 only longer ones are tried, so checking stays fast."""
 
 
-def dropped_warnings(content: LeafletContent) -> list[Finding]:
-    """What would not print as written: deep nesting, wide tables, long words, an address no QR code holds."""
+def dropped_warnings(content: LeafletContent, project: Project | None = None) -> list[Finding]:
+    """What would not print as written: deep nesting, wide tables, long words, an address no QR code holds,
+    and (given the ``project``) images build refuses to embed.
+
+    Images are judged with ``stat`` alone (:meth:`Project.image_refusal`): check never opens them.
+    """
     entry = content.entry
+    policy = (lambda src: project.image_refusal(src, entry.path)) if project is not None else None
     parts = [(s.markdown, s.line, s.heading_level) for s in content.sections]
     parts += [(f.markdown, f.line, 0) for f in (content.disclaimer, content.note) if f is not None]
     found = [
         finding("dropped-content", entry.path, dropped.line, dropped.message)
         for markdown, line, level in parts
-        if might_drop(markdown)
-        for dropped in render_markdown(markdown, line, level).dropped
+        if might_drop(markdown) or (policy is not None and "![" in markdown)
+        for dropped in render_markdown(markdown, line, level, policy).dropped
     ]
     url = entry.metadata.get("url")
     if isinstance(url, str) and len(url) > QR_SAFE_LENGTH:
@@ -211,9 +216,13 @@ class EntryCheck:
 class Checker:
     """Checks one entry at a time with a project's settings; one per worker process."""
 
-    def __init__(self, config: Config, commit_dates: Mapping[Path, date | None] | None = None) -> None:
+    def __init__(
+        self, config: Config, commit_dates: Mapping[Path, date | None] | None = None, project: Project | None = None,
+    ) -> None:
         self.config = config
         self.commit_dates = commit_dates
+        self.project = project
+        """Given, images are checked against the folders build may embed from."""
 
     def check(self, source: EntrySource) -> EntryCheck:
         path = source.path
@@ -225,7 +234,7 @@ class Checker:
         content = normalise(entry)
         errors = errors_in(content, self.config)
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
-        found += dropped_warnings(content)
+        found += dropped_warnings(content, self.project)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
@@ -333,7 +342,7 @@ def check_entries(
     batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
     commit_dates = last_commit_dates([source.path for source in sources])
     checks = [
-        c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates)) for c in batch
+        c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates, project)) for c in batch
     ]
     checks = across_entries(checks)
     if strict:

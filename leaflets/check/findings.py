@@ -38,7 +38,8 @@ CODES: dict[str, tuple[Level, str]] = {
     "review-overdue": ("warning", "the entry's next review date (or its review or update date plus review_period_years) has passed"),
     "no-review-date": ("warning", "no 'reviewed' date in the front matter (only reported when leaflets.toml sets require_review)"),
     "dropped-content": ("warning", "what does not print as written: text nested past 10 levels, emphasis nested past 10, "
-                                   "a table wider than the page, a word longer than a line, an address too long for a QR code"),
+                                   "a table wider than the page, a word longer than a line, an address too long for a QR code, "
+                                   "an image build refuses to embed"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 
