@@ -30,7 +30,7 @@ from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
 from leaflets.pdf.tagging import finish_structure
-from leaflets.source.markdown import RemovedHtml, render_markdown
+from leaflets.source.markdown import ImagePolicy, RemovedHtml, render_markdown
 from leaflets.html.online import QrCodeTooLong, online_link, online_url
 from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
@@ -249,7 +249,7 @@ class LeafletRenderer:
 
     def _footer_html(
         self, text: FooterText | None, default: str, removed: list[RemovedHtml],
-        notices: list[str] | None = None, policy: Any = None, path: Path | None = None,
+        notices: list[str] | None = None, policy: ImagePolicy | None = None, path: Path | None = None,
     ) -> Markup:
         """The footer text as HTML; what does not print as written is added to ``notices`` against ``path``."""
         if text is None:
