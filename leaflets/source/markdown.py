@@ -219,11 +219,20 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
     that grows with the square of the word's length.
     """
     for token in tokens:
+        if token.type in ("fence", "code_block") and _LONG_WORD.search(token.content):
+            # Code blocks wrap (pre-wrap) but only at spaces: the same break opportunities let them.
+            longest = max(len(word) for word in _LONG_WORD.findall(token.content))
+            token.content = _LONG_WORD.sub(_with_breaks, token.content)
+            dropped.append(Dropped(
+                _line_of(token, first_line),
+                f"a word of {longest:,} characters is longer than a line: it is broken across lines",
+            ))
+            continue
         if token.type != "inline" or not token.children:
             continue
         longest = 0
         for child in token.children:
-            if child.type != "text":
+            if child.type not in ("text", "code_inline"):
                 continue
             for word in _LONG_WORD.findall(child.content):
                 longest = max(longest, len(word))
