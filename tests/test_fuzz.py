@@ -221,8 +221,19 @@ def test_check_command_exits_0_or_1_without_a_traceback(tmp_path_factory: pytest
     assert all(": error: " in line or ": warning: " in line for line in result.stdout.splitlines()), result.stdout
 
 
+@st.composite
+def leaflets_to_build(draw: st.DrawFn) -> bytes:
+    """Entries that pass the checks, so the real build lays out hostile Markdown instead of refusing early."""
+    front = draw(st.sampled_from(["", "reviewed: 2025-01-01\n", "url: https://example.org/" + "a" * 3000 + "\n", "lang: fr\n"]))
+    usage = draw(markdown())
+    footer = draw(st.sampled_from(["", " " + "*" * 300 + "x" + "*" * 300, " ![x](/dev/zero)"]))
+    body = BODY.replace("This medicine eases pain.", "This medicine eases pain.\n\n" + usage + "\n")
+    return f"---\ntitle: Calmol\n{front}---\n{body.replace('Not medical advice.', 'Not medical advice.' + footer)}".encode(
+        "utf-8", "surrogatepass")
+
+
 @SLOW
-@given(entry=entries())
+@given(entry=st.one_of(leaflets_to_build(), leaflets_to_build(), entries()))
 def test_real_builds_write_the_leaflet_or_one_error(tmp_path_factory: pytest.TempPathFactory, entry: bytes) -> None:
     from leaflets.build.builder import build_leaflets
 
