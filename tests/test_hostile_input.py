@@ -652,3 +652,28 @@ def test_deep_nesting_in_the_disclaimer_builds_with_a_warning(project: Path) -> 
     built = leaflets("build", "--project", project, entry, "--out", project / "out", cwd=project)
     clean(built)
     assert built.returncode == 0 and f"{entry}:{line}: warning: emphasis" in built.stderr, built.stderr
+
+
+def test_git_ownership_check_follows_the_users_safe_directory(short_dir: Path) -> None:
+    repo = short_dir / "repo"
+    write(repo, "a.md", entry_text("Alpha"))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@b", "GIT_COMMITTER_DATE": "1700000000 +0000", "GIT_CONFIG_GLOBAL": os.devnull}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "a"]):
+        subprocess.run(["git", *command], cwd=repo, env=env, check=True, capture_output=True)
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the repository to another owner")
+    subprocess.run(["chown", "-R", "65534:65534", str(repo)], check=True)
+    home = short_dir / "home"
+    home.mkdir()
+    ask = ("from pathlib import Path; from leaflets.source.git import last_commit_dates; "
+           f"print(last_commit_dates([Path({str(repo / 'a.md')!r})]))")
+
+    def dates() -> str:
+        clean_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        return subprocess.run([sys.executable, "-c", ask], env={**clean_env, "HOME": str(home)}, capture_output=True,
+                              text=True, timeout=60).stdout
+
+    assert "2023, 11, 14" not in dates()  # someone else's repository: git refuses to read it
+    (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {repo}\n")
+    assert "2023, 11, 14" in dates()  # the user declared it safe

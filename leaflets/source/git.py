@@ -125,7 +125,8 @@ def run_git(arguments: list[str], folder: Path, timeout: float) -> str | None:
     No locks are taken, no system or global config is read, and :data:`GIT_SAFE_CONFIG`
     overrides the repository's own, so nothing in it can make git run a program.
     """
-    overrides = [part for setting in GIT_SAFE_CONFIG for part in ("-c", setting)]
+    settings = [*GIT_SAFE_CONFIG, *(f"safe.directory={folder}" for folder in trusted_directories())]
+    overrides = [part for setting in settings for part in ("-c", setting)]
     try:
         result = subprocess.run(
             ["git", "--no-pager", *overrides, *arguments], cwd=folder, capture_output=True, text=True,
@@ -134,6 +135,31 @@ def run_git(arguments: list[str], folder: Path, timeout: float) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout if result.returncode == 0 else None
+
+
+@lru_cache(maxsize=1)
+def trusted_directories() -> tuple[str, ...]:
+    """The ``safe.directory`` entries of the user's own (global and system) git configuration.
+
+    Lookups run without that configuration (:func:`git_environment`), so the
+    repositories the user declared safe are passed on explicitly: git's
+    ownership check then answers as it would for the user, no more, no less.
+    Reading configuration runs no program.
+    """
+    if git_program() is None:
+        return ()
+    found: list[str] = []
+    env = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    for scope in ("--system", "--global"):
+        try:
+            result = subprocess.run(
+                ["git", "config", scope, "--get-all", "safe.directory"], capture_output=True, text=True,
+                timeout=GIT_TIMEOUT_SECONDS, env={**env, "LC_ALL": "C"}, stdin=subprocess.DEVNULL, errors="replace",
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        found += [line for line in result.stdout.splitlines() if line and result.returncode == 0]
+    return tuple(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=4096)
