@@ -36,12 +36,18 @@ _READ_CHUNK = 1 << 20
 
 
 class RefusedFile(ValueError):
-    """A file leaflets will not open; ``reason`` says why in words a user can act on."""
+    """A file leaflets will not open; ``reason`` says why in words a user can act on.
 
-    def __init__(self, path: Path | str, reason: str) -> None:
+    ``too_large`` tells a file over the limit (``size`` bytes, when known) from
+    one that cannot or may not be read at all.
+    """
+
+    def __init__(self, path: Path | str, reason: str, size: int | None = None, too_large: bool = False) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = Path(path)
         self.reason = reason
+        self.size = size
+        self.too_large = too_large
 
 
 def refusal_message(target: str, reason: str) -> str:
@@ -70,7 +76,7 @@ def _check_stat(path: Path, info: os.stat_result, limit: int) -> None:
         kind = _kind(info.st_mode)
         raise RefusedFile(path, kind if kind == "not a regular file" else f"not a regular file but {kind}")
     if info.st_size > limit:
-        raise RefusedFile(path, f"file is {info.st_size:,} bytes; the limit is {limit:,}")
+        raise RefusedFile(path, f"file is {info.st_size:,} bytes; the limit is {limit:,}", info.st_size, too_large=True)
 
 
 def inside(path: Path, folders: Iterable[Path]) -> bool:
@@ -139,7 +145,7 @@ def read_regular(path: Path | str, folders: Iterable[Path] | None = None, limit:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise RefusedFile(path, f"file grew past the limit of {limit:,} bytes while it was read")
+                raise RefusedFile(path, f"file grew past the limit of {limit:,} bytes while it was read", None, too_large=True)
         return b"".join(chunks)
     except BlockingIOError:
         raise RefusedFile(path, "cannot read: the file would block") from None

@@ -57,8 +57,8 @@ def read_text(path: Path) -> tuple[str, bytes]:
     try:
         raw = read_regular(path, limit=MAX_ENTRY_BYTES)
     except RefusedFile as exc:
-        if exc.reason.startswith("file is ") or exc.reason.startswith("file grew"):
-            size = exc.reason.removeprefix("file is ").split(" bytes")[0]
+        if exc.too_large:
+            size = f"{exc.size:,}" if exc.size is not None else "over"
             raise EntryError(
                 f"file is {size} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path, code="too-large"
             ) from None
