@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ import pikepdf
 import pytest
 
 from leaflets.build.cache import dependency_key, entry_key
-from leaflets.errors import ConfigError, EntryError, printable
+from leaflets.errors import EntryError, printable
 from leaflets.files import MAX_RESOURCE_BYTES, RefusedFile, read_regular, refusal
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
@@ -157,7 +156,7 @@ def test_entries_linking_special_files_build_with_a_warning_each(project: Path) 
     assert result.returncode == 0, result.stderr
     for name in names:
         assert (project / "out" / f"{name}.pdf").is_file(), name
-        line = next(l for l in result.stderr.splitlines() if f"{name}.md:" in l)
+        line = next(row for row in result.stderr.splitlines() if f"{name}.md:" in row)
         assert f"{entries / name}.md:10: warning: refused to embed" in line, line
     assert (project / "out" / "ok.pdf").is_file()
     # The build cache read none of them: the key of every entry is computed at once.
@@ -234,7 +233,7 @@ def test_special_file_given_as_an_entry_is_one_error_line(project: Path, kind: s
     result = leaflets("check", "--project", project, files[kind], project / "entries", cwd=project, timeout=60)
     clean(result)
     assert result.returncode == 1
-    [line] = [l for l in result.stdout.splitlines() if "error" in l]
+    [line] = [row for row in result.stdout.splitlines() if "error" in row]
     assert line.startswith(f"{files[kind]}:1: error: ") and ("unreadable" in line or "too-large" in line), line
 
 
@@ -304,7 +303,7 @@ def test_an_alias_bomb_fails_alone_in_a_build(project: Path) -> None:
     result = leaflets("build", "--project", project, "--out", project / "out", "--jobs", "1", cwd=project)
     clean(result)
     assert result.returncode == 1 and (project / "out" / "ok.pdf").is_file()
-    [line] = [l for l in result.stderr.splitlines() if "bomb.md" in l]
+    [line] = [row for row in result.stderr.splitlines() if "bomb.md" in row]
     assert ": error: front matter refused:" in line and len(line) < 300
 
 
@@ -333,9 +332,9 @@ def test_dates_that_overflow_are_a_front_matter_error(project: Path, case: str) 
     result = leaflets("check", "--project", project, entry, cwd=project, timeout=60)
     clean(result)
     assert result.returncode == 1
-    errors = [l for l in result.stdout.splitlines() if ": error: " in l]
+    errors = [row for row in result.stdout.splitlines() if ": error: " in row]
     assert errors and errors[0].startswith(f"{entry}:{line}: error: bad-front-matter: "), result.stdout
-    assert all(len(l) < 300 for l in errors)
+    assert all(len(row) < 300 for row in errors)
 
 
 def test_overflowing_review_date_fails_alone_in_a_build(project: Path) -> None:
@@ -436,8 +435,8 @@ def test_project_template_cannot_run_code(project: Path, escape: str) -> None:
     clean(result)
     assert not (project / "MARKER").exists()
     assert result.returncode == 1
-    errors = [l for l in result.stderr.splitlines() if ": error: " in l]
-    assert errors and all(l.startswith(f"{templates / 'leaflet.html'}:") and "template" in l for l in errors), errors
+    errors = [row for row in result.stderr.splitlines() if ": error: " in row]
+    assert errors and all(row.startswith(f"{templates / 'leaflet.html'}:") and "template" in row for row in errors), errors
     assert not list((project / "out").glob("*.pdf"))
 
 
@@ -454,7 +453,7 @@ def test_project_template_cannot_include_files_outside(project: Path, include: s
     result = leaflets("build", "--project", project, "--out", project / "out", "--format", "html", cwd=project, timeout=60)
     clean(result)
     assert result.returncode == 1
-    [line] = [l for l in result.stderr.splitlines() if ": error: " in l]
+    [line] = [row for row in result.stderr.splitlines() if ": error: " in row]
     assert "template" in line and ("leaflet.html" in line or include in line), line
     assert not any("root:x:0:0" in p.read_text() for p in (project / "out").glob("*.html"))
 
@@ -537,7 +536,7 @@ def test_control_characters_in_file_names_are_escaped(project: Path, name: str) 
         assert result.returncode == 1
         text = result.stdout + result.stderr
         assert "\x1b" not in text and "\x07" not in text and "\r" not in text
-        [line] = [l for l in text.splitlines() if ": error: " in l]
+        [line] = [row for row in text.splitlines() if ": error: " in row]
         assert printable(str(entries / name)) in line
 
 
@@ -618,8 +617,8 @@ def test_html_format_drops_what_the_pdf_drops(project: Path) -> None:
     for src in refused:
         assert f'src="{src}"' not in html, src
     assert 'src="pill.svg"' in html  # a data: image is not refused (the sanitizer drops its src on its own)
-    warnings = [l for l in result.stderr.splitlines() if ": warning: refused to " in l]
-    assert len(warnings) == len(refused) and all(l.startswith(f"{entries / 'x.md'}:10: ") for l in warnings), warnings
+    warnings = [row for row in result.stderr.splitlines() if ": warning: refused to " in row]
+    assert len(warnings) == len(refused) and all(row.startswith(f"{entries / 'x.md'}:10: ") for row in warnings), warnings
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "zero-link", "socket"])
@@ -645,7 +644,7 @@ def test_booklet_list_lines_are_escaped(project: Path) -> None:
 def test_deep_nesting_in_the_disclaimer_builds_with_a_warning(project: Path) -> None:
     entry = write(project / "entries", "a.md", entry_text("Alpha").replace(
         "**Disclaimer:** This sheet", "**Disclaimer:** " + "*" * 1000 + "deep" + "*" * 1000 + " This sheet"))
-    line = entry.read_text().split("\n").index(next(l for l in entry.read_text().split("\n") if "Disclaimer" in l)) + 1
+    line = entry.read_text().split("\n").index(next(row for row in entry.read_text().split("\n") if "Disclaimer" in row)) + 1
     checked = leaflets("check", "--project", project, entry, cwd=project, timeout=60)
     clean(checked)
     assert f"{entry}:{line}: warning: dropped-content: emphasis" in checked.stdout

@@ -35,7 +35,7 @@ from leaflets.files import MAX_TEXT_BYTES, read_regular
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
-from leaflets.render.leaflet import BuildOptions
+from leaflets.project.options import BuildOptions
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.project.template_names import CONTENTS_PAGE

@@ -64,7 +64,10 @@ def engine_checks() -> list[Check]:
     """WeasyPrint, Pango and HarfBuzz versions, and whether WeasyPrint will subset fonts with HarfBuzz."""
     try:
         import weasyprint
-        from weasyprint.text import ffi
+
+        from leaflets.layout.weasy import text_libraries
+
+        ffi = text_libraries()
     except (ImportError, OSError) as exc:
         return [Check("WeasyPrint", "fail", f"cannot be loaded: {exc}")]
     pango = ffi.pango.pango_version()
@@ -154,7 +157,7 @@ def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path
     return stacks, faces
 
 
-def _declarations(nodes: list, in_face: bool = False) -> Iterator[tuple[Any, bool]]:  # type: ignore[type-arg]
+def _declarations(nodes: list[Any], in_face: bool = False) -> Iterator[tuple[Any, bool]]:
     """Every declaration, however deeply nested (@media, @page margin boxes), and whether it is in @font-face."""
     import tinycss2
 
@@ -168,7 +171,7 @@ def _declarations(nodes: list, in_face: bool = False) -> Iterator[tuple[Any, boo
             )
 
 
-def _font_faces(rules: list, folder: Path) -> dict[str, Path]:  # type: ignore[type-arg]
+def _font_faces(rules: list[Any], folder: Path) -> dict[str, Path]:
     import tinycss2
 
     faces = {}

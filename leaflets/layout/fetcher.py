@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from typing import Any
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -34,7 +35,7 @@ class ProjectFetcher(URLFetcher):
         self.entry = entry
         self.refused: list[str] = []
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None):  # type: ignore[override]
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":

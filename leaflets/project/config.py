@@ -11,7 +11,6 @@ validation from it and says how to add a setting.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -22,6 +21,7 @@ from leaflets.files import MAX_TEXT_BYTES, RefusedFile, read_regular
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.project.settings import read_settings, setting
 from leaflets.source.entry import DEFAULT_LANG
+from leaflets.source.fields import is_web_address
 from leaflets.source.vocabulary import CANONICAL_LABELS, section_key
 
 CONFIG_FILENAME = "leaflets.toml"
@@ -61,7 +61,7 @@ def _section_keys(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _web_address(value: str) -> str:
-    if not re.match(r"https?://[^/\s]+", value):
+    if not is_web_address(value):
         raise ValueError(f"must be an http:// or https:// address, not '{value}'")
     return value
 
@@ -97,7 +97,7 @@ class Config:
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Config(**values)

@@ -14,6 +14,7 @@ the size limit (:func:`leaflets.files.read_regular`): ``{% include
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date
 from pathlib import Path
@@ -63,7 +64,7 @@ class ProjectLoader(BaseLoader):
             except UnicodeDecodeError:
                 raise UnsafeTemplate(f"template '{template}' is not valid UTF-8", str(candidate)) from None
             mtime = os.stat(candidate).st_mtime_ns
-            return source, str(candidate), lambda: _unchanged(candidate, mtime)
+            return source, str(candidate), functools.partial(_unchanged, candidate, mtime)
         raise TemplateNotFound(template)
 
     def list_templates(self) -> list[str]:
@@ -131,10 +132,10 @@ class Templates:
                 references = list(meta.find_referenced_templates(self.environment.parse(source)))
             except TemplateError as exc:
                 raise _config_error(exc, referrer) from None
-            found[current] = Path(filename)
+            found[current] = Path(filename or current)
             if None in references:
-                pending.extend((other, filename) for other in self.environment.list_templates())
-            pending.extend((reference, filename) for reference in references if reference is not None)
+                pending.extend((other, str(filename or current)) for other in self.environment.list_templates())
+            pending.extend((reference, str(filename or current)) for reference in references if reference is not None)
         return [found[key] for key in sorted(found)]
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from leaflets.errors import EntryError, short_repr
 from leaflets.files import RefusedFile, read_regular
+from leaflets.source.fields import key_line
 from leaflets.source.frontyaml import FrontMatterTooLarge, load_front_matter
 from leaflets.source.vocabulary import heading
 
@@ -25,7 +26,7 @@ MAX_ENTRY_BYTES = 1_000_000
 DEFAULT_LANG = "en"
 """The language of an entry when neither its front matter nor the project names one."""
 
-_YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
+_YAML_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,8 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
         try:
             loaded = load_front_matter(raw_front)
         except FrontMatterTooLarge as exc:
-            line = exc.line + 2 if exc.line is not None else 2
-            raise EntryError(f"front matter refused: {exc.problem}", path, line, code="bad-front-matter") from None
+            where = exc.line + 2 if exc.line is not None else 2
+            raise EntryError(f"front matter refused: {exc.problem}", path, where, code="bad-front-matter") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 2
@@ -115,7 +116,10 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
     title, from_heading = _find_title(metadata, body, path)
     lang = metadata.get("lang", DEFAULT_LANG)
     if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
-        raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {short_repr(lang)}", path, 2, code="bad-front-matter")
+        raise EntryError(
+            f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {short_repr(lang)}",
+            path, 2, code="bad-front-matter",
+        )
     return Entry(
         path=path,
         title=title,
@@ -138,12 +142,13 @@ def load_entry(path: Path | str) -> Entry:
 def _invalid_date(front: str) -> tuple[int | None, str]:
     """File line and key of the first YAML date-like value that is not a real date."""
     for number, line in enumerate(front.split("\n"), start=1):
-        match = _YAML_DATE.match(line)
-        if match:
+        keyed = key_line(line)
+        match = _YAML_DATE.match(keyed[1]) if keyed else None
+        if keyed and match:
             try:
                 date(int(match["year"]), int(match["month"]), int(match["day"]))
             except ValueError:
-                return number, match["key"].strip()
+                return number, keyed[0]
     return None, "?"
 
 

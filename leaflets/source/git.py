@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 GIT_TIMEOUT_SECONDS = 5
 """For one file's look-up; a whole repository's log gets twelve times as long."""
@@ -125,12 +125,12 @@ def run_git(arguments: list[str], folder: Path, timeout: float) -> str | None:
     No locks are taken, no system or global config is read, and :data:`GIT_SAFE_CONFIG`
     overrides the repository's own, so nothing in it can make git run a program.
     """
-    settings = [*GIT_SAFE_CONFIG, *(f"safe.directory={folder}" for folder in trusted_directories())]
+    settings = [*GIT_SAFE_CONFIG, *(f"safe.directory={trusted}" for trusted in trusted_directories())]
     overrides = [part for setting in settings for part in ("-c", setting)]
     try:
         result = subprocess.run(
             ["git", "--no-pager", *overrides, *arguments], cwd=folder, capture_output=True, text=True,
-            timeout=timeout, env=git_environment(), stdin=subprocess.DEVNULL, errors="replace",
+            timeout=timeout, env=git_environment(), stdin=subprocess.DEVNULL, errors="replace", check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
