@@ -676,3 +676,10 @@ def test_git_ownership_check_follows_the_users_safe_directory(short_dir: Path) -
     assert "2023, 11, 14" not in dates()  # someone else's repository: git refuses to read it
     (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {repo}\n")
     assert "2023, 11, 14" in dates()  # the user declared it safe
+
+
+def test_settings_nested_without_end_is_one_error(project: Path) -> None:
+    (project / "leaflets.toml").write_text("organisation = " + "[" * 50_000 + "\n")
+    result = leaflets("check", "--project", project, cwd=project, timeout=60)
+    clean(result)
+    assert result.returncode == 1 and result.stderr.startswith(f"{project / 'leaflets.toml'}"), result.stderr
