@@ -22,7 +22,7 @@ import pikepdf
 import pytest
 
 from leaflets.build.cache import dependency_key, entry_key
-from leaflets.errors import EntryError, printable
+from leaflets.errors import ConfigError, EntryError, printable
 from leaflets.files import MAX_RESOURCE_BYTES, RefusedFile, read_regular, refusal
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
@@ -414,6 +414,9 @@ def test_wide_tables_and_long_words_are_warned_and_kept(project: Path) -> None:
 # -- code that runs when it should not -------------------------------------------------------
 
 ESCAPES = {
+    "huge-string": "{{ 'x' * 10**10 }}",
+    "huge-power": "{{ 10 ** 100000000 }}",
+    "huge-list": "{{ ([1] * 100000) * 100000 }}",
     "globals": "{{ cycler.__init__.__globals__.os.popen('touch MARKER').read() }}",
     "subclasses": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "joiner": "{{ joiner.__init__.__globals__['os'].system('touch MARKER') }}",
@@ -462,7 +465,9 @@ def test_every_built_in_template_renders_sandboxed(tmp_path: Path, repo_project:
     from leaflets.booklet.make import BookletOptions, build_booklet
     from leaflets.project.templating import Templates
 
-    assert type(Templates(repo_project).environment).__name__ == "SandboxedEnvironment"
+    from jinja2.sandbox import SandboxedEnvironment
+
+    assert isinstance(Templates(repo_project).environment, SandboxedEnvironment)
     entries = [REPO / "entries" / "metformin.md", REPO / "entries" / "ibuprofen.md"]
     report = build_booklet(entries, tmp_path / "booklet.pdf", repo_project, BuildOptions(), BookletOptions(duplex=True), jobs=1)
     assert report.ok, [r.error for r in report.results if r.error]
@@ -683,3 +688,16 @@ def test_settings_nested_without_end_is_one_error(project: Path) -> None:
     result = leaflets("check", "--project", project, cwd=project, timeout=60)
     clean(result)
     assert result.returncode == 1 and result.stderr.startswith(f"{project / 'leaflets.toml'}"), result.stderr
+
+
+def test_a_template_that_renders_without_end_is_stopped(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leaflets.project import templating
+
+    templates = project / "templates"
+    templates.mkdir()
+    (templates / "spin.html").write_text(
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}done")
+    monkeypatch.setattr(templating, "TEMPLATE_SECONDS", 1)
+    with pytest.raises(ConfigError, match="took more than 1 s to render") as stopped:
+        templating.Templates(Project.load(project)).render("spin.html")
+    assert str(stopped.value.path).endswith("spin.html")

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, meta
 from jinja2.loaders import split_template_path
@@ -91,12 +94,65 @@ class UnsafeTemplate(TemplateError):
         self.filename = filename
 
 
+TEMPLATE_SECONDS = 30
+"""Longest a template may take to render; the built-in ones take milliseconds."""
+MAX_PRODUCT = 1_000_000
+"""Largest string or list ``*`` may build, and so the largest power ``**`` may compute (in digits)."""
+
+
+class LimitedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with ``*`` and ``**`` kept from building values that take minutes or gigabytes.
+
+    The sandbox stops attribute tricks; arithmetic such as ``'x' * 10**10`` or
+    ``9**9**9`` is plain Python run in C, which no time limit can interrupt,
+    so it is refused before it runs.
+    """
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(left, int) and isinstance(right, int):
+            digits = abs(right) * max(1, abs(left).bit_length()) * 0.302
+            if right > 0 and abs(left) > 1 and digits > MAX_PRODUCT:
+                raise SecurityError(f"{left} ** {right} is too large to compute")
+        if operator == "*":
+            sized, count = (left, right) if isinstance(right, int) else (right, left)
+            if isinstance(count, int) and hasattr(sized, "__len__") and len(sized) * count > MAX_PRODUCT:
+                raise SecurityError(f"a value of {len(sized) * count:,} items is too large to build")
+        return super().call_binop(context, operator, left, right)
+
+
+class TemplateTimeout(TemplateError):
+    """A template that rendered for longer than :data:`TEMPLATE_SECONDS`."""
+
+
+@contextmanager
+def _time_limit(seconds: float, name: str) -> Iterator[None]:
+    """Interrupt a render that runs past ``seconds`` (main thread only; elsewhere no limit is set)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(_signum: int, _frame: Any) -> None:
+        raise TemplateTimeout(f"template '{name}' took more than {seconds:g} s to render")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    remaining, _interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
 class Templates:
     """The Jinja environment for one project."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.environment = SandboxedEnvironment(
+        self.environment = LimitedSandbox(
             loader=ProjectLoader(project.template_dirs),
             autoescape=True,
             undefined=StrictUndefined,
@@ -107,7 +163,8 @@ class Templates:
 
     def render(self, name: str, **context: Any) -> str:
         try:
-            return self.environment.get_template(name).render(**context)
+            with _time_limit(TEMPLATE_SECONDS, name):
+                return self.environment.get_template(name).render(**context)
         except TemplateError as exc:
             raise _config_error(exc, name) from None
         except RecursionError:
