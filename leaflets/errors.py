@@ -91,3 +91,15 @@ def short_repr(value: object, limit: int = 80) -> str:
     except (RecursionError, ValueError):
         return f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Interrupted(BaseException):
+    """The run was stopped by a signal (SIGINT, SIGTERM); raised in the main process only.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    meant for a bad entry swallows it. The exit status is ``128 + signum``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
