@@ -57,6 +57,8 @@ class Config:
     """Where the leaflets are published online; each gets ``base_url`` + its path as a QR code."""
     review_period_years: float = 3
     """A leaflet whose last review is older than this is due for review."""
+    printer: str = field(default="", compare=False)
+    """The CUPS printer ``leaflets serve`` prints patients' copies on with ``lp`` (empty: download only); not in cache keys."""
     source: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **overrides: Any) -> "Config":
@@ -80,6 +82,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "contact": str,
     "base_url": str,
     "review_period_years": (int, float),
+    "printer": str,
 }
 
 KNOWN_KEYS = tuple(_TYPES)
@@ -140,5 +143,7 @@ def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Confi
             raise ConfigError(f"key 'base_url' must be an http:// or https:// address, not '{value}'", path)
         if key == "review_period_years" and not 0 < value <= 50:
             raise ConfigError(f"key 'review_period_years' must be between 0 and 50, not {value}", path)
+        if key == "printer" and not re.fullmatch(r"[^\s/#\-][^\s/#]*", value):
+            raise ConfigError(f"key 'printer' must be a CUPS printer name (no spaces, '/' or '#'), not '{value}'", path)
         values[key] = value
     return Config(source=path, **values)

@@ -1,0 +1,291 @@
+"""The counter's search index: SQLite FTS5 over every entry's title, generic name and text.
+
+SQLite comes with Python, FTS5 ranks with bm25 and folds accents in its
+tokenizer (``unicode61 remove_diacritics 2``: "acido" finds "Ácido"), so a
+search is one query on a real database. The index lives in a file beside
+the build cache and remembers each entry's size, modification time and
+hash: at start-up only entries whose size or time changed are read again,
+and only those whose bytes changed are parsed again, so starting on an
+unchanged corpus takes well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Iterator, Sequence
+
+from leaflets.build.parallel import map_in_workers
+from leaflets.errors import LeafletError
+from leaflets.source.discover import EntrySource
+from leaflets.source.entry import load_entry
+from leaflets.source.sections import normalise
+
+INDEX_FILENAME = ".leaflets-search.sqlite"
+SCHEMA_VERSION = "1"
+RESULT_LIMIT = 20
+MAX_QUERY_TOKENS = 8
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    rowid INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL,
+    id TEXT NOT NULL,
+    relative TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    folded_title TEXT NOT NULL,
+    lang TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
+    title, generic, body,
+    tokenize = "unicode61 remove_diacritics 2",
+    prefix = '1 2 3'
+);
+"""
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MARKUP = re.compile(r"[#*_`>|\[\]()<>]+")
+
+TITLE_WEIGHT, GENERIC_WEIGHT, BODY_WEIGHT = 10.0, 5.0, 1.0
+"""bm25 column weights; title matches are also ranked before all others outright."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the entry's id (its path below the folder given, without .md)."""
+
+    id: str
+    title: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class SyncStats:
+    entries: int
+    parsed: int
+    removed: int
+
+
+def entry_id(relative: Path | PurePosixPath) -> str:
+    """``a/abacavir.md`` -> ``a/abacavir``: the id in URLs, never joined to a path on disk."""
+    return PurePosixPath(*Path(relative).parts).with_suffix("").as_posix()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the tokenizer sees it, for "title starts with" ranking."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def match_expression(text: str, column: str | None = None) -> str | None:
+    """An FTS5 query: every word the user typed as a prefix, all required; None when no word.
+
+    Words are quoted, so FTS5 syntax typed into the box (``AND``, ``*``, ``"``,
+    ``NEAR``) is searched for as text, never interpreted.
+    """
+    words = _WORD.findall(text)[:MAX_QUERY_TOKENS]
+    if not words:
+        return None
+    prefix = f"{column} : " if column else ""
+    return " AND ".join(f'{prefix}"{word}"*' for word in words)
+
+
+class SearchIndex:
+    """The FTS5 index of one set of entries; safe to share between threads (one lock)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self.db = self._open(path)
+
+    def _open(self, path: Path | str) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError:
+            version = None
+        if version != (SCHEMA_VERSION,):
+            db.close()
+            if str(path) != ":memory:":
+                Path(path).unlink(missing_ok=True)
+            db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            db.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS search; DROP TABLE IF EXISTS meta;")
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def sync(self, sources: Sequence[EntrySource], jobs: int = 1) -> SyncStats:
+        """Make the index hold exactly ``sources``, reading only what changed since last time.
+
+        Entries to parse are split over ``jobs`` processes when there are many
+        (the first start on a corpus).
+        """
+        wanted = {str(source.path.resolve()): source for source in sources}
+        with self._lock:
+            known = {
+                path: (size, mtime_ns, sha)
+                for path, size, mtime_ns, sha in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files")
+            }
+            gone = [path for path in known if path not in wanted]
+            self.db.execute("BEGIN")
+            try:
+                for path in gone:
+                    self._delete(path)
+                parsed = self._refresh(wanted, known, jobs)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return SyncStats(len(wanted), parsed, len(gone))
+
+    def apply(self, changed: Iterable[EntrySource], removed: Iterable[Path]) -> int:
+        """Update the index for entries that changed or appeared, and drop removed ones (``--watch``)."""
+        changed = {str(source.path.resolve()): source for source in changed}
+        with self._lock:
+            self.db.execute("BEGIN")
+            try:
+                for path in removed:
+                    self._delete(str(path.resolve()))
+                known = {}
+                for key in changed:
+                    row = self.db.execute("SELECT size, mtime_ns, sha256 FROM files WHERE path = ?", (key,)).fetchone()
+                    if row is not None:
+                        known[key] = row
+                count = self._refresh(changed, known, 1)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return count
+
+    def _refresh(self, sources: dict[str, EntrySource], known: dict[str, tuple[int, int, str]], jobs: int) -> int:
+        """Re-read entries whose size or time changed and re-parse those whose bytes changed; returns how many."""
+        stale: list[tuple[str, EntrySource, os.stat_result, str]] = []
+        for key, source in sources.items():
+            before = known.get(key)
+            try:
+                stat = os.stat(key)
+                if before is not None and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+                    continue
+                sha = hashlib.sha256(Path(key).read_bytes()).hexdigest()
+            except OSError:
+                self._delete(key)
+                continue
+            if before is not None and before[2] == sha:
+                self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (stat.st_size, stat.st_mtime_ns, key))
+                continue
+            stale.append((key, source, stat, sha))
+        for (key, source, stat, sha), (title, lang, generic, body) in zip(stale, _parse_all([s[1] for s in stale], jobs)):
+            self._delete(key)
+            cursor = self.db.execute(
+                "INSERT INTO files (path, id, relative, size, mtime_ns, sha256, title, folded_title, lang)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, entry_id(source.relative), source.relative.as_posix(), stat.st_size, stat.st_mtime_ns, sha,
+                 title, fold(title), lang),
+            )
+            self.db.execute("INSERT INTO search (rowid, title, generic, body) VALUES (?, ?, ?, ?)",
+                            (cursor.lastrowid, title, generic, body))
+        return len(stale)
+
+    def _delete(self, key: str) -> None:
+        row = self.db.execute("SELECT rowid FROM files WHERE path = ?", (key,)).fetchone()
+        if row is not None:
+            self.db.execute("DELETE FROM search WHERE rowid = ?", row)
+            self.db.execute("DELETE FROM files WHERE rowid = ?", row)
+
+    def search(self, text: str, limit: int = RESULT_LIMIT) -> list[Hit]:
+        """Entries matching every word typed (as prefixes): title matches first, then the rest, by bm25.
+
+        Within title matches, titles that start with the first word come
+        first, shorter titles before longer ones ("para" puts Paracetamol
+        before Paracetamol + Caffeine and before Codeine + Paracetamol).
+        """
+        everywhere = match_expression(text)
+        if everywhere is None:
+            return []
+        first = fold(_WORD.findall(text)[0])
+        weights = f"{TITLE_WEIGHT}, {GENERIC_WEIGHT}, {BODY_WEIGHT}"
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT f.id, f.title, f.lang FROM search JOIN files f ON f.rowid = search.rowid"
+                " WHERE search MATCH ? ORDER BY substr(f.folded_title, 1, ?) = ? DESC, length(f.title), f.title"
+                " LIMIT ?",
+                (match_expression(text, "title"), len(first), first, limit),
+            ).fetchall()
+            if len(rows) < limit:
+                seen = {row[0] for row in rows}
+                more = self.db.execute(
+                    "SELECT f.id, f.title, f.lang FROM search JOIN files f ON f.rowid = search.rowid"
+                    f" WHERE search MATCH ? ORDER BY bm25(search, {weights}), f.title LIMIT ?",
+                    (everywhere, limit + len(rows)),
+                ).fetchall()
+                rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
+        return [Hit(*row) for row in rows]
+
+    def catalogue(self) -> dict[str, Hit]:
+        """Every indexed entry by id."""
+        with self._lock:
+            return {row[0]: Hit(*row) for row in self.db.execute("SELECT id, title, lang FROM files")}
+
+    def count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
+
+    def title_of(self, path: Path) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT title FROM files WHERE path = ?", (str(path.resolve()),)).fetchone()
+        return row[0] if row else None
+
+
+PARALLEL_FROM = 200
+"""Parse in worker processes only when there are at least this many entries to read."""
+
+
+def _parse_all(sources: list[EntrySource], jobs: int) -> Iterator[tuple[str, str, str, str]]:
+    if jobs <= 1 or len(sources) < PARALLEL_FROM:
+        return map(_searchable, sources)
+    return map_in_workers(_parse_one, sources, jobs, _no_state)
+
+
+def _no_state() -> None:
+    return None
+
+
+def _parse_one(_state: None, source: EntrySource) -> tuple[str, str, str, str]:
+    return _searchable(source)
+
+
+def _searchable(source: EntrySource) -> tuple[str, str, str, str]:
+    """Title, language, generic name and plain section text of an entry.
+
+    An entry that cannot be read or split is still indexed under its file
+    name, so staff can find it and see why it does not print.
+    """
+    try:
+        content = normalise(load_entry(source.path))
+    except LeafletError:
+        return source.path.stem, "", "", ""
+    generic = content.section("generic_name")
+    body = "\n".join(section.markdown for section in content.sections if section.key != "generic_name")
+    return (
+        content.title,
+        content.entry.lang,
+        _MARKUP.sub(" ", generic.markdown) if generic else "",
+        _MARKUP.sub(" ", body),
+    )
