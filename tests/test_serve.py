@@ -1,0 +1,287 @@
+"""`leaflets serve`, the counter: the real server in a subprocess, over the example entries and a slice of the corpus.
+
+Patient data must leave no trace: the last test greps every file the server
+could have written (project, cache, its temp folder, its log) for the names
+typed in the earlier tests, PDFs decompressed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import json
+import textwrap
+import time
+import urllib.parse
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from servehelp import REPO, FOOTER_WORD, Server, files_containing, metadata_bytes, page_texts, start_server
+
+CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS_SLICE = CORPUS / "p"
+PATIENT = "Zebedee Quillfeather"
+PATIENT_WORDS = [PATIENT, "Quillfeather", "Xanthe Marchbanks", "Ottoline Vexbridge", "Prescriber Hollowmere",
+                 "Note Brindlewick"] + [f"Patient{i} Tumblethorn" for i in range(8)]
+"""Everything typed into patient fields in this module; none may be found on disk afterwards."""
+
+
+def _entry(title: str, body: str) -> str:
+    return f"---\ntitle: {title}\nreviewed: 2025-06-01\n---\n\n# {title}\n\n{body}\n"
+
+
+GOOD_BODY = textwrap.dedent("""\
+    ### Usage
+    Folic acid helps the body make healthy red blood cells. It is taken before and during pregnancy.
+
+    ### Dosage
+    Take one tablet a day with water.
+
+    ### Side Effects
+    Side effects are rare. Some people feel sick or bloated.
+
+    ### Precautions
+    Tell your pharmacist about other medicines you take.
+    """)
+
+
+@pytest.fixture(scope="module")
+def counter(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    if not CORPUS_SLICE.is_dir():
+        pytest.skip(f"corpus not present at {CORPUS} (it lives in ../shared beside the repository)")
+    base = tmp_path_factory.mktemp("counter")
+    project = base / "project"
+    own = project / "own"
+    own.mkdir(parents=True)
+    (project / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\n', encoding="utf-8")
+    (own / "acido-folico.md").write_text(_entry("Ácido fólico", GOOD_BODY), encoding="utf-8")
+    (own / "broken.md").write_text(_entry("Brokenmedicine", "Please specify the full name of the medicine."),
+                                   encoding="utf-8")
+    server = start_server(project, [REPO / "entries", CORPUS_SLICE, own], base / "cache", base / "tmp",
+                          base / "server.log")
+    yield server
+    server.stop()
+
+
+def search(server: Server, text: str) -> list[dict[str, str]]:
+    status, headers, body = server.get("/api/search?q=" + urllib.parse.quote(text))
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    return json.loads(body)["results"]
+
+
+def test_search_finds_by_prefix_with_title_matches_first(counter: Server) -> None:
+    results = search(counter, "parac")
+    titles = [result["title"] for result in results]
+    assert titles[0] == "Paracetamol", titles
+    assert all(set(result) == {"id", "title", "lang", "url"} for result in results)
+    assert results[0]["url"] == "/leaflet/" + results[0]["id"]
+    # Every title containing the word comes before any entry that only mentions it in its text.
+    in_title = ["ibuprofen" in result["title"].lower() for result in search(counter, "ibuprofen")]
+    assert True in in_title and False in in_title
+    assert in_title == sorted(in_title, reverse=True)
+    # Prefixes as typed, one letter at a time, keep finding the entry.
+    for prefix in ("m", "me", "met", "metf", "metfo"):
+        assert "Metformin" in [result["title"] for result in search(counter, prefix)][:20] or prefix in ("m", "me")
+    assert search(counter, "metfo")[0]["title"] == "Metformin"
+
+
+def test_search_folds_accents_and_case(counter: Server) -> None:
+    for query in ("acido", "ÁCIDO", "ácido", "fólico", "folic", "acido fol"):
+        assert "Ácido fólico" in [result["title"] for result in search(counter, query)], query
+
+
+def test_search_treats_query_syntax_as_text(counter: Server) -> None:
+    for query in ('"', "*", "NEAR(", "a OR", "title:x", "-", "'; DROP TABLE files; --"):
+        search(counter, query)  # answers 200 with JSON, whatever it finds
+    assert search(counter, "") == []
+
+
+def test_home_page_lists_results_without_javascript(counter: Server) -> None:
+    status, _, body = counter.get("/?q=parac")
+    assert status == 200
+    assert b'<input type="search" id="q" name="q"' in body
+    assert b'href="/leaflet/' in body and b"Paracetamol" in body
+
+
+def test_security_headers(counter: Server) -> None:
+    for path in ("/", "/leaflet/paracetamol", "/api/search?q=a", "/leaflet/nope"):
+        _, headers, _ = counter.get(path)
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"
+    _, _, body = counter.get("/leaflet/paracetamol")
+    assert b"<script>" not in body and b" on" + b"click=" not in body  # no inline scripts or handlers
+
+
+def test_leaflet_page_shows_pages_options_and_form(counter: Server) -> None:
+    status, _, body = counter.get("/leaflet/paracetamol")
+    assert status == 200
+    text = body.decode()
+    for needle in ('name="patient_name"', 'name="directions"', 'name="prescriber"', 'name="note"', 'name="date"',
+                   'name="paper"', 'name="large_print"', 'name="lang"', "For this patient", "Download PDF",
+                   'method="post"', "/leaflet/paracetamol/page-1.png"):
+        assert needle in text, needle
+    status, headers, image = counter.get("/leaflet/paracetamol/page-1.png?paper=a4")
+    assert status == 200 and headers["content-type"] == "image/png" and image.startswith(b"\x89PNG")
+    assert counter.get("/leaflet/paracetamol/page-99.png")[0] == 404
+
+
+def test_plain_pdf_comes_from_the_build_cache(counter: Server) -> None:
+    status, headers, data = counter.get("/leaflet/metformin.pdf")
+    assert status == 200 and headers["content-type"] == "application/pdf" and data.startswith(b"%PDF")
+    cached = counter.cache / "metformin.pdf"
+    assert cached.read_bytes() == data
+    record = json.loads((counter.cache / ".leaflets-cache.json").read_text())
+    assert "metformin.pdf" in record["outputs"]
+    stamp = cached.stat().st_mtime_ns
+    assert counter.get("/leaflet/metformin.pdf")[2] == data
+    assert cached.stat().st_mtime_ns == stamp  # served, not rendered and written again
+
+
+def test_patient_copy_prints_what_was_typed_on_page_one_only(counter: Server) -> None:
+    directions = "Take 2 tablets every 6 hours, gulpwise\nwith food {{ 7*7 }} <b>bold</b> {% if x %}"
+    status, headers, data = counter.post("/leaflet/paracetamol.pdf", {
+        "patient_name": PATIENT, "directions": directions, "prescriber": "Prescriber Hollowmere",
+        "note": "Note Brindlewick", "date": "2026-03-04", "paper": "a4", "lang": "en",
+    })
+    assert status == 200, data[:500]
+    assert headers["content-type"] == "application/pdf"
+    assert headers["cache-control"] == "no-store"
+    assert PATIENT.split()[1] not in headers["content-disposition"]
+    assert 'filename="paracetamol.pdf"' in headers["content-disposition"]
+    texts = page_texts(data)
+    assert len(texts) >= 2
+    first = texts[0]
+    assert "Filled in by the pharmacy".upper() in first.upper()
+    assert PATIENT in first and "Prescriber Hollowmere" in first and "Note Brindlewick" in first
+    assert "4 March 2026" in first
+    assert "{{ 7*7 }} <b>bold</b> {% if x %}" in first  # template syntax and HTML printed as typed
+    assert all(PATIENT not in text for text in texts[1:])
+    assert all(FOOTER_WORD in text for text in texts), "the footer is on every page"
+    meta = metadata_bytes(data)
+    assert b"Quillfeather" not in meta and b"Paracetamol" in meta  # the title stays the medicine
+    assert "Take 2 tablets every 6 hours, gulpwise\nwith food" in first  # line breaks kept
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        words = pdf.pages[0].extract_words(extra_attrs=["size"])
+    assert [w["size"] for w in words if w["text"] == "gulpwise"][0] >= 12  # directions at 12 pt or more
+
+
+def test_patient_box_sits_above_the_title(counter: Server) -> None:
+    _, _, data = counter.post("/leaflet/ibuprofen.pdf", {"patient_name": "Xanthe Marchbanks", "directions": "One daily"})
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        words = pdf.pages[0].extract_words(extra_attrs=["size"])
+    title = max((w for w in words if w["text"] == "Ibuprofen"), key=lambda w: w["size"])
+    name = next(w for w in words if w["text"] == "Marchbanks")
+    assert title["size"] >= 20 and name["top"] < title["top"]
+
+
+def test_patient_fields_are_refused_in_a_url(counter: Server) -> None:
+    for path in ("/leaflet/paracetamol.pdf?patient_name=Ottoline+Vexbridge",
+                 "/leaflet/paracetamol?directions=two+daily", "/?patient_name=Ottoline+Vexbridge"):
+        status, _, body = counter.get(path)
+        assert status in (400, 405), path
+        assert b"never in a web address" in body
+
+
+def test_bad_fields_get_a_message_a_person_understands(counter: Server) -> None:
+    status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "x" * 501})
+    assert status == 400 and b"The name is too long: at most 500 characters fit" in body
+    status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "directions": "a\x07b"})
+    assert status == 400 and b"The directions contains a character that cannot be printed" in body
+    status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann\u202eevil"})
+    assert status == 400 and b"cannot be printed" in body
+    status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "date": "next tuesday"})
+    assert status == 400 and b"is not a date" in body
+    status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "paper": "a0"})
+    assert status == 400 and b"not one of the choices" in body
+    status, _, _ = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "directions": "a\r\nb"})
+    assert status == 200  # line breaks in a text area are what was typed
+
+
+def test_unknown_ids_and_path_tricks_are_404_and_read_nothing(counter: Server) -> None:
+    secret = counter.project / "leaflets.toml"
+    for path in ("/leaflet/no-such-medicine", "/leaflet/no-such-medicine.pdf", "/leaflet/../leaflets.toml",
+                 "/leaflet/%2e%2e/%2e%2e/etc/passwd", "/leaflet/..%2F..%2Fetc%2Fpasswd", "/leaflet//etc/passwd",
+                 "/leaflet/p%2Fparacetamol", "/leaflet/p%2fparacetamol.pdf", "/leaflet/%2Fetc%2Fpasswd.pdf",
+                 "/leaflet/..\\..\\leaflets.toml", "/leaflet/" + str(secret), "/leaflet/p/../paracetamol.pdf",
+                 "/leaflet/paracetamol/page-1.png/../../x"):
+        status, _, body = counter.get(path)
+        assert status == 404, path
+        assert b"Riverside" not in body and b"root:" not in body
+        assert b"No such leaflet" in body
+    assert counter.get("/leaflet/paracetamol-caffeine-phenazone.pdf")[0] == 200  # a real id still works
+
+
+def test_a_leaflet_that_fails_to_render_gets_a_500_page_naming_it(counter: Server) -> None:
+    status, _, body = counter.get("/leaflet/broken")
+    assert status == 500
+    assert b"Brokenmedicine" in body and b"broken.md" in body
+    status, _, body = counter.post("/leaflet/broken.pdf", {"patient_name": "Ottoline Vexbridge"})
+    assert status == 500 and b"Brokenmedicine" in body and b"Vexbridge" not in body
+    assert counter.get("/api/search?q=para")[0] == 200  # still up
+    assert counter.process.poll() is None
+
+
+def test_eight_people_printing_at_once_all_get_their_copy(counter: Server) -> None:
+    names = [f"Patient{i} Tumblethorn" for i in range(8)]
+    ids = ["paracetamol", "ibuprofen", "metformin", "salbutamol-inhaler", "amoxicillin-clavulanic-acid",
+           "paracetamol-caffeine-phenazone", "paracetamol", "ibuprofen"]
+
+    def one(pair: tuple[str, str]) -> tuple[int, bytes]:
+        name, identifier = pair
+        status, _, data = counter.post(f"/leaflet/{identifier}.pdf", {"patient_name": name, "directions": "Twice daily"})
+        return status, data
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, zip(names, ids)))
+    for name, (status, data) in zip(names, answers):
+        assert status == 200
+        first = page_texts(data)[0]
+        assert name in first and all(other not in first for other in names if other != name)
+
+
+def test_basket_makes_one_booklet(counter: Server) -> None:
+    cookie = ""
+    for identifier in ("metformin", "ibuprofen"):
+        status, headers, _ = counter.request(
+            "POST", "/basket", f"add={identifier}&back=/basket".encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        assert status == 303
+        cookie = headers["set-cookie"].split(";", 1)[0]
+    status, _, body = counter.request("GET", "/basket", headers={"Cookie": cookie})
+    assert b"Metformin" in body and b"Ibuprofen" in body
+    status, headers, data = counter.request("GET", "/basket.pdf?paper=a4", headers={"Cookie": cookie})
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    text = "\n".join(page_texts(data))
+    assert "Metformin" in text and "Ibuprofen" in text and "Contents" in text
+
+
+def test_posts_from_other_sites_are_refused(counter: Server) -> None:
+    status, _, _ = counter.request("POST", "/leaflet/paracetamol.pdf", b"patient_name=Xanthe+Marchbanks",
+                                   {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
+    assert status == 403
+
+
+def test_the_server_log_shows_paths_only(counter: Server) -> None:
+    counter.get("/?q=searchtermvisible")
+    time.sleep(0.3)
+    log = counter.log.read_text(encoding="utf-8", errors="replace")
+    assert '"POST /leaflet/paracetamol.pdf HTTP/1.1" 200' in log
+    assert "searchtermvisible" not in log  # query strings are not logged either
+
+
+def test_no_trace_of_patient_data_anywhere(counter: Server, tmp_path: Path) -> None:
+    """After every request above: nothing the server could write holds what was typed."""
+    counter.get("/leaflet/paracetamol.pdf")
+    needles = [word.encode("utf-8") for word in PATIENT_WORDS] + [word.encode("utf-16-le") for word in PATIENT_WORDS]
+    # The search does find a name in a patient's copy, whose text is compressed and subset-encoded.
+    _, _, copy = counter.post("/leaflet/metformin.pdf", {"patient_name": PATIENT})
+    (tmp_path / "control.pdf").write_bytes(copy)
+    assert PATIENT.encode() not in copy and files_containing([tmp_path], needles)
+    roots = [counter.project, counter.cache, counter.tmpdir, counter.log]
+    assert files_containing(roots, needles) == []
+    assert counter.process.poll() is None
