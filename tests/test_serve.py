@@ -10,6 +10,8 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
+import shutil
+import tempfile
 import textwrap
 import time
 import urllib.parse
@@ -285,3 +287,130 @@ def test_no_trace_of_patient_data_anywhere(counter: Server, tmp_path: Path) -> N
     roots = [counter.project, counter.cache, counter.tmpdir, counter.log]
     assert files_containing(roots, needles) == []
     assert counter.process.poll() is None
+
+
+# -- printing with CUPS: a private cupsd and the cups-pdf virtual printer -------------------------------
+
+CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
+CUPSD = Path("/usr/sbin/cupsd")
+
+
+@pytest.fixture(scope="module")
+def cups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
+    """A cupsd of the test's own (config, spool, socket in a temp folder) with a cups-pdf printer 'counter-test'."""
+    import os
+    import subprocess
+
+    missing = [str(p) for p in (CUPSD, CUPS_PDF_PPD, Path("/usr/lib/cups/backend/cups-pdf")) if not p.exists()]
+    missing += [name for name in ("lp", "lpadmin", "lpstat") if shutil.which(name) is None]
+    if missing:
+        pytest.skip(f"CUPS or cups-pdf not installed ({', '.join(missing)}); run scripts/install-system-deps.sh")
+    if os.geteuid() != 0:
+        pytest.skip("cupsd runs the cups-pdf backend as root; this test needs root")
+    # Not under pytest's temp folder: that is private to root, and CUPS filters run as the lp user.
+    base = Path(tempfile.mkdtemp(prefix="leaflets-cups-", dir="/tmp"))
+    for name in ("conf", "spool", "cache", "state", "log", "tmp"):
+        (base / name).mkdir()
+    base.chmod(0o755)
+    (base / "tmp").chmod(0o1777)
+    (base / "spool").chmod(0o710)
+    socket_path = base / "cups.sock"
+    (base / "conf" / "cupsd.conf").write_text(textwrap.dedent(f"""\
+        Listen {socket_path}
+        LogLevel info
+        WebInterface No
+        Browsing No
+        PreserveJobFiles No
+        PreserveJobHistory Yes
+        DefaultAuthType None
+        <Location />
+          Order allow,deny
+          Allow all
+        </Location>
+        <Location /admin>
+          Order allow,deny
+          Allow all
+        </Location>
+        """))
+    (base / "conf" / "cups-files.conf").write_text(textwrap.dedent(f"""\
+        ServerRoot {base / 'conf'}
+        RequestRoot {base / 'spool'}
+        CacheDir {base / 'cache'}
+        StateDir {base / 'state'}
+        TempDir {base / 'tmp'}
+        AccessLog {base / 'log' / 'access_log'}
+        ErrorLog {base / 'log' / 'error_log'}
+        PageLog {base / 'log' / 'page_log'}
+        SystemGroup root
+        Group lp
+        """))
+    daemon = subprocess.Popen([str(CUPSD), "-f", "-c", str(base / "conf" / "cupsd.conf"),
+                               "-s", str(base / "conf" / "cups-files.conf")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "CUPS_SERVER": str(socket_path)}
+    try:
+        deadline = time.monotonic() + 20
+        while subprocess.run(["lpstat", "-r"], env=env, capture_output=True).returncode != 0:
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                pytest.skip(f"cupsd would not start here (exit status {daemon.poll()})")
+            time.sleep(0.2)
+        subprocess.run(["lpadmin", "-p", "counter-test", "-E", "-v", "cups-pdf:/", "-P", str(CUPS_PDF_PPD),
+                        "-o", "pdftops-renderer-default=pdftocairo"], env=env, check=True, capture_output=True)
+        yield {"socket": socket_path, "spool": base / "spool", "base": base}
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=20)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _cups_pdf_output(job: str) -> Path:
+    """cups-pdf writes into the submitting user's ~/PDF, the name ending in ``job_N.pdf``."""
+    import pwd
+    import os
+
+    return Path(pwd.getpwuid(os.geteuid()).pw_dir) / "PDF"
+
+
+def test_print_sends_the_patients_copy_to_cups_from_memory(cups: dict[str, Path], tmp_path: Path) -> None:
+    import re
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\nprinter = "counter-test"\n')
+    server = start_server(project, [REPO / "entries"], tmp_path / "cache", tmp_path / "tmp", tmp_path / "server.log",
+                          env={"CUPS_SERVER": str(cups["socket"])})
+    name = "Ottoline Vexbridge"
+    try:
+        status, _, body = server.get("/leaflet/metformin")
+        assert b"Print on counter-test" in body
+        status, headers, body = server.post("/leaflet/metformin.pdf", {
+            "patient_name": name, "directions": "One tablet with breakfast", "action": "print"})
+        assert status == 200, body[:2000]
+        assert b"Sent to the printer" in body and name.encode() not in body
+        job = re.search(rb"counter-test-(\d+)", body)
+        assert job is not None, body
+        outputs = _cups_pdf_output(job.group(1).decode())
+        deadline = time.monotonic() + 90
+        printed: list[Path] = []
+        texts: list[str] = []
+        while time.monotonic() < deadline and not texts:
+            printed = sorted(outputs.glob(f"*job_{job.group(1).decode()}.pdf")) if outputs.is_dir() else []
+            try:
+                texts = page_texts(printed[0].read_bytes()) if printed else []
+            except Exception:  # noqa: BLE001 - still being written
+                texts = []
+            texts = texts if any(texts) else []
+            time.sleep(0.5)
+        assert printed and texts, f"cups-pdf wrote nothing readable to {outputs}"
+        for path in printed:
+            path.unlink()  # the virtual printer's paper
+        assert name in texts[0] and "One tablet with breakfast" in texts[0]
+        assert all(FOOTER_WORD in text for text in texts)
+        assert "Vexbridge" not in printed[0].name  # the job, and so the file, is named for the medicine
+        # The spool keeps no copy of the document (PreserveJobFiles No), and the job history not the name.
+        time.sleep(1)
+        assert not [p for p in cups["spool"].iterdir() if p.name.startswith("d")]
+        assert files_containing([cups["spool"], server.project, server.cache, server.tmpdir, server.log],
+                                [name.encode(), b"Vexbridge"]) == []
+    finally:
+        server.stop()

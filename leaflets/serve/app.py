@@ -236,12 +236,12 @@ async def patient_copy(request: Request, identifier: str) -> Response:
     if action == "print":
         printer = counter.project.config.printer
         if not printer:
-            return page(request, "printed.html", 409, printer="", error="no-printer", back=leaflet_url(identifier))
+            return page(request, "printed.html", 409, printer="", error="no-printer", job="", back=leaflet_url(identifier))
         try:
-            await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.entries[identifier].title)
+            job = await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.entries[identifier].title)
         except PrintError as exc:
-            return page(request, "printed.html", 502, printer=printer, error=str(exc), back=leaflet_url(identifier))
-        return page(request, "printed.html", printer=printer, error="", back=leaflet_url(identifier))
+            return page(request, "printed.html", 502, printer=printer, error=str(exc), job="", back=leaflet_url(identifier))
+        return page(request, "printed.html", printer=printer, error="", job=job, back=leaflet_url(identifier))
     return pdf_response(rendered.data, download_name(identifier, options), attachment=True)
 
 
