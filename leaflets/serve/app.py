@@ -383,6 +383,7 @@ def create_app(counter: Counter, lifespan: Any = None) -> Starlette:
             Route("/basket", basket, methods=["GET", "POST"]),
             Route("/basket.pdf", basket_pdf),
             Route("/events", events),
+            Route("/favicon.ico", lambda _request: Response(status_code=204)),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ],
         exception_handlers={HTTPException: http_error},
