@@ -8,6 +8,7 @@ typed in the earlier tests, PDFs decompressed.
 from __future__ import annotations
 
 import concurrent.futures
+import http.client
 import io
 import json
 import shutil
@@ -414,3 +415,84 @@ def test_print_sends_the_patients_copy_to_cups_from_memory(cups: dict[str, Path]
                                 [name.encode(), b"Vexbridge"]) == []
     finally:
         server.stop()
+
+
+# -- --watch: the index and the previews follow the files ------------------------------------------------
+
+
+class EventReader:
+    """Reads the server-sent events of /events in a thread."""
+
+    def __init__(self, server: Server) -> None:
+        import queue
+        import threading
+
+        self.events: "queue.Queue[list[str]]" = queue.Queue()
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        self.connection.request("GET", "/events")
+        self.response = self.connection.getresponse()
+        assert self.response.status == 200
+        assert self.response.getheader("content-type").startswith("text/event-stream")
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        event = ""
+        try:
+            while True:
+                line = self.response.fp.readline().decode()
+                if not line:
+                    return
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event == "changed":
+                    self.events.put(json.loads(line.split(":", 1)[1]))
+        except (OSError, AttributeError, ValueError):  # the test closed the connection
+            return
+
+    def wait_for(self, wanted: str, timeout: float = 30) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                ids = self.events.get(timeout=max(0.1, deadline - time.monotonic()))
+            except Exception:  # noqa: BLE001 - queue.Empty
+                break
+            if wanted in ids:
+                return ids
+        raise AssertionError(f"no change event naming {wanted!r}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def test_watch_updates_index_and_previews_without_a_restart(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    entries = project / "entries"
+    entries.mkdir(parents=True)
+    (project / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\n')
+    (entries / "alpha.md").write_text(_entry("Alphamycin", GOOD_BODY))
+    (entries / "beta.md").write_text(_entry("Betacillin", GOOD_BODY))
+    server = start_server(project, [], tmp_path / "cache", tmp_path / "tmp", tmp_path / "server.log", ["--watch"])
+    reader = EventReader(server)
+    try:
+        assert [r["title"] for r in search(server, "alpha")] == ["Alphamycin"]
+        time.sleep(0.5)  # the watcher is up once the server answers; give inotify a moment
+        (entries / "alpha.md").write_text(_entry("Alphamycin Forte", GOOD_BODY))
+        reader.wait_for("alpha")
+        assert [r["title"] for r in search(server, "forte")] == ["Alphamycin Forte"]
+        (entries / "gamma.md").write_text(_entry("Gammazole", GOOD_BODY))
+        reader.wait_for("gamma")
+        assert [r["title"] for r in search(server, "gammaz")] == ["Gammazole"]
+        assert server.get("/leaflet/gamma")[0] == 200
+        (entries / "beta.md").unlink()
+        reader.wait_for("beta")
+        assert search(server, "betac") == []
+        assert server.get("/leaflet/beta")[0] == 404
+        assert "RIVERSIDE PHARMACY" in page_texts(server.get("/leaflet/alpha.pdf")[2])[0].upper()
+        (project / "leaflets.toml").write_text('organisation = "Hillside Dispensary"\n')
+        reader.wait_for("*")
+        first = page_texts(server.get("/leaflet/alpha.pdf")[2])[0].upper()
+        assert "HILLSIDE DISPENSARY" in first and "RIVERSIDE" not in first
+    finally:
+        reader.close()
+        server.stop()
+    assert server.process.returncode == 0  # Ctrl-C stops it cleanly
