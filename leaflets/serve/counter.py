@@ -28,12 +28,16 @@ from leaflets.errors import LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
 from leaflets.serve.index import INDEX_FILENAME, Hit, SearchIndex, SyncStats, entry_id
+from leaflets.serve.patient import PatientBox
 from leaflets.serve.pool import BookletJob, RenderJob, Rendered, RenderPool
 from leaflets.serve.preview import page_png
 from leaflets.source.discover import ENTRY_SUFFIXES, EntrySource, find_entries
 from leaflets.source.review import review_stamps
 
 log = logging.getLogger("leaflets.serve")
+
+WARM_UP = PatientBox("Warm-up", "Warm-up", "", "", None)
+"""A placeholder patient box each worker lays out once at start, so a real patient's copy finds everything loaded."""
 
 PREVIEW_CACHE_ITEMS = 64
 """Plain PDFs and page images kept in memory for the preview (never patients' copies)."""
@@ -64,7 +68,7 @@ class Counter:
         sources = unique_sources(find_entries(roots))
         stats = index.sync(list(sources.values()), jobs=jobs)
         first = next(iter(sources.values()), None)
-        warm = RenderJob(first.path, first.relative, project.config.paper) if first else None
+        warm = RenderJob(first.path, first.relative, project.config.paper, patient=WARM_UP) if first else None
         counter = cls(project, roots, cache_dir, RenderPool(project, jobs, warm), index, watching, sources)
         counter.entries = index.catalogue()
         return counter, stats

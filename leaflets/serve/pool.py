@@ -15,6 +15,7 @@ what was typed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import multiprocessing
 import tempfile
 import traceback
@@ -132,9 +133,13 @@ class RenderPool:
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_initialise,
                                        initargs=(project, self.warm))
-        for _ in range(self.jobs):  # start (and so warm) every worker now, not on the first request
-            executor.submit(_noop)
+        # Start (and so warm) every worker now, not on the first request.
+        self._started = [executor.submit(_noop) for _ in range(self.jobs)]
         return executor
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Block until every worker has laid out its warm-up leaflet (the server opens after that)."""
+        concurrent.futures.wait(self._started, timeout=timeout)
 
     async def render(self, job: RenderJob) -> Rendered:
         return await self._run(render_in_worker, job)

@@ -52,6 +52,7 @@ def serve(paths: list[Path], project: Project, cache_dir: Path, host: str, port:
     roots = paths or [project.entries_dir]
     counter, stats = Counter.start(project, roots, cache_dir, jobs, watching)
     log.info("%d entries indexed (%d read again, %d removed)", stats.entries, stats.parsed, stats.removed)
+    counter.pool.wait_ready()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
