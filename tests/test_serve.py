@@ -58,7 +58,8 @@ def counter(tmp_path_factory: pytest.TempPathFactory) -> Server:
     project = base / "project"
     own = project / "own"
     own.mkdir(parents=True)
-    (project / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\n', encoding="utf-8")
+    (project / "leaflets.toml").write_text(
+        'organisation = "Riverside Pharmacy"\nbase_url = "https://leaflets.example.org/riverside"\n', encoding="utf-8")
     (own / "acido-folico.md").write_text(_entry("Ácido fólico", GOOD_BODY), encoding="utf-8")
     (own / "broken.md").write_text(_entry("Brokenmedicine", "Please specify the full name of the medicine."),
                                    encoding="utf-8")
@@ -167,10 +168,34 @@ def test_patient_copy_prints_what_was_typed_on_page_one_only(counter: Server) ->
     assert all(FOOTER_WORD in text for text in texts), "the footer is on every page"
     meta = metadata_bytes(data)
     assert b"Quillfeather" not in meta and b"Paracetamol" in meta  # the title stays the medicine
+    assert qr_codes(data) == ["https://leaflets.example.org/riverside/paracetamol.html"]  # the QR code neither
     assert "Take 2 tablets every 6 hours, gulpwise\nwith food" in first  # line breaks kept
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         words = pdf.pages[0].extract_words(extra_attrs=["size"])
     assert [w["size"] for w in words if w["text"] == "gulpwise"][0] >= 12  # directions at 12 pt or more
+
+
+def qr_codes(data: bytes) -> list[str]:
+    import pypdfium2
+    from pyzbar.pyzbar import decode
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        image = document[0].render(scale=150 / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    return [code.data.decode() for code in decode(image)]
+
+
+def test_large_print_patient_copy(counter: Server) -> None:
+    status, _, data = counter.post("/leaflet/metformin.pdf", {
+        "patient_name": "Xanthe Marchbanks", "directions": "Two daily, gulpwise", "large_print": "1", "paper": "a5"})
+    assert status == 200
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert round(pdf.pages[0].width) == 420  # A5
+        words = pdf.pages[0].extract_words(extra_attrs=["size"])
+    assert [w["size"] for w in words if w["text"] == "gulpwise"][0] >= 18
+    assert all(FOOTER_WORD in text for text in page_texts(data))
 
 
 def test_patient_box_sits_above_the_title(counter: Server) -> None:
