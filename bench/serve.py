@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from leaflets.build.parallel import usable_cpus  # noqa: E402
+from leaflets.parallel import usable_cpus  # noqa: E402
 from leaflets.project.options import BuildOptions  # noqa: E402
 from leaflets.project.project import Project  # noqa: E402
 from leaflets.serve.counter import unique_sources  # noqa: E402

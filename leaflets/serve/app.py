@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leaflets.project.config import PAPER_SIZES
+from leaflets.project.paper import PAGE_SIZES
 from leaflets.project.project import default_resource_dir
 from leaflets.project.templating import long_date
 from leaflets.serve.counter import Counter
@@ -182,7 +182,7 @@ async def leaflet_page(request: Request, identifier: str) -> Response:
     return page(
         request, "leaflet.html",
         id=identifier, title=counter.entries[identifier].title, url=leaflet_url(identifier), options=options,
-        papers=list(PAPER_SIZES), languages=languages(counter, identifier), pages=pages, query=query,
+        papers=list(PAGE_SIZES), languages=languages(counter, identifier), pages=pages, query=query,
         printer=counter.project.config.printer, today=date.today().isoformat(),
         in_basket=identifier in read_basket(request, counter), source=source.relative.as_posix(),
     )
@@ -287,7 +287,7 @@ async def basket(request: Request) -> Response:
     if request.method == "GET":
         ids = read_basket(request, counter)
         items = [(identifier, counter.entries[identifier].title) for identifier in ids]
-        return page(request, "basket.html", items=items, papers=list(PAPER_SIZES), paper=counter.project.config.paper)
+        return page(request, "basket.html", items=items, papers=list(PAGE_SIZES), paper=counter.project.config.paper)
     refusal = refuse_form(request)
     if refusal is not None:
         return refusal

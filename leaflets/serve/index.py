@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Sequence
 
-from leaflets.build.parallel import map_in_workers
+from leaflets.parallel import map_in_workers
 from leaflets.errors import LeafletError
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry

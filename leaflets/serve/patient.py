@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Mapping
 
-from leaflets.project.config import PAPER_SIZES
+from leaflets.project.paper import PAGE_SIZES
 
 MAX_FIELD_CHARS = 500
 """Longer than any name, dose or note a counter needs; anything longer is refused, not cut."""
@@ -108,7 +108,7 @@ def read_options(
         return None, problems
     paper = str(fields.get("paper") or default_paper).lower()
     lang = str(fields.get("lang") or languages[0])
-    if paper not in PAPER_SIZES:
+    if paper not in PAGE_SIZES:
         problems.append(FieldProblem("paper", "unknown-choice"))
     if lang not in languages:
         problems.append(FieldProblem("lang", "unknown-choice"))
