@@ -14,6 +14,7 @@ touch it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -91,12 +92,16 @@ class Counter:
         return entry_key(self._keys[options], source.path, review_stamps([source.path]).get(source.path))
 
     async def plain_pdf(self, source: EntrySource, options: BuildOptions) -> Rendered:
-        """The plain leaflet: from the build cache when current, else rendered, cached and recorded."""
-        memory_key = ("pdf", entry_id(source.relative), options)
-        if memory_key in self._memory:
-            return Rendered(self._remember(memory_key))
+        """The plain leaflet: from memory or the build cache when current, else rendered, cached and recorded.
+
+        Both are keyed by the build cache's key of the entry's inputs, so an
+        entry, template or setting changed on disk is never served stale.
+        """
         target = self.output_path(source, options)
         key = await run_in_threadpool(self._key, source, options)
+        memory_key = ("pdf", str(target), key)
+        if key is not None and memory_key in self._memory:
+            return Rendered(self._remember(memory_key))
         cache = OutputCache.load(self.cache_dir / CACHE_FILENAME)
         if cache.is_current(target, key):
             data = await run_in_threadpool(target.read_bytes)
@@ -104,7 +109,8 @@ class Counter:
         rendered = await self.pool.render(RenderJob(source.path, source.relative, options.paper, options.large_print))
         if rendered.data is not None:
             await run_in_threadpool(self._record, cache, target, key, rendered.data)
-            self._remember(memory_key, rendered.data)
+            if key is not None:
+                self._remember(memory_key, rendered.data)
         return rendered
 
     def _record(self, cache: OutputCache, target: Path, key: str | None, data: bytes) -> None:
@@ -118,12 +124,12 @@ class Counter:
 
     async def page_image(self, source: EntrySource, options: BuildOptions, page: int) -> bytes | None:
         """Page ``page`` of the plain leaflet as PNG, or None when there is no such page."""
-        memory_key = ("png", entry_id(source.relative), options, page)
-        if memory_key in self._memory:
-            return self._remember(memory_key)
         rendered = await self.plain_pdf(source, options)
         if rendered.data is None:
             return None
+        memory_key = ("png", hashlib.sha256(rendered.data).hexdigest(), page)
+        if memory_key in self._memory:
+            return self._remember(memory_key)
         try:
             image = await run_in_threadpool(page_png, rendered.data, page)
         except Exception:  # noqa: BLE001 - a page past the end, or pdftocairo missing: no image
@@ -203,7 +209,6 @@ class Counter:
                 del self.sources[identifier]
                 ids.append(identifier)
         self.entries = self.index.catalogue()
-        self._memory = OrderedDict((k, v) for k, v in self._memory.items() if k[1] not in ids)
         self._publish(ids)
 
     def source_for(self, path: Path) -> EntrySource | None:
