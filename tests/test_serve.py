@@ -496,6 +496,8 @@ def test_watch_updates_index_and_previews_without_a_restart(tmp_path: Path) -> N
     (project / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\n')
     (entries / "alpha.md").write_text(_entry("Alphamycin", GOOD_BODY))
     (entries / "beta.md").write_text(_entry("Betacillin", GOOD_BODY))
+    (project / "styles").mkdir()
+    shutil.copyfile(REPO / "styles" / "leaflet.css", project / "styles" / "leaflet.css")
     server = start_server(project, [], tmp_path / "cache", tmp_path / "tmp", tmp_path / "server.log", ["--watch"])
     reader = EventReader(server)
     try:
@@ -517,6 +519,13 @@ def test_watch_updates_index_and_previews_without_a_restart(tmp_path: Path) -> N
         reader.wait_for("*")
         first = page_texts(server.get("/leaflet/alpha.pdf")[2])[0].upper()
         assert "HILLSIDE DISPENSARY" in first and "RIVERSIDE" not in first
+        before = server.get("/leaflet/alpha.pdf")[2]
+        with (project / "styles" / "leaflet.css").open("a") as css:
+            css.write("\nh1 { font-size: 40pt; }\n")
+        reader.wait_for("*")
+        with pdfplumber.open(io.BytesIO(server.get("/leaflet/alpha.pdf")[2])) as pdf:
+            sizes = [w["size"] for w in pdf.pages[0].extract_words(extra_attrs=["size"]) if w["text"] == "Alphamycin"]
+        assert max(sizes) == pytest.approx(40, abs=0.5) and before != server.get("/leaflet/alpha.pdf")[2]
     finally:
         reader.close()
         server.stop()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,8 @@ from leaflets.serve.counter import Counter
 from leaflets.serve.patient import CopyOptions, FieldProblem, has_patient_fields, read_options, read_patient
 from leaflets.serve.pool import RenderJob
 from leaflets.serve.printer import PrintError, send_to_printer
+
+log = logging.getLogger("leaflets.serve")
 
 MAX_FORM_BYTES = 64_000
 """A patient form is a few kB at most; larger bodies are refused before they are read."""
@@ -216,7 +219,19 @@ async def plain_copy(request: Request, identifier: str) -> Response:
 
 
 async def patient_copy(request: Request, identifier: str) -> Response:
-    """POST /leaflet/ID.pdf: the patient's copy, rendered in memory; downloaded, or printed with ``lp``."""
+    """POST /leaflet/ID.pdf: the patient's copy, rendered in memory; downloaded, or printed with ``lp``.
+
+    An unexpected error is reported by its type only: its message might quote what was typed,
+    and the server's own error handler would log it with a traceback.
+    """
+    try:
+        return await _patient_copy(request, identifier)
+    except Exception as exc:  # noqa: BLE001
+        log.error("internal error while making a patient's copy of %s: %s", identifier, type(exc).__name__)
+        return render_failed(request, identifier, f"internal error: {type(exc).__name__}")
+
+
+async def _patient_copy(request: Request, identifier: str) -> Response:
     counter: Counter = request.app.state.counter
     refusal = refuse_form(request)
     if refusal is not None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, Callable
 
+from leaflets.build.builder import new_renderer
 from leaflets.errors import LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
@@ -76,11 +77,10 @@ def _initialise(project: Project, warm: RenderJob | None) -> None:
 
 
 def _renderer(options: BuildOptions) -> Any:
+    """The worker's renderer for ``options``, made the way ``leaflets build`` workers make theirs."""
     if options not in _renderers:
-        from leaflets.render.leaflet import LeafletRenderer
-
         assert _project is not None
-        _renderers[options] = LeafletRenderer(_project, options)
+        _renderers[options] = new_renderer(_project, options)
     return _renderers[options]
 
 
