@@ -129,6 +129,11 @@ def test_leaflet_page_shows_pages_options_and_form(counter: Server) -> None:
                    'name="paper"', 'name="large_print"', 'name="lang"', "For this patient", "Download PDF",
                    'method="post"', "/leaflet/paracetamol/page-1.png"):
         assert needle in text, needle
+    pages = len(page_texts(counter.get("/leaflet/paracetamol.pdf")[2]))
+    assert pages >= 2 and f"/leaflet/paracetamol/page-{pages}.png" in text  # every page shown
+    assert f"/leaflet/paracetamol/page-{pages + 1}.png" not in text
+    status, _, body = counter.get("/leaflet/paracetamol")  # again, now from the build cache
+    assert f"/leaflet/paracetamol/page-{pages}.png".encode() in body
     status, headers, image = counter.get("/leaflet/paracetamol/page-1.png?paper=a4")
     assert status == 200 and headers["content-type"] == "image/png" and image.startswith(b"\x89PNG")
     assert counter.get("/leaflet/paracetamol/page-99.png")[0] == 404

@@ -13,6 +13,7 @@ worker; nothing here logs, stores or echoes them.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import pikepdf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -180,7 +182,7 @@ async def leaflet_page(request: Request, identifier: str) -> Response:
     rendered = await counter.plain_pdf(source, counter.options(options.paper, options.large_print))
     if rendered.data is None:
         return render_failed(request, identifier, rendered.error)
-    pages = rendered.pages or count_pages(rendered.data)
+    pages = rendered.pages or await asyncio.to_thread(count_pages, rendered.data)
     query = f"paper={options.paper}&large_print={'1' if options.large_print else ''}&lang={quote(options.lang)}"
     return page(
         request, "leaflet.html",
@@ -192,8 +194,9 @@ async def leaflet_page(request: Request, identifier: str) -> Response:
 
 
 def count_pages(data: bytes) -> int:
-    """Pages in a PDF we wrote: WeasyPrint writes one ``/Type /Page`` object per page."""
-    return max(1, len(re.findall(rb"/Type\s*/Page\b", data)))
+    """Pages in a PDF (one served from the build cache, whose page count was not kept)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
 
 
 async def page_image(request: Request, identifier: str, number: int) -> Response:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import signal
 import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -68,8 +69,12 @@ _renderers: dict[BuildOptions, Any] = {}
 
 
 def _initialise(project: Project, warm: RenderJob | None) -> None:
-    """Set up a worker: its project, and one leaflet laid out so fonts and styles are loaded."""
+    """Set up a worker: its project, and one leaflet laid out so fonts and styles are loaded.
+
+    Ctrl-C reaches the whole process group; the server shuts its workers down itself.
+    """
     global _project
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _project = project
     _renderers.clear()
     if warm is not None:
