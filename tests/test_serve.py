@@ -11,6 +11,7 @@ import concurrent.futures
 import http.client
 import io
 import json
+import os
 import shutil
 import tempfile
 import textwrap
@@ -535,3 +536,48 @@ def test_watch_updates_index_and_previews_without_a_restart(tmp_path: Path) -> N
         reader.close()
         server.stop()
     assert server.process.returncode == 0  # Ctrl-C stops it cleanly
+
+
+# -- the index on its own (in this process) ---------------------------------------------------------------
+
+
+def test_index_reads_again_only_what_changed(tmp_path: Path) -> None:
+    from leaflets.serve.index import SearchIndex
+    from leaflets.source.discover import find_entries
+
+    folder = tmp_path / "entries"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "alpha.md").write_text(_entry("Alphamycin", GOOD_BODY))
+    (folder / "beta.md").write_text(_entry("Betacillin", GOOD_BODY))
+    path = tmp_path / "index.sqlite"
+    assert SearchIndex(path).sync(find_entries([folder])).parsed == 2
+    index = SearchIndex(path)
+    assert index.sync(find_entries([folder])).parsed == 0  # nothing changed: nothing read
+    os.utime(folder / "beta.md")  # touched, same bytes: read and hashed, not parsed
+    assert index.sync(find_entries([folder])).parsed == 0
+    (folder / "beta.md").write_text(_entry("Betacillin Forte", GOOD_BODY))
+    (folder / "a" / "alpha.md").unlink()
+    stats = index.sync(find_entries([folder]))
+    assert (stats.parsed, stats.removed, stats.entries) == (1, 1, 1)
+    assert [hit.title for hit in index.search("betac")] == ["Betacillin Forte"]
+    assert index.search("alpha") == []
+    (folder / "a" / "delta.md").write_text(_entry("Deltamethrin", GOOD_BODY))
+    assert index.sync(find_entries([folder])).parsed == 1
+    assert [hit.id for hit in index.search("deltam")] == ["a/delta"]
+    # The same file given through another folder gets that folder's id, without being parsed again.
+    assert index.sync(find_entries([folder / "a"])).parsed == 0
+    assert [hit.id for hit in index.search("deltam")] == ["delta"]
+    assert index.search("betac") == []
+
+
+def test_a_damaged_index_file_is_rebuilt(tmp_path: Path) -> None:
+    from leaflets.serve.index import SearchIndex
+    from leaflets.source.discover import find_entries
+
+    (tmp_path / "entries").mkdir()
+    (tmp_path / "entries" / "alpha.md").write_text(_entry("Alphamycin", GOOD_BODY))
+    path = tmp_path / "index.sqlite"
+    path.write_bytes(b"not a database at all" * 100)
+    index = SearchIndex(path)
+    assert index.sync(find_entries([tmp_path / "entries"])).parsed == 1
+    assert [hit.title for hit in index.search("alpham")] == ["Alphamycin"]

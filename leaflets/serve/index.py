@@ -139,8 +139,9 @@ class SearchIndex:
         wanted = {str(source.path.resolve()): source for source in sources}
         with self._lock:
             known = {
-                path: (size, mtime_ns, sha)
-                for path, size, mtime_ns, sha in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files")
+                path: (size, mtime_ns, sha, relative)
+                for path, size, mtime_ns, sha, relative in self.db.execute(
+                    "SELECT path, size, mtime_ns, sha256, relative FROM files")
             }
             gone = [path for path in known if path not in wanted]
             self.db.execute("BEGIN")
@@ -164,7 +165,7 @@ class SearchIndex:
                     self._delete(str(path.resolve()))
                 known = {}
                 for key in changed:
-                    row = self.db.execute("SELECT size, mtime_ns, sha256 FROM files WHERE path = ?", (key,)).fetchone()
+                    row = self.db.execute("SELECT size, mtime_ns, sha256, relative FROM files WHERE path = ?", (key,)).fetchone()
                     if row is not None:
                         known[key] = row
                 count = self._refresh(changed, known, 1)
@@ -174,11 +175,17 @@ class SearchIndex:
                 raise
         return count
 
-    def _refresh(self, sources: dict[str, EntrySource], known: dict[str, tuple[int, int, str]], jobs: int) -> int:
-        """Re-read entries whose size or time changed and re-parse those whose bytes changed; returns how many."""
+    def _refresh(self, sources: dict[str, EntrySource], known: dict[str, tuple[int, int, str, str]], jobs: int) -> int:
+        """Re-read entries whose size or time changed and re-parse those whose bytes changed; returns how many.
+
+        An entry now given through another folder keeps its text but gets the id that folder gives it.
+        """
         stale: list[tuple[str, EntrySource, os.stat_result, str]] = []
         for key, source in sources.items():
             before = known.get(key)
+            if before is not None and before[3] != source.relative.as_posix():
+                self.db.execute("UPDATE files SET id = ?, relative = ? WHERE path = ?",
+                                (entry_id(source.relative), source.relative.as_posix(), key))
             try:
                 stat = os.stat(key)
                 if before is not None and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
