@@ -186,7 +186,7 @@ async def leaflet_page(request: Request, identifier: str) -> Response:
     query = f"paper={options.paper}&large_print={'1' if options.large_print else ''}&lang={quote(options.lang)}"
     return page(
         request, "leaflet.html",
-        id=identifier, title=counter.entries[identifier].title, url=leaflet_url(identifier), options=options,
+        id=identifier, title=counter.title(identifier), url=leaflet_url(identifier), options=options,
         papers=list(PAGE_SIZES), languages=languages(counter, identifier), pages=pages, query=query,
         printer=counter.project.config.printer, today=date.today().isoformat(),
         in_basket=identifier in read_basket(request, counter), source=source.relative.as_posix(),
@@ -256,7 +256,7 @@ async def _patient_copy(request: Request, identifier: str) -> Response:
         if not printer:
             return page(request, "printed.html", 409, printer="", error="no-printer", job="", back=leaflet_url(identifier))
         try:
-            job = await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.entries[identifier].title)
+            job = await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.title(identifier))
         except PrintError as exc:
             return page(request, "printed.html", 502, printer=printer, error=str(exc), job="", back=leaflet_url(identifier))
         return page(request, "printed.html", printer=printer, error="", job=job, back=leaflet_url(identifier))
@@ -304,7 +304,7 @@ async def basket(request: Request) -> Response:
     counter: Counter = request.app.state.counter
     if request.method == "GET":
         ids = read_basket(request, counter)
-        items = [(identifier, counter.entries[identifier].title) for identifier in ids]
+        items = [(identifier, counter.title(identifier)) for identifier in ids]
         return page(request, "basket.html", items=items, papers=list(PAGE_SIZES), paper=counter.project.config.paper)
     refusal = refuse_form(request)
     if refusal is not None:
@@ -332,7 +332,7 @@ async def basket_pdf(request: Request) -> Response:
     if not ids:
         return RedirectResponse("/basket", status_code=303)
     options, problems = read_options(request.query_params, counter.project.config.paper,
-                                     tuple({counter.entries[i].lang for i in ids} | {counter.project.config.lang}))
+                                     tuple({lang for i in ids for lang in languages(counter, i)} | {counter.project.config.lang}))
     if options is None:
         return page(request, "problem.html", 400, problems=problems, back="/basket")
     rendered = await counter.booklet(ids, counter.options(options.paper, options.large_print))
@@ -380,7 +380,7 @@ def refused_in_url(request: Request) -> Response:
 
 def render_failed(request: Request, identifier: str, error: str | None) -> Response:
     counter: Counter = request.app.state.counter
-    return page(request, "failed.html", 500, id=identifier, title=counter.entries[identifier].title,
+    return page(request, "failed.html", 500, id=identifier, title=counter.title(identifier),
                 source=str(counter.sources[identifier].path), error=error or "", what="leaflet")
 
 

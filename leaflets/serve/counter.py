@@ -74,6 +74,11 @@ class Counter:
         counter.entries = index.catalogue()
         return counter, stats
 
+    def title(self, identifier: str) -> str:
+        """The entry's title from the index; its file name if the index could not read it."""
+        hit = self.entries.get(identifier)
+        return hit.title if hit else self.sources[identifier].path.stem
+
     def close(self) -> None:
         self.pool.close()
         self.index.close()

@@ -22,7 +22,6 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Sequence
 
 from leaflets.parallel import map_in_workers
-from leaflets.errors import LeafletError
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.source.sections import normalise
@@ -286,7 +285,7 @@ def _searchable(source: EntrySource) -> tuple[str, str, str, str]:
     """
     try:
         content = normalise(load_entry(source.path))
-    except LeafletError:
+    except Exception:  # noqa: BLE001 - LeafletError, or anything else: one bad entry must not stop start-up
         return source.path.stem, "", "", ""
     generic = content.section("generic_name")
     body = "\n".join(section.markdown for section in content.sections if section.key != "generic_name")
