@@ -40,6 +40,12 @@
         list.appendChild(item);
       });
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      var nothing = document.getElementById("no-results-text");
+      if (!results.length && input.value.trim() && nothing) {
+        var message = nothing.content.firstElementChild.cloneNode(true);
+        message.id = "no-results";
+        list.after(message);
+      }
       active = -1;
       if (results.length) select(0);
     }
