@@ -232,6 +232,8 @@ def test_bad_fields_get_a_message_a_person_understands(counter: Server) -> None:
     assert status == 400 and b"is not a date" in body
     status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "paper": "a0"})
     assert status == 400 and b"not one of the choices" in body
+    status, _, body = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "note": "n" * 70_000})
+    assert status == 413 and b"The form is too long" in body
     status, _, _ = counter.post("/leaflet/paracetamol.pdf", {"patient_name": "Ann", "directions": "a\r\nb"})
     assert status == 200  # line breaks in a text area are what was typed
 

@@ -267,7 +267,7 @@ def refuse_form(request: Request) -> Response | None:
     """Refuse bodies too large to be a form, and posts from other sites (a page elsewhere must not print here)."""
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > MAX_FORM_BYTES:
-        return page(request, "problem.html", 413, problems=[FieldProblem("form", "too-long")], back="/")
+        return page(request, "problem.html", 413, problems=[FieldProblem("form", "too-long", MAX_FORM_BYTES)], back="/")
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return Response("Forms are only accepted from this server's own pages.", status_code=403)
     origin = request.headers.get("origin")
