@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from leaflets import __version__
+from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.errors import LeafletError
@@ -126,8 +127,9 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--title", default=None, help="Cover title (default: 'booklet_title' in leaflets.toml).")
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
-@click.option("--impose", type=click.Choice(["saddle"]), default=None,
-              help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
+@click.option("--impose", type=click.Choice(IMPOSITIONS), default=None,
+              help="Also write an imposed copy, two pages per sheet side: 'saddle' (OUTPUT-impose.pdf, "
+                   "nested for saddle stitching) or '2up' (OUTPUT-2up.pdf, cut and stack).")
 @jobs_option
 @click.option("--force", is_flag=True, help="Build the booklet even when nothing it is made from has changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")

@@ -10,7 +10,6 @@ validation from it and says how to add a setting.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -20,6 +19,7 @@ from leaflets.errors import ConfigError
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.project.settings import read_settings, setting
 from leaflets.source.entry import DEFAULT_LANG
+from leaflets.source.fields import is_web_address
 from leaflets.source.vocabulary import CANONICAL_LABELS, section_key
 
 CONFIG_FILENAME = "leaflets.toml"
@@ -59,7 +59,7 @@ def _section_keys(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _web_address(value: str) -> str:
-    if not re.match(r"https?://[^/\s]+", value):
+    if not is_web_address(value):
         raise ValueError(f"must be an http:// or https:// address, not '{value}'")
     return value
 
@@ -98,11 +98,12 @@ class Config:
     base_url: str = setting("", "where the leaflets are published online; each gets a QR code to its page",
                             check=_web_address)
     review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
+    require_review: bool = setting(False, "`check` warns about an entry without `reviewed` (publishers who must review every leaflet)")
     printer: str = setting("", "CUPS printer `leaflets serve` prints patients' copies on with lp", check=_printer_name)
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Config(**values)
