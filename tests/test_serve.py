@@ -388,8 +388,13 @@ def cups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
             if daemon.poll() is not None or time.monotonic() > deadline:
                 pytest.skip(f"cupsd would not start here (exit status {daemon.poll()})")
             time.sleep(0.2)
-        subprocess.run(["lpadmin", "-p", "counter-test", "-E", "-v", "cups-pdf:/", "-P", str(CUPS_PDF_PPD),
-                        "-o", "pdftops-renderer-default=pdftocairo"], env=env, check=True, capture_output=True)
+        for attempt in range(20):  # cupsd may answer lpstat a moment before it takes admin requests
+            added = subprocess.run(["lpadmin", "-p", "counter-test", "-E", "-v", "cups-pdf:/", "-P", str(CUPS_PDF_PPD),
+                                    "-o", "pdftops-renderer-default=pdftocairo"], env=env, capture_output=True, text=True)
+            if added.returncode == 0:
+                break
+            time.sleep(0.5)
+        assert added.returncode == 0, f"lpadmin failed: {added.stderr}"
         yield {"socket": socket_path, "spool": base / "spool", "base": base}
     finally:
         daemon.terminate()

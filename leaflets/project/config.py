@@ -10,6 +10,7 @@ validation from it and says how to add a setting.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
