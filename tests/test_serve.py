@@ -21,8 +21,15 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-
-from servehelp import REPO, FOOTER_WORD, Server, files_containing, metadata_bytes, page_texts, start_server
+from servehelp import (
+    FOOTER_WORD,
+    REPO,
+    Server,
+    files_containing,
+    metadata_bytes,
+    page_texts,
+    start_server,
+)
 
 CORPUS = REPO.parent / "shared" / "corpus"
 CORPUS_SLICE = CORPUS / "p"
@@ -384,13 +391,13 @@ def cups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
     env = {**os.environ, "CUPS_SERVER": str(socket_path)}
     try:
         deadline = time.monotonic() + 20
-        while subprocess.run(["lpstat", "-r"], env=env, capture_output=True).returncode != 0:
+        while subprocess.run(["lpstat", "-r"], env=env, capture_output=True, check=False).returncode != 0:
             if daemon.poll() is not None or time.monotonic() > deadline:
                 pytest.skip(f"cupsd would not start here (exit status {daemon.poll()})")
             time.sleep(0.2)
-        for attempt in range(20):  # cupsd may answer lpstat a moment before it takes admin requests
+        for _attempt in range(20):  # cupsd may answer lpstat a moment before it takes admin requests
             added = subprocess.run(["lpadmin", "-p", "counter-test", "-E", "-v", "cups-pdf:/", "-P", str(CUPS_PDF_PPD),
-                                    "-o", "pdftops-renderer-default=pdftocairo"], env=env, capture_output=True, text=True)
+                                    "-o", "pdftops-renderer-default=pdftocairo"], env=env, capture_output=True, text=True, check=False)
             if added.returncode == 0:
                 break
             time.sleep(0.5)
@@ -404,8 +411,8 @@ def cups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
 
 def _cups_pdf_output(job: str) -> Path:
     """cups-pdf writes into the submitting user's ~/PDF, the name ending in ``job_N.pdf``."""
-    import pwd
     import os
+    import pwd
 
     return Path(pwd.getpwuid(os.geteuid()).pw_dir) / "PDF"
 
@@ -422,7 +429,7 @@ def test_print_sends_the_patients_copy_to_cups_from_memory(cups: dict[str, Path]
     try:
         status, _, body = server.get("/leaflet/metformin")
         assert b"Print on counter-test" in body
-        status, headers, body = server.post("/leaflet/metformin.pdf", {
+        status, _, body = server.post("/leaflet/metformin.pdf", {
             "patient_name": name, "directions": "One tablet with breakfast", "action": "print"})
         assert status == 200, body[:2000]
         assert b"Sent to the printer" in body and name.encode() not in body
@@ -465,7 +472,7 @@ class EventReader:
         import queue
         import threading
 
-        self.events: "queue.Queue[list[str]]" = queue.Queue()
+        self.events: queue.Queue[list[str]] = queue.Queue()
         self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         self.connection.request("GET", "/events")
         self.response = self.connection.getresponse()

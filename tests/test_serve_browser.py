@@ -14,8 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from servehelp import REPO, FOOTER_WORD, Server, page_texts, start_server
+from servehelp import FOOTER_WORD, REPO, Server, page_texts, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

@@ -18,7 +18,6 @@ import json
 import logging
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -27,7 +26,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -37,7 +41,13 @@ from leaflets.project.paper import PAGE_SIZES
 from leaflets.project.project import default_resource_dir
 from leaflets.project.templating import long_date
 from leaflets.serve.counter import Counter
-from leaflets.serve.patient import CopyOptions, FieldProblem, has_patient_fields, read_options, read_patient
+from leaflets.serve.patient import (
+    CopyOptions,
+    FieldProblem,
+    has_patient_fields,
+    read_options,
+    read_patient,
+)
 from leaflets.serve.pool import RenderJob
 from leaflets.serve.printer import PrintError, send_to_printer
 
@@ -356,7 +366,7 @@ async def events(request: Request) -> Response:
             while True:
                 try:
                     ids = await asyncio.wait_for(queue.get(), timeout=15)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
                 yield f"event: changed\ndata: {json.dumps(ids)}\n\n"

@@ -17,9 +17,9 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from starlette.concurrency import run_in_threadpool
 
@@ -30,7 +30,7 @@ from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
 from leaflets.serve.index import INDEX_FILENAME, Hit, SearchIndex, SyncStats, entry_id
 from leaflets.serve.patient import PatientBox
-from leaflets.serve.pool import BookletJob, RenderJob, Rendered, RenderPool
+from leaflets.serve.pool import BookletJob, Rendered, RenderJob, RenderPool
 from leaflets.serve.preview import page_png
 from leaflets.source.discover import ENTRY_SUFFIXES, EntrySource, find_entries
 from leaflets.source.review import review_stamps
@@ -62,7 +62,7 @@ class Counter:
     _listeners: set[asyncio.Queue[list[str]]] = field(default_factory=set)
 
     @classmethod
-    def start(cls, project: Project, roots: list[Path], cache_dir: Path, jobs: int, watching: bool = False) -> tuple["Counter", SyncStats]:
+    def start(cls, project: Project, roots: list[Path], cache_dir: Path, jobs: int, watching: bool = False) -> tuple[Counter, SyncStats]:
         """Find the entries, bring the index up to date and start the (warmed-up) render workers."""
         cache_dir.mkdir(parents=True, exist_ok=True)
         index = SearchIndex(cache_dir / INDEX_FILENAME)
@@ -208,11 +208,11 @@ class Counter:
             self.sources.setdefault(identifier, source)
             ids.append(identifier)
         for path in removed:
-            source = self.source_for(path)
-            identifier = entry_id(source.relative) if source else None
-            if identifier and identifier in self.sources and self.sources[identifier].path.resolve() == path.resolve():
-                del self.sources[identifier]
-                ids.append(identifier)
+            gone = self.source_for(path)
+            name = entry_id(gone.relative) if gone else None
+            if name and name in self.sources and self.sources[name].path.resolve() == path.resolve():
+                del self.sources[name]
+                ids.append(name)
         self.entries = self.index.catalogue()
         self._publish(ids)
 

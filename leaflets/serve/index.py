@@ -17,9 +17,9 @@ import re
 import sqlite3
 import threading
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator, Sequence
 
 from leaflets.parallel import map_in_workers
 from leaflets.source.discover import EntrySource
@@ -156,18 +156,18 @@ class SearchIndex:
 
     def apply(self, changed: Iterable[EntrySource], removed: Iterable[Path]) -> int:
         """Update the index for entries that changed or appeared, and drop removed ones (``--watch``)."""
-        changed = {str(source.path.resolve()): source for source in changed}
+        sources = {str(source.path.resolve()): source for source in changed}
         with self._lock:
             self.db.execute("BEGIN")
             try:
                 for path in removed:
                     self._delete(str(path.resolve()))
-                known = {}
-                for key in changed:
+                known: dict[str, tuple[int, int, str, str]] = {}
+                for key in sources:
                     row = self.db.execute("SELECT size, mtime_ns, sha256, relative FROM files WHERE path = ?", (key,)).fetchone()
                     if row is not None:
                         known[key] = row
-                count = self._refresh(changed, known, 1)
+                count = self._refresh(sources, known, 1)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -251,12 +251,7 @@ class SearchIndex:
 
     def count(self) -> int:
         with self._lock:
-            return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
-
-    def title_of(self, path: Path) -> str | None:
-        with self._lock:
-            row = self.db.execute("SELECT title FROM files WHERE path = ?", (str(path.resolve()),)).fetchone()
-        return row[0] if row else None
+            return int(self.db.execute("SELECT count(*) FROM files").fetchone()[0])
 
 
 PARALLEL_FROM = 200

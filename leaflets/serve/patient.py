@@ -12,9 +12,10 @@ the kind of problem.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Mapping
+from typing import Literal
 
 from leaflets.project.paper import PAGE_SIZES
 

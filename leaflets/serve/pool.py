@@ -20,11 +20,12 @@ import multiprocessing
 import signal
 import tempfile
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, Callable
+from typing import Any
 
 from leaflets.build.builder import new_renderer
 from leaflets.errors import LeafletError

@@ -12,8 +12,9 @@ import contextlib
 import logging
 import logging.config
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -28,10 +29,12 @@ class PathOnly(logging.Filter):
     """Drops the query string from uvicorn's access log lines (``GET /leaflet/x?...`` -> ``GET /leaflet/x``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
             args = list(record.args)
-            args[2] = args[2].split("?", 1)[0]
-            record.args = tuple(args)
+            path = args[2]
+            if isinstance(path, str):
+                args[2] = path.split("?", 1)[0]
+                record.args = tuple(args)
         return True
 
 

@@ -64,7 +64,7 @@ async def watch(counter: Counter, stop: asyncio.Event) -> None:
                                     watch_filter=wanted):
             try:
                 handle(counter, changes)
-            except Exception:  # noqa: BLE001 - a failed update must not stop watching
+            except Exception:
                 log.exception("could not apply a change")
 
     await asyncio.gather(follow(watched_folders(counter), True), follow([counter.project.root], False))
