@@ -12,22 +12,23 @@ unchanged corpus takes well under a second.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from leaflets.parallel import map_in_workers
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.source.sections import normalise
 
 INDEX_FILENAME = ".leaflets-search.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 RESULT_LIMIT = 20
 MAX_QUERY_TOKENS = 8
 
@@ -45,18 +46,22 @@ CREATE TABLE IF NOT EXISTS files (
     folded_title TEXT NOT NULL,
     lang TEXT NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
-    title, generic, body,
+CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(
+    title, generic,
     tokenize = "unicode61 remove_diacritics 2",
     prefix = '1 2 3'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
+    body,
+    tokenize = "unicode61 remove_diacritics 2"
 );
 """
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MARKUP = re.compile(r"[#*_`>|\[\]()<>]+")
 
-TITLE_WEIGHT, GENERIC_WEIGHT, BODY_WEIGHT = 10.0, 5.0, 1.0
-"""bm25 column weights; title matches are also ranked before all others outright."""
+TITLE_WEIGHT, GENERIC_WEIGHT = 10.0, 5.0
+"""bm25 column weights of the names table, for entries found by their generic name."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,8 @@ class SearchIndex:
             if str(path) != ":memory:":
                 Path(path).unlink(missing_ok=True)
             db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            db.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS search; DROP TABLE IF EXISTS meta;")
+            db.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS search; DROP TABLE IF EXISTS names;"
+                            " DROP TABLE IF EXISTS texts; DROP TABLE IF EXISTS meta;")
             db.executescript(_SCHEMA)
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         db.execute("PRAGMA journal_mode = WAL")
@@ -135,7 +141,7 @@ class SearchIndex:
         Entries to parse are split over ``jobs`` processes when there are many
         (the first start on a corpus).
         """
-        wanted = {str(source.path.resolve()): source for source in sources}
+        wanted = {_key(source.path): source for source in sources}
         with self._lock:
             known = {
                 path: (size, mtime_ns, sha, relative)
@@ -156,12 +162,12 @@ class SearchIndex:
 
     def apply(self, changed: Iterable[EntrySource], removed: Iterable[Path]) -> int:
         """Update the index for entries that changed or appeared, and drop removed ones (``--watch``)."""
-        sources = {str(source.path.resolve()): source for source in changed}
+        sources = {_key(source.path): source for source in changed}
         with self._lock:
             self.db.execute("BEGIN")
             try:
                 for path in removed:
-                    self._delete(str(path.resolve()))
+                    self._delete(_key(path))
                 known: dict[str, tuple[int, int, str, str]] = {}
                 for key in sources:
                     row = self.db.execute("SELECT size, mtime_ns, sha256, relative FROM files WHERE path = ?", (key,)).fetchone()
@@ -205,43 +211,54 @@ class SearchIndex:
                 (key, entry_id(source.relative), source.relative.as_posix(), stat.st_size, stat.st_mtime_ns, sha,
                  title, fold(title), lang),
             )
-            self.db.execute("INSERT INTO search (rowid, title, generic, body) VALUES (?, ?, ?, ?)",
-                            (cursor.lastrowid, title, generic, body))
+            self.db.execute("INSERT INTO names (rowid, title, generic) VALUES (?, ?, ?)", (cursor.lastrowid, title, generic))
+            self.db.execute("INSERT INTO texts (rowid, body) VALUES (?, ?)", (cursor.lastrowid, body))
         return len(stale)
 
     def _delete(self, key: str) -> None:
         row = self.db.execute("SELECT rowid FROM files WHERE path = ?", (key,)).fetchone()
         if row is not None:
-            self.db.execute("DELETE FROM search WHERE rowid = ?", row)
+            self.db.execute("DELETE FROM names WHERE rowid = ?", row)
+            self.db.execute("DELETE FROM texts WHERE rowid = ?", row)
             self.db.execute("DELETE FROM files WHERE rowid = ?", row)
 
     def search(self, text: str, limit: int = RESULT_LIMIT) -> list[Hit]:
-        """Entries matching every word typed (as prefixes): title matches first, then the rest, by bm25.
+        """Entries matching every word typed (as prefixes): title matches first, then generic names, then text.
 
         Within title matches, titles that start with the first word come
         first, shorter titles before longer ones ("para" puts Paracetamol
-        before Paracetamol + Caffeine and before Codeine + Paracetamol).
+        before Paracetamol + Caffeine and before Codeine + Paracetamol);
+        generic-name and text matches follow by bm25. Titles and generic
+        names have prefix indexes (every prefix of one to three letters is
+        looked up directly); the text, which is most of what is indexed, has
+        none: it is searched only when titles give fewer than ``limit``
+        results, for words rare enough to scan quickly.
         """
-        everywhere = match_expression(text)
-        if everywhere is None:
+        anywhere = match_expression(text)
+        if anywhere is None:
             return []
         first = fold(_WORD.findall(text)[0])
-        weights = f"{TITLE_WEIGHT}, {GENERIC_WEIGHT}, {BODY_WEIGHT}"
+        tiers = [
+            ("names", match_expression(text, "title"),
+             "substr(f.folded_title, 1, ?) = ? DESC, length(f.title), f.title", (len(first), first)),
+            ("names", anywhere, f"bm25(names, {TITLE_WEIGHT}, {GENERIC_WEIGHT}), f.title", ()),
+            ("texts", anywhere, "bm25(texts), f.title", ()),
+        ]
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
         with self._lock:
-            rows = self.db.execute(
-                "SELECT f.id, f.title, f.lang FROM search JOIN files f ON f.rowid = search.rowid"
-                " WHERE search MATCH ? ORDER BY substr(f.folded_title, 1, ?) = ? DESC, length(f.title), f.title"
-                " LIMIT ?",
-                (match_expression(text, "title"), len(first), first, limit),
-            ).fetchall()
-            if len(rows) < limit:
-                seen = {row[0] for row in rows}
-                more = self.db.execute(
-                    "SELECT f.id, f.title, f.lang FROM search JOIN files f ON f.rowid = search.rowid"
-                    f" WHERE search MATCH ? ORDER BY bm25(search, {weights}), f.title LIMIT ?",
-                    (everywhere, limit + len(rows)),
+            for table, expression, order, parameters in tiers:
+                if len(rows) >= limit:
+                    break
+                found = self.db.execute(
+                    f"SELECT f.id, f.title, f.lang FROM {table} JOIN files f ON f.rowid = {table}.rowid"
+                    f" WHERE {table} MATCH ? ORDER BY {order} LIMIT ?",
+                    (expression, *parameters, limit + len(rows)),
                 ).fetchall()
-                rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
+                for row in found:
+                    if row[0] not in seen and len(rows) < limit:
+                        seen.add(row[0])
+                        rows.append(row)
         return [Hit(*row) for row in rows]
 
     def catalogue(self) -> dict[str, Hit]:
@@ -254,22 +271,31 @@ class SearchIndex:
             return int(self.db.execute("SELECT count(*) FROM files").fetchone()[0])
 
 
+def _key(path: Path) -> str:
+    """How the index names a file: its absolute path (no symlink resolving, which costs a look-up per folder)."""
+    return os.path.abspath(path)
+
+
 PARALLEL_FROM = 200
 """Parse in worker processes only when there are at least this many entries to read."""
 
 
+PARSE_CHUNK = 64
+"""Entries a worker parses per round trip: the texts are small, the round trips are not."""
+
+
 def _parse_all(sources: list[EntrySource], jobs: int) -> Iterator[tuple[str, str, str, str]]:
+    """Searchable text of each source, in order; in worker processes when there are many.
+
+    Results stream back in order while the caller inserts them, so parsing
+    and writing the index overlap.
+    """
     if jobs <= 1 or len(sources) < PARALLEL_FROM:
-        return map(_searchable, sources)
-    return map_in_workers(_parse_one, sources, jobs, _no_state)
-
-
-def _no_state() -> None:
-    return None
-
-
-def _parse_one(_state: None, source: EntrySource) -> tuple[str, str, str, str]:
-    return _searchable(source)
+        yield from map(_searchable, sources)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        yield from pool.map(_searchable, sources, chunksize=PARSE_CHUNK)
 
 
 def _searchable(source: EntrySource) -> tuple[str, str, str, str]:
