@@ -303,6 +303,13 @@ def test_basket_makes_one_booklet(counter: Server) -> None:
     assert "Metformin" in text and "Ibuprofen" in text and "Contents" in text
 
 
+def test_print_without_a_printer_says_so(counter: Server) -> None:
+    status, _, body = counter.post("/leaflet/metformin.pdf", {"patient_name": "Xanthe Marchbanks", "action": "print"})
+    assert status == 409 and b"No printer is set up" in body and b"Marchbanks" not in body
+    assert b"Print on" not in counter.get("/leaflet/metformin")[2]  # no Print button without a printer
+    assert counter.get("/events")[0] == 404  # reload events only with --watch
+
+
 def test_posts_from_other_sites_are_refused(counter: Server) -> None:
     status, _, _ = counter.request("POST", "/leaflet/paracetamol.pdf", b"patient_name=Xanthe+Marchbanks",
                                    {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
