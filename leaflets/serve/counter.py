@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from starlette.concurrency import run_in_threadpool
 
 from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from leaflets.build.output import atomic_write
-from leaflets.errors import LeafletError
+from leaflets.build.builder import check_writable
+from leaflets.errors import LeafletError, OutputError
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
 from leaflets.serve.index import INDEX_FILENAME, Hit, SearchIndex, SyncStats, entry_id
@@ -64,8 +66,11 @@ class Counter:
     @classmethod
     def start(cls, project: Project, roots: list[Path], cache_dir: Path, jobs: int, watching: bool = False) -> tuple[Counter, SyncStats]:
         """Find the entries, bring the index up to date and start the (warmed-up) render workers."""
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        index = SearchIndex(cache_dir / INDEX_FILENAME)
+        check_writable(cache_dir)
+        try:
+            index = SearchIndex(cache_dir / INDEX_FILENAME)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot open the search index: {exc}", cache_dir / INDEX_FILENAME) from None
         sources = unique_sources(find_entries(roots))
         stats = index.sync(list(sources.values()), jobs=jobs)
         first = next(iter(sources.values()), None)
