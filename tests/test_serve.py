@@ -602,3 +602,22 @@ def test_a_damaged_index_file_is_rebuilt(tmp_path: Path) -> None:
     index = SearchIndex(path)
     assert index.sync(find_entries([tmp_path / "entries"])).parsed == 1
     assert [hit.title for hit in index.search("alpham")] == ["Alphamycin"]
+
+
+def test_serve_command_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+
+    from servehelp import LEAFLETS
+
+    missing = subprocess.run([str(LEAFLETS), "serve", str(tmp_path / "nowhere")], capture_output=True, text=True,
+                             check=False, timeout=60)
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+    (tmp_path / "leaflets.toml").write_text('printer = "-o evil"\n')
+    bad = subprocess.run([str(LEAFLETS), "serve", "--project", str(tmp_path)], capture_output=True, text=True,
+                         check=False, timeout=60)
+    assert bad.returncode == 1 and "key 'printer'" in bad.stderr and "Traceback" not in bad.stderr
+    (tmp_path / "leaflets.toml").write_text("")
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    clash = subprocess.run([str(LEAFLETS), "serve", str(REPO / "entries"), "--project", str(tmp_path), "--cache",
+                            str(tmp_path / "cache" / "sub")], capture_output=True, text=True, check=False, timeout=60)
+    assert clash.returncode == 1 and "Traceback" not in clash.stderr and "cache" in clash.stderr
