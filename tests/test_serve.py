@@ -311,8 +311,11 @@ def test_print_without_a_printer_says_so(counter: Server) -> None:
 
 
 def test_posts_from_other_sites_are_refused(counter: Server) -> None:
-    status, _, _ = counter.request("POST", "/leaflet/paracetamol.pdf", b"patient_name=Xanthe+Marchbanks",
-                                   {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
+    status, _, body = counter.request("POST", "/leaflet/paracetamol.pdf", b"patient_name=Xanthe+Marchbanks",
+                                      {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
+    assert status == 403 and b"sent from another web site" in body
+    status, _, _ = counter.request("POST", "/basket", b"add=metformin",
+                                   {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "cross-site"})
     assert status == 403
 
 

@@ -278,11 +278,10 @@ def refuse_form(request: Request) -> Response | None:
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > MAX_FORM_BYTES:
         return page(request, "problem.html", 413, problems=[FieldProblem("form", "too-long", MAX_FORM_BYTES)], back="/")
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return Response("Forms are only accepted from this server's own pages.", status_code=403)
     origin = request.headers.get("origin")
-    if origin and origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", ""):
-        return Response("Forms are only accepted from this server's own pages.", status_code=403)
+    if (request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+            or (origin and origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", ""))):
+        return page(request, "problem.html", 403, problems=[FieldProblem("form", "other-site")], back="/")
     return None
 
 

@@ -30,7 +30,7 @@ OPTION_FIELDS = ("paper", "large_print", "lang")
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-Problem = Literal["too-long", "control-character", "not-a-date", "unknown-choice", "name-missing", "in-url"]
+Problem = Literal["too-long", "control-character", "not-a-date", "unknown-choice", "name-missing", "in-url", "other-site"]
 
 
 @dataclass(frozen=True)
