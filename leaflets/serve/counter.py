@@ -200,6 +200,10 @@ class Counter:
             source = self.source_for(path)
             if source is None:
                 continue
+            owner = self.sources.get(entry_id(source.relative))
+            if owner is not None and owner.path.resolve() != path.resolve():
+                log.warning("%s: warning: same id '%s' as %s; not served", path, entry_id(source.relative), owner.path)
+                continue
             if path.is_file():
                 changed.append(source)
             else:
