@@ -12,6 +12,7 @@ import contextlib
 import logging
 import logging.config
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,10 @@ def serve(paths: list[Path], project: Project, cache_dir: Path, host: str, port:
     logging.config.dictConfig(log_config())
     log = logging.getLogger("leaflets.serve")
     roots = paths or [project.entries_dir]
+    started = time.perf_counter()
     counter, stats = Counter.start(project, roots, cache_dir, jobs, watching)
-    log.info("%d entries indexed (%d read again, %d removed)", stats.entries, stats.parsed, stats.removed)
+    log.info("%d entries indexed in %.1f s (%d read again, %d removed)", stats.entries, time.perf_counter() - started,
+             stats.parsed, stats.removed)
     counter.pool.wait_ready()
 
     @contextlib.asynccontextmanager
