@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -68,18 +69,19 @@ def main() -> int:
         cache.mkdir()
 
         # 1. the index, fresh and unchanged
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         sources = unique_sources(find_entries([args.corpus, REPO / "entries"]))
         stats = SearchIndex(cache / INDEX_FILENAME).sync(list(sources.values()), jobs=usable_cpus())
-        fresh = time.perf_counter() - started
-        started = time.perf_counter()
+        fresh, fresh_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        started, cpu = time.perf_counter(), _cpu_seconds()
         again = SearchIndex(cache / INDEX_FILENAME).sync(
             list(unique_sources(find_entries([args.corpus, REPO / "entries"])).values()), jobs=usable_cpus())
-        unchanged = time.perf_counter() - started
+        unchanged, unchanged_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         assert again.parsed == 0, again
-        rows.append((f"index built at start-up, {stats.entries} entries, nothing cached", f"{fresh:.2f} s", "< 10 s",
-                     _verdict(fresh < 10)))
-        rows.append(("index at start-up, nothing changed", f"{unchanged:.2f} s", "< 1 s", _verdict(unchanged < 1)))
+        rows.append((f"index built at start-up, {stats.entries} entries, nothing cached (wall; CPU of all processes)",
+                     f"{fresh:.2f} s ({fresh_cpu:.1f} s CPU)", "< 10 s", _verdict(fresh < 10)))
+        rows.append(("index at start-up, nothing changed", f"{unchanged:.2f} s ({unchanged_cpu:.2f} s CPU)", "< 1 s",
+                     _verdict(unchanged < 1)))
 
         # 2. the real server, and its first patient's copy
         server, answered = _start(work, cache, [args.corpus, REPO / "entries"])
@@ -198,6 +200,12 @@ def _copies_against_floor(server: Server, rounds: int) -> tuple[list[float], lis
                     _patient_copy(server, identifier)
                     copy_times.append(time.perf_counter() - started)
     return floor_times, copy_times
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU of this process and its finished children (the parsing workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _verdict(ok: bool) -> str:

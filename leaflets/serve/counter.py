@@ -20,6 +20,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +36,7 @@ from leaflets.serve.patient import PatientBox
 from leaflets.serve.pool import BookletJob, Rendered, RenderJob, RenderPool
 from leaflets.serve.preview import page_png
 from leaflets.source.discover import ENTRY_SUFFIXES, EntrySource, find_entries
+from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_stamps
 
 log = logging.getLogger("leaflets.serve")
@@ -60,6 +62,8 @@ class Counter:
     entries: dict[str, Hit] = field(default_factory=dict)
     """Title and language of every entry by id, from the index."""
     _keys: dict[BuildOptions, str] = field(default_factory=dict)
+    _commit_dates: dict[Path, date | None] = field(default_factory=dict)
+    """Entries' last commit dates, asked of git once per entry (as a build asks once per build)."""
     _memory: OrderedDict[tuple[object, ...], bytes] = field(default_factory=OrderedDict)
     _listeners: set[asyncio.Queue[list[str]]] = field(default_factory=set)
 
@@ -99,7 +103,10 @@ class Counter:
     def _key(self, source: EntrySource, options: BuildOptions) -> str | None:
         if options not in self._keys:
             self._keys[options] = dependency_key(self.project, options, stylesheets=options.stylesheets)
-        return entry_key(self._keys[options], source.path, review_stamps([source.path]).get(source.path))
+        if source.path not in self._commit_dates:
+            self._commit_dates.update(last_commit_dates([source.path]))
+        stamp = review_stamps([source.path], self._commit_dates).get(source.path)
+        return entry_key(self._keys[options], source.path, stamp)
 
     async def plain_pdf(self, source: EntrySource, options: BuildOptions) -> Rendered:
         """The plain leaflet: from memory or the build cache when current, else rendered, cached and recorded.

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -32,6 +33,7 @@ from leaflets.errors import LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
 from leaflets.serve.patient import PatientBox, patient_context
+from leaflets.source.git import last_commit_dates
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Rendered:
 
 _project: Project | None = None
 _renderers: dict[BuildOptions, Any] = {}
+_commit_dates: dict[Path, date | None] = {}
+"""Last commit dates of the entries this worker has rendered: git is asked once per entry, not per copy."""
 
 
 def _initialise(project: Project, warm: RenderJob | None) -> None:
@@ -78,6 +82,7 @@ def _initialise(project: Project, warm: RenderJob | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _project = project
     _renderers.clear()
+    _commit_dates.clear()
     if warm is not None:
         render_in_worker(warm)
 
@@ -86,7 +91,9 @@ def _renderer(options: BuildOptions) -> Any:
     """The worker's renderer for ``options``, made the way ``leaflets build`` workers make theirs."""
     if options not in _renderers:
         assert _project is not None
-        _renderers[options] = new_renderer(_project, options)
+        renderer = new_renderer(_project, options)
+        renderer.commit_dates = _commit_dates
+        _renderers[options] = renderer
     return _renderers[options]
 
 
@@ -94,6 +101,8 @@ def render_in_worker(job: RenderJob) -> Rendered:
     """Render one leaflet in memory; never raises for a bad entry, and never echoes patient data."""
     options = BuildOptions(paper=job.paper, large_print=job.large_print)
     try:
+        if job.path not in _commit_dates:
+            _commit_dates.update(last_commit_dates([job.path]))
         rendered = _renderer(options).render_file(job.path, relative=job.relative, extra=patient_context(job.patient))
     except LeafletError as exc:
         return Rendered(None, error=exc.diagnostic())
