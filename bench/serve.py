@@ -38,16 +38,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from servehelp import Server, free_port
+from servehelp import Server, free_port  # noqa: E402
 
-from leaflets.parallel import usable_cpus
-from leaflets.project.options import BuildOptions
-from leaflets.project.project import Project
-from leaflets.serve.counter import unique_sources
-from leaflets.serve.index import INDEX_FILENAME, SearchIndex
-from leaflets.serve.patient import PatientBox
-from leaflets.source.discover import find_entries
-from leaflets.source.entry import load_entry
+from leaflets.parallel import usable_cpus  # noqa: E402
+from leaflets.project.options import BuildOptions  # noqa: E402
+from leaflets.project.project import Project  # noqa: E402
+from leaflets.serve.counter import unique_sources  # noqa: E402
+from leaflets.serve.index import INDEX_FILENAME, SearchIndex  # noqa: E402
+from leaflets.serve.patient import PatientBox  # noqa: E402
+from leaflets.source.discover import find_entries  # noqa: E402
+from leaflets.source.entry import load_entry  # noqa: E402
 
 EXAMPLES = ["paracetamol", "ibuprofen", "metformin", "salbutamol-inhaler", "amoxicillin-clavulanic-acid"]
 PATIENT = PatientBox("Ann Example", "Take ONE tablet twice a day\nwith food", "Dr B. Sample", "", None)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.errors import EntryError, LeafletError, OutputError
+from leaflets.errors import LeafletError, OutputError
 from leaflets.project.options import STYLES_FOLDER, BuildOptions
 from leaflets.build.output import atomic_write
 from leaflets.build.results import BuildReport, EntryResult, failed_result

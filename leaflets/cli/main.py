@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -51,7 +51,7 @@ def load_project(project_dir: Path | None) -> Project:
         fail(exc)
 
 
-def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name-defined]
+def fail(exc: LeafletError, status: int = 1) -> NoReturn:
     click.echo(exc.diagnostic(), err=True)
     sys.exit(status)
 
