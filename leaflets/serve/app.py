@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pikepdf
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leaflets.project.paper import PAGE_SIZES
 from leaflets.project.project import default_resource_dir
-from leaflets.project.templating import long_date
+from leaflets.project.templating import Templates
 from leaflets.serve.counter import Counter
 from leaflets.serve.patient import (
     CopyOptions,
@@ -99,16 +98,9 @@ class SecurityHeaders:
 
 
 def web_templates(counter: Counter) -> Jinja2Templates:
-    """The pages' templates: the project's templates/serve/ first, then the built-in ones."""
-    environment = Environment(
-        loader=FileSystemLoader([str(folder) for folder in counter.project.template_dirs]),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["long_date"] = long_date
-    return Jinja2Templates(env=environment)
+    """The pages' templates: the project's own Jinja environment (its templates/serve/ first, then the
+    built-in ones), so they are rendered with the same autoescaping and the same guards as leaflets."""
+    return Jinja2Templates(env=Templates(counter.project).environment)
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
