@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from leaflets.parallel import die_with_parent
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.source.sections import normalise
@@ -294,7 +295,7 @@ def _parse_all(sources: list[EntrySource], jobs: int) -> Iterator[tuple[str, str
         yield from map(_searchable, sources)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(_searchable, sources, chunksize=PARSE_CHUNK)
 
 

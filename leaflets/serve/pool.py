@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import os
 import signal
 import tempfile
 import traceback
@@ -30,6 +31,7 @@ from typing import Any
 
 from leaflets.build.builder import new_renderer
 from leaflets.errors import LeafletError
+from leaflets.parallel import die_with_parent
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
 from leaflets.serve.patient import PatientBox, patient_context
@@ -73,13 +75,16 @@ _commit_dates: dict[Path, date | None] = {}
 """Last commit dates of the entries this worker has rendered: git is asked once per entry, not per copy."""
 
 
-def _initialise(project: Project, warm: RenderJob | None) -> None:
+def _initialise(project: Project, warm: RenderJob | None, parent: int) -> None:
     """Set up a worker: its project, and one leaflet laid out so fonts and styles are loaded.
 
-    Ctrl-C reaches the whole process group; the server shuts its workers down itself.
+    Ctrl-C reaches the whole process group; the server shuts its workers down itself,
+    and a server killed outright takes them with it.
     """
     global _project
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _project = project
     _renderers.clear()
     _commit_dates.clear()
@@ -147,7 +152,7 @@ class RenderPool:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_initialise,
-                                       initargs=(project, self.warm))
+                                       initargs=(project, self.warm, os.getpid()))
         # Start (and so warm) every worker now, not on the first request.
         self._started = [executor.submit(_noop) for _ in range(self.jobs)]
         return executor
