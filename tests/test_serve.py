@@ -159,6 +159,24 @@ def test_plain_pdf_comes_from_the_build_cache(counter: Server) -> None:
     assert cached.stat().st_mtime_ns == stamp  # served, not rendered and written again
 
 
+def test_a_leaflet_built_by_leaflets_build_is_served_as_it_is(counter: Server) -> None:
+    """serve and build share the cache: same output names, same keys."""
+    import subprocess
+
+    from servehelp import LEAFLETS
+
+    built = subprocess.run([str(LEAFLETS), "build", str(REPO / "entries"), "--out", str(counter.cache), "--project",
+                            str(counter.project), "--quiet"], capture_output=True, text=True, check=False, timeout=600)
+    assert built.returncode == 0, built.stderr
+    target = counter.cache / "amoxicillin-clavulanic-acid.pdf"
+    stamp = target.stat().st_mtime_ns
+    status, _, data = counter.get("/leaflet/amoxicillin-clavulanic-acid.pdf")
+    assert status == 200 and data == target.read_bytes() and target.stat().st_mtime_ns == stamp
+    again = subprocess.run([str(LEAFLETS), "build", str(REPO / "entries"), "--out", str(counter.cache), "--project",
+                            str(counter.project)], capture_output=True, text=True, check=False, timeout=600)
+    assert "0 built, 5 up to date" in again.stderr
+
+
 def test_patient_copy_prints_what_was_typed_on_page_one_only(counter: Server) -> None:
     directions = "Take 2 tablets every 6 hours, gulpwise\nwith food {{ 7*7 }} <b>bold</b> {% if x %}"
     status, headers, data = counter.post("/leaflet/paracetamol.pdf", {

@@ -106,7 +106,7 @@ class Counter:
         if source.path not in self._commit_dates:
             self._commit_dates.update(last_commit_dates([source.path]))
         stamp = review_stamps([source.path], self._commit_dates).get(source.path)
-        return entry_key(self._keys[options], source.path, stamp)
+        return entry_key(self._keys[options], source.path, stamp, self.project.embed_dirs(source.path))
 
     async def plain_pdf(self, source: EntrySource, options: BuildOptions) -> Rendered:
         """The plain leaflet: from memory or the build cache when current, else rendered, cached and recorded.
