@@ -73,14 +73,63 @@ class Stamper:
 
 
 def stamp_pages(stamper: Stamper, job: StampJob) -> Path:
-    """Copy the job's pages, in order, into ``job.output`` with their numbers stamped on."""
+    """Write the job's pages, in order, to ``job.output`` with their numbers stamped on, keeping the structure tree.
+
+    The pages come from one part file (the source of the job's last page),
+    edited in place so its tagging survives: pages the job leaves out (the
+    cover's spare blank page) are removed, and blank pages from another file
+    are copied in where --duplex needs them, as untagged pages (their content
+    is all artifact). Each stamp is a form XObject drawn inside
+    ``/Artifact <</Type /Pagination>> BDC ... EMC``, so page numbers are
+    pagination artifacts, not text a screen reader reads in the middle of a
+    paragraph.
+    """
+    base = job.pages[-1].source
+    used = [placed.index for placed in job.pages if placed.source == base]
+    if used != sorted(set(used)):
+        raise RuntimeError(f"pages of {base} out of order in a numbering job")
     overlay = pikepdf.Pdf.open(io.BytesIO(stamper.overlay(job)))
-    sources = {path: pikepdf.Pdf.open(path) for path in dict.fromkeys(page.source for page in job.pages)}
-    with pikepdf.Pdf.new() as out:
-        for placed, stamp in zip(job.pages, overlay.pages):
-            out.pages.append(sources[placed.source].pages[placed.index])
-            out.pages[-1].add_overlay(stamp)
-        out.save(job.output)
-    for pdf in (overlay, *sources.values()):
-        pdf.close()
+    others: dict[Path, pikepdf.Pdf] = {}
+    try:
+        with pikepdf.Pdf.open(base) as pdf:
+            keep = set(used)
+            for index in reversed(range(len(pdf.pages))):
+                if index not in keep:
+                    del pdf.pages[index]
+            for position, placed in enumerate(job.pages):
+                if placed.source == base:
+                    continue
+                if placed.source not in others:
+                    others[placed.source] = pikepdf.Pdf.open(placed.source)
+                pdf.pages.insert(position, others[placed.source].pages[placed.index])
+                copied = pdf.pages[position].obj
+                for key in ("/StructParents", "/Annots"):
+                    if key in copied:
+                        del copied[key]
+            for page, stamp in zip(pdf.pages, overlay.pages):
+                _stamp_artifact(pdf, page, stamp)
+            pdf.save(job.output)
+    finally:
+        for other in (overlay, *others.values()):
+            other.close()
     return job.output
+
+
+STAMP_NAME = pikepdf.Name("/LeafletsStamp")
+
+
+def _stamp_artifact(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page) -> None:
+    """Draw ``stamp`` (a page of the same size) over ``page`` as a pagination artifact.
+
+    The page's resources are shared by all pages of a WeasyPrint file, so the
+    page gets its own copy naming its own stamp.
+    """
+    form = pdf.copy_foreign(stamp.as_form_xobject())
+    shared = page.obj.get("/Resources", pikepdf.Dictionary())
+    resources = pikepdf.Dictionary({key: value for key, value in shared.items()})
+    xobjects = pikepdf.Dictionary({key: value for key, value in shared.get("/XObject", pikepdf.Dictionary()).items()})
+    xobjects[STAMP_NAME] = form
+    resources[pikepdf.Name.XObject] = xobjects
+    page.obj[pikepdf.Name.Resources] = resources
+    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\n/Artifact <</Type /Pagination>> BDC q %s Do Q EMC\n" % STAMP_NAME.unparse()))

@@ -18,7 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
-from leaflets.pdf.tagging import finish_structure
+from leaflets.pdf.tagging import Finisher, finish_structure
 
 PDF_VARIANT = "pdf/ua-1"
 """Tagged PDF 1.7 with the PDF/UA identification, DisplayDocTitle and MarkInfo WeasyPrint adds for it."""
@@ -65,9 +65,16 @@ class LayoutEngine:
         data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish_structure)
         return with_file_identifier(data, identifier) if identifier else data
 
-    def write_part_pdf(self, document: weasyprint.Document) -> bytes:
-        """Untagged PDF bytes for a part that is joined into a larger file (booklet chunks and overlays)."""
-        return document.write_pdf(pdf_tags=False)
+    def write_part_pdf(self, document: weasyprint.Document, finisher: Finisher | None = None) -> bytes:
+        """PDF bytes for a part that is joined into a larger file.
+
+        With ``finisher`` (booklet chunks, cover and contents) the part is
+        tagged, its structure tree shaped by the finisher for the booklet to
+        merge; without, untagged (the page-number overlays, which are artifacts).
+        """
+        if finisher is None:
+            return document.write_pdf(pdf_tags=False)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
 
     def measure_height(self, html: str, base_url: Path, selector_class: str) -> float:
         """Height in CSS px of the first box whose element has ``selector_class``.

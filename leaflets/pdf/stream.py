@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import pikepdf
 from pikepdf import ObjectType
@@ -106,17 +107,43 @@ def serialise_dictionary(items: Iterable[tuple[str, Any]], reference: Reference,
     return b"".join(parts)
 
 
+@dataclass
+class StructureMerge:
+    """The booklet's one structure tree, gathered while parts stream through :func:`copy_pages`.
+
+    Each tagged part keeps its own elements; its /Document's kids become kids
+    of the booklet's /Document (object ``document``), its parent tree entries
+    join the booklet's with keys moved past the parts before it (and the
+    pages' /StructParents and annotations' /StructParent moved with them).
+    Only object numbers and keys are kept, not the elements themselves.
+    """
+
+    root: int
+    """Object number reserved for the booklet's /StructTreeRoot."""
+    document: int
+    """Object number reserved for the booklet's /Document element."""
+    destinations: dict[str, int] = field(default_factory=dict)
+    """Named destinations that link annotations may use, by name: the page object they lead to (shown whole)."""
+    next_key: int = 0
+    kids: list[int] = field(default_factory=list)
+    parent_tree: list[tuple[int, int]] = field(default_factory=list)
+    """(key, object number of the element or array of elements) in key order."""
+    role_map: dict[str, bytes] = field(default_factory=dict)
+
+
 def copy_pages(
     writer: PdfStreamWriter,
     path: Path,
     page_numbers: list[int],
     parent: int,
     extra_annotations: dict[int, list[int]],
+    structure: StructureMerge | None = None,
 ) -> None:
     """Copy every page of the PDF at ``path``, and what they use, as objects ``page_numbers``.
 
     Each page's /Parent becomes ``parent``; ``extra_annotations`` maps a page's
-    index in this file to annotation objects to add to its /Annots.
+    index in this file to annotation objects to add to its /Annots. With
+    ``structure``, the file's structure tree is copied too and merged into it.
     """
     with pikepdf.Pdf.open(path) as pdf:
         if len(pdf.pages) != len(page_numbers):
@@ -131,23 +158,112 @@ def copy_pages(
                 queue.append(obj)
             return numbers[key]
 
+        tree = pdf.Root.get("/StructTreeRoot") if structure is not None else None
+        offset = structure.next_key if structure is not None else 0
+        document = None
+        if structure is not None and tree is not None:
+            kids = tree.get("/K")
+            document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+            numbers[tree.objgen] = structure.root
+            numbers[document.objgen] = structure.document
+        destinations = structure.destinations if structure is not None else {}
+
+        def drain() -> None:
+            while queue:
+                obj = queue.pop()
+                number = numbers[obj.objgen]
+                if obj._type_code == ObjectType.stream:
+                    body = serialise_dictionary(obj.stream_dict.items(), reference, skip=("/Length",))
+                    writer.write(number, body, obj.read_raw_bytes())
+                elif obj._type_code == ObjectType.dictionary and obj.get("/Type") == pikepdf.Name.Page:
+                    raise RuntimeError(f"{path}: a page refers to a page outside the part (not supported)")
+                elif obj._type_code == ObjectType.dictionary and ("/StructParent" in obj or "/Dest" in obj):
+                    writer.write(number, _annotation(obj, reference, offset, destinations))
+                else:
+                    writer.write(number, serialise(obj, reference, body=True))
+
         for page, number in zip(pdf.pages, page_numbers):
             numbers[page.obj.objgen] = number
         for index, (page, number) in enumerate(zip(pdf.pages, page_numbers)):
-            body = serialise_dictionary(page.obj.items(), reference, skip=("/Parent", "/Annots"))
+            body = serialise_dictionary(page.obj.items(), reference, skip=("/Parent", "/Annots", "/StructParents"))
             annotations = [serialise(a, reference) for a in page.obj.get("/Annots", [])]
             annotations.extend(b"%d 0 R" % n for n in extra_annotations.get(index, ()))
             extra = b"/Parent %d 0 R" % parent
             if annotations:
                 extra += b"/Annots[" + b" ".join(annotations) + b"]"
+            if "/StructParents" in page.obj and document is not None:
+                extra += b"/StructParents %d" % (int(page.obj.StructParents) + offset)
             writer.write(number, body[:-2] + extra + b">>")
-        while queue:
-            obj = queue.pop()
-            number = numbers[obj.objgen]
-            if obj._type_code == ObjectType.stream:
-                body = serialise_dictionary(obj.stream_dict.items(), reference, skip=("/Length",))
-                writer.write(number, body, obj.read_raw_bytes())
-            elif obj._type_code == ObjectType.dictionary and obj.get("/Type") == pikepdf.Name.Page:
-                raise RuntimeError(f"{path}: a page refers to a page outside the part (not supported)")
+        drain()
+        if structure is None or tree is None or document is None:
+            return
+        kids = document.get("/K", pikepdf.Array())
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary):
+                structure.kids.append(reference(kid))
+        last = -1
+        for key, value in _number_tree(tree.get("/ParentTree")):
+            if not isinstance(value, pikepdf.Object):
+                continue
+            if value.is_indirect:
+                number = reference(value)
+            elif isinstance(value, pikepdf.Array):
+                if all(not isinstance(item, pikepdf.Object) or item._type_code == ObjectType.null for item in value):
+                    continue
+                number = writer.reserve()
+                writer.write(number, serialise(value, reference, body=True))
             else:
-                writer.write(number, serialise(obj, reference, body=True))
+                continue
+            structure.parent_tree.append((key + offset, number))
+            last = max(last, key)
+        for name, role in tree.get("/RoleMap", pikepdf.Dictionary()).items():
+            structure.role_map[name] = role.unparse()
+        drain()
+        structure.next_key = offset + last + 1
+
+
+def _annotation(obj: pikepdf.Object, reference: Reference, offset: int, destinations: dict[str, int]) -> bytes:
+    """An annotation's dictionary with its /StructParent moved by ``offset`` and a named /Dest made explicit."""
+    extra = b""
+    skip = []
+    if "/StructParent" in obj:
+        skip.append("/StructParent")
+        extra += b"/StructParent %d" % (int(obj.StructParent) + offset)
+    destination = obj.get("/Dest")
+    if isinstance(destination, pikepdf.String) and str(destination) in destinations:
+        skip.append("/Dest")
+        extra += b"/Dest[%d 0 R/Fit]" % destinations[str(destination)]
+    return serialise_dictionary(obj.items(), reference, skip=tuple(skip))[:-2] + extra + b">>"
+
+
+def _number_tree(node: pikepdf.Object | None) -> Iterator[tuple[int, pikepdf.Object]]:
+    """The (key, value) pairs of a number tree, in order."""
+    if node is None:
+        return
+    nums = node.get("/Nums")
+    if nums is not None:
+        for index in range(0, len(nums) - 1, 2):
+            yield int(nums[index]), nums[index + 1]
+    for kid in node.get("/Kids", ()):
+        yield from _number_tree(kid)
+
+
+def write_number_tree(writer: PdfStreamWriter, pairs: list[tuple[int, int]], leaf_size: int = 256) -> int:
+    """Write a number tree mapping each key to its object (pairs sorted by key); returns its root object.
+
+    Leaves of ``leaf_size`` pairs under one root, so no single array holds a
+    whole booklet's worth of pages.
+    """
+    root = writer.reserve()
+    if len(pairs) <= leaf_size:
+        writer.write(root, b"<</Nums[%s]>>" % b" ".join(b"%d %d 0 R" % pair for pair in pairs))
+        return root
+    leaves = []
+    for start in range(0, len(pairs), leaf_size):
+        leaf = pairs[start : start + leaf_size]
+        number = writer.reserve()
+        writer.write(number, b"<</Limits[%d %d]/Nums[%s]>>" % (
+            leaf[0][0], leaf[-1][0], b" ".join(b"%d %d 0 R" % pair for pair in leaf)))
+        leaves.append(number)
+    writer.write(root, b"<</Kids[%s]>>" % b" ".join(b"%d 0 R" % n for n in leaves))
+    return root
