@@ -1,10 +1,12 @@
-"""Joining the numbered parts into the booklet file, with bookmarks, contents links and metadata.
+"""Joining the numbered parts into the booklet file, with one structure tree, bookmarks and metadata.
 
 The parts are streamed into the output one object at a time
 (:mod:`leaflets.pdf.stream`), so joining 15,000 pages takes no more memory
-than joining fifteen. The outline (one bookmark per entry, its sections
-below) and the contents links are written here because each part was laid
-out alone and only this step knows where every entry landed.
+than joining fifteen; their structure trees come along and are merged into
+one (:class:`~leaflets.pdf.stream.StructureMerge`). The outline (one
+bookmark per entry, its sections below) and the contents links' targets
+are settled here because each part was laid out alone and only this step
+knows where every entry landed.
 """
 
 from __future__ import annotations
@@ -23,21 +25,11 @@ from leaflets.pdf.stream import PdfStreamWriter, StructureMerge, copy_pages, ser
 
 
 @dataclass(frozen=True)
-class ContentsLink:
-    """A contents line to make clickable: its page and rectangle (PDF points), and the page it leads to (0-based)."""
-
-    page: int
-    rect: tuple[float, float, float, float]
-    target: int
-
-
-@dataclass(frozen=True)
 class BookletLayout:
-    """Where things landed: each entry's first page (1-based, by position), the contents links, the first contents page (0-based)."""
+    """Where things landed: each entry's first page (1-based, by position) and the first contents page (0-based)."""
 
     starts: dict[int, int]
     entries: tuple[LaidOutEntry, ...]
-    links: tuple[ContentsLink, ...]
     contents_page: int
 
 

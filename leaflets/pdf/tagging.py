@@ -12,6 +12,14 @@ repeated page furniture.
 It runs as a WeasyPrint *finisher*, on the PDF objects just before they are
 serialised, so the file is written once rather than written, parsed and
 written again.
+
+Booklet parts (a chunk of entries, the cover, a part of the contents) use
+:func:`finish_parts` instead: the same footer rule applied per entry, and the
+tree regrouped so the booklet can merge the parts' trees without reading
+them whole: one element per entry under /Document, contents lists turned
+into /TOC items holding /Link elements, internal links made explicit (named
+destinations do not survive the join), structure IDs made unique, and blank
+pages left as artifacts throughout.
 """
 
 from __future__ import annotations
