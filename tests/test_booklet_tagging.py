@@ -306,7 +306,8 @@ def test_page_numbers_and_repeated_footers_are_artifacts(examples: Path, linked:
             parts = list(pdf.Root.StructTreeRoot.K.K)
             first_pages = {min(page for page, _ in tree.mcids(part)) for part in parts[:1] + parts[2:]}
             for page in pdf.pages:
-                assert marked_content(page).artifact_draws == ["/LeafletsStamp"], "the page number is drawn as an artifact"
+                draws = marked_content(page).artifact_draws
+                assert len(draws) == 1 and draws[0].startswith("/LeafletsStamp"), "the page number is drawn as an artifact"
         with pdfplumber.open(path) as plumber:
             for index, page in enumerate(plumber.pages):
                 words = page.extract_words(extra_attrs=["mcid", "tag"])

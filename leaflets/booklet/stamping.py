@@ -106,8 +106,8 @@ def stamp_pages(stamper: Stamper, job: StampJob) -> Path:
                 for key in ("/StructParents", "/Annots"):
                     if key in copied:
                         del copied[key]
-            for page, stamp in zip(pdf.pages, overlay.pages):
-                _stamp_artifact(pdf, page, stamp)
+            for index, (page, stamp) in enumerate(zip(pdf.pages, overlay.pages)):
+                _stamp_artifact(pdf, page, stamp, index)
             pdf.save(job.output)
     finally:
         for other in (overlay, *others.values()):
@@ -115,21 +115,24 @@ def stamp_pages(stamper: Stamper, job: StampJob) -> Path:
     return job.output
 
 
-STAMP_NAME = pikepdf.Name("/LeafletsStamp")
+STAMP_PREFIX = "/LeafletsStamp"
 
 
-def _stamp_artifact(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page) -> None:
+def _stamp_artifact(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page, index: int) -> None:
     """Draw ``stamp`` (a page of the same size) over ``page`` as a pagination artifact.
 
-    The page's resources are shared by all pages of a WeasyPrint file, so the
-    page gets its own copy naming its own stamp.
+    The form goes into the page's resources as ``/LeafletsStamp<index>``:
+    WeasyPrint's pages share one resource dictionary, so each page's stamp
+    needs a name of its own there (copying the dictionary per page would
+    copy its fonts and graphics states into every page).
     """
     form = pdf.copy_foreign(stamp.as_form_xobject())
-    shared = page.obj.get("/Resources", pikepdf.Dictionary())
-    resources = pikepdf.Dictionary({key: value for key, value in shared.items()})
-    xobjects = pikepdf.Dictionary({key: value for key, value in shared.get("/XObject", pikepdf.Dictionary()).items()})
-    xobjects[STAMP_NAME] = form
-    resources[pikepdf.Name.XObject] = xobjects
-    page.obj[pikepdf.Name.Resources] = resources
+    if "/Resources" not in page.obj:
+        page.obj[pikepdf.Name.Resources] = pikepdf.Dictionary()
+    resources = page.obj.Resources
+    if "/XObject" not in resources:
+        resources[pikepdf.Name.XObject] = pikepdf.Dictionary()
+    name = pikepdf.Name(f"{STAMP_PREFIX}{index}")
+    resources.XObject[name] = form
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-    page.contents_add(pdf.make_stream(b"\nQ\n/Artifact <</Type /Pagination>> BDC q %s Do Q EMC\n" % STAMP_NAME.unparse()))
+    page.contents_add(pdf.make_stream(b"\nQ\n/Artifact <</Type /Pagination>> BDC q %s Do Q EMC\n" % name.unparse()))

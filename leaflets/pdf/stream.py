@@ -11,6 +11,7 @@ reserved up front, so anything may point at any page before it is written.
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -158,6 +159,11 @@ def copy_pages(
                 queue.append(obj)
             return numbers[key]
 
+        def by_objgen(match: re.Match[bytes]) -> bytes:
+            key = (int(match[1]), int(match[2]))
+            number = numbers.get(key)
+            return b"%d 0 R" % (number if number is not None else reference(pdf.get_object(key)))
+
         tree = pdf.Root.get("/StructTreeRoot") if structure is not None else None
         offset = structure.next_key if structure is not None else 0
         document = None
@@ -180,7 +186,7 @@ def copy_pages(
                 elif obj._type_code == ObjectType.dictionary and ("/StructParent" in obj or "/Dest" in obj):
                     writer.write(number, _annotation(obj, reference, offset, destinations))
                 else:
-                    writer.write(number, serialise(obj, reference, body=True))
+                    writer.write(number, _renumbered(obj, reference, by_objgen))
 
         for page, number in zip(pdf.pages, page_numbers):
             numbers[page.obj.objgen] = number
@@ -220,6 +226,24 @@ def copy_pages(
             structure.role_map[name] = role.unparse()
         drain()
         structure.next_key = offset + last + 1
+
+
+_REFERENCE = re.compile(rb"(?<![\d.])(\d+) (\d+) R\b")
+
+
+def _renumbered(obj: pikepdf.Object, reference: Reference, renumber: Callable[[re.Match[bytes]], bytes]) -> bytes:
+    """``obj`` written out with its references renumbered.
+
+    The fast way, for the thousands of small structure elements a tagged
+    part holds: QPDF writes the object and its ``N G R`` references are
+    replaced in the bytes. That is only safe where no string could contain
+    text looking like a reference, so objects with a literal or hex string
+    take the slow way through :func:`serialise`.
+    """
+    data = obj.unparse(resolved=True)
+    if b"(" in data or b"<" in data.replace(b"<<", b""):
+        return serialise(obj, reference, body=True)
+    return _REFERENCE.sub(renumber, data)
 
 
 def _annotation(obj: pikepdf.Object, reference: Reference, offset: int, destinations: dict[str, int]) -> bytes:
