@@ -18,19 +18,20 @@ from typing import Any, Mapping
 
 import weasyprint
 
-from leaflets.build.builder import EntryResult, failed_result
+from leaflets.build.results import EntryResult, failed_result
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.errors import LeafletError
-from leaflets.layout.engine import page_boxes
+from leaflets.layout.weasy import computed, content_box, page_boxes
 from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.project.project import Project
+from leaflets.project.template_names import PAGE_NUMBER
 from leaflets.pdf.tagging import TaggedPart, finish_parts
 
 BOOKLET_STYLESHEETS = ("booklet.css",)
+"""Added after the build options' own stylesheets (leaflet.css, large-print.css)."""
 ENTRY_ROLE = "Part"
 """Structure type of the element holding one entry in the booklet's tree (its article, headings ... inside)."""
-"""Added after the build options' own stylesheets (leaflet.css, large-print.css)."""
 PX_TO_PT = 0.75
 """CSS px to PDF points (96 px and 72 pt to the inch)."""
 
@@ -98,7 +99,7 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
     """The empty page-number slot of every page (booklet.css leaves it blank)."""
     slots = []
     for page in document.pages:
-        box = next(page_boxes(page, "page-number"), None)
+        box = next(page_boxes(page, PAGE_NUMBER), None)
         if box is None:
             raise LookupError("a booklet page has no footer with a page-number slot")
         slots.append(slot_of(box, page.width))
@@ -107,7 +108,8 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
 
 def slot_of(box: Any, page_width: float) -> Slot:
     """The slot a laid-out box's content area leaves for text set flush right in it."""
-    return Slot(box.content_box_y(), page_width - (box.content_box_x() + box.width), float(box.style["font_size"]))
+    x, y, width = content_box(box)
+    return Slot(y, page_width - (x + width), float(computed(box, "font_size")))
 
 
 def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:

@@ -21,8 +21,9 @@ from leaflets.pdf.tagging import TaggedPart, TocLink, finish_parts
 from leaflets.clock import build_time
 from leaflets.project.config import CONFIG_FILENAME
 from leaflets.layout.fetcher import ProjectFetcher
-from leaflets.layout.engine import page_boxes
+from leaflets.layout.weasy import border_box, element_attribute, page_boxes
 from leaflets.booklet.selection import initial
+from leaflets.project.template_names import BLANK_PAGE_ID, CONTENTS_ENTRY, CONTENTS_PAGE, ENTRY_ATTRIBUTE
 
 CONTENTS_PART_LINES = 400
 """Contents lines per layout: one part for most booklets, about sixteen for the whole corpus."""
@@ -166,7 +167,7 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
     slots = page_slots(document)
     prefix = f"f{job.number}-"
     if job.cover is not None:
-        blank = next(i for i, page in enumerate(document.pages) if "booklet-blank" in page.anchors)
+        blank = next(i for i, page in enumerate(document.pages) if BLANK_PAGE_ID in page.anchors)
         finisher = finish_parts([TaggedPart(0, blank, job.title)], frozenset({blank}), prefix)
         path.write_bytes(renderer.engine.write_part_pdf(document, finisher))
         return FrontPart(path, blank, slots, blank_index=blank)
@@ -181,10 +182,15 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
 def _placed_lines(document: weasyprint.Document) -> tuple[PlacedLine, ...]:
     placed = []
     for index, page in enumerate(document.pages):
-        for box in page_boxes(page, "contents-entry"):
-            x, y = box.border_box_x(), box.border_box_y()
-            width, height = box.border_width(), box.border_height()
+        for box in page_boxes(page, CONTENTS_ENTRY):
+            x, y, width, height = border_box(box)
             rect = (x * PX_TO_PT, (page.height - y - height) * PX_TO_PT, (x + width) * PX_TO_PT, (page.height - y) * PX_TO_PT)
-            number = next(page_boxes(box, "contents-page"))
-            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(box.element.get("data-entry"))))
+            number = next(page_boxes(box, CONTENTS_PAGE), None)
+            position = element_attribute(box, ENTRY_ATTRIBUTE)
+            if number is None or position is None:
+                raise LookupError(
+                    f"a {CONTENTS_ENTRY} line needs a {CONTENTS_PAGE} slot and a {ENTRY_ATTRIBUTE} attribute "
+                    "(see templates/README.md)"
+                )
+            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(position)))
     return tuple(placed)

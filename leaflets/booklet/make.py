@@ -32,16 +32,20 @@ from typing import Callable, Mapping, Sequence
 from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, assemble
-from leaflets.build.builder import BuildReport, EntryResult, check_writable
+from leaflets.build.builder import check_writable
+from leaflets.build.results import BuildReport, EntryResult
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
-from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
-from leaflets.render.leaflet import BuildOptions
-from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
+from leaflets.project.options import BuildOptions
+from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
-from leaflets.source.review import last_commit_dates, review_stamps
-from leaflets.booklet.selection import read_list, title_key
+from leaflets.project.template_names import CONTENTS_PAGE
+from leaflets.source.git import last_commit_dates
+from leaflets.source.review import review_stamps
+from leaflets.booklet.selection import read_list
+from leaflets.source.titles import title_key
 from leaflets.booklet.stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
 CHUNK_ENTRIES = 12
@@ -151,7 +155,7 @@ def build_booklet(
     cache = OutputCache.load(output.parent / CACHE_FILENAME)
     commit_dates = last_commit_dates([source.path for source in sources])
     key = booklet_key(sources, project, options, booklet, commit_dates)
-    imposed = imposed_path(output) if booklet.impose == "saddle" else None
+    imposed = imposed_path(output, booklet.impose) if booklet.impose is not None else None
     if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
         return _up_to_date(sources, output, imposed, started, on_start, on_result)
     cache.forget(output)
@@ -196,9 +200,9 @@ def build_booklet(
             report.pages = assemble(parts, layout, info, output)
         except OSError as exc:
             raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
-    if imposed is not None:
+    if imposed is not None and booklet.impose is not None:
         report.imposed = imposed
-        impose_saddle(output, imposed, options.paper)
+        impose(output, imposed, booklet.impose, options.paper)
     if report.ok:
         for written in (output, imposed):
             if written is not None:
@@ -281,7 +285,7 @@ def _stamp_jobs(
         pages = []
         for index in range(part.pages):
             stamps = tuple(
-                Stamp("contents-page", line.slot, str(starts[line.position])) for line in part.lines if line.page == index
+                Stamp(CONTENTS_PAGE, line.slot, str(starts[line.position])) for line in part.lines if line.page == index
             )
             pages.append(PlacedPage(part.path, index, part.slots[index], number, stamps))
             number += 1

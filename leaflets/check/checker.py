@@ -6,9 +6,10 @@ get it: is it a leaflet at all, are the required sections there and filled,
 what raw HTML will vanish, how hard it reads. Checks across the whole set
 (duplicate titles and output files) run once every entry is back.
 
-:func:`errors_in` is the part ``build`` and ``booklet`` share: the renderer
-calls :func:`refuse_errors` on every entry, so no page is printed that this
-module calls an error. Nothing here imports WeasyPrint.
+The errors ``build`` and ``booklet`` share live in :mod:`leaflets.check.rules`
+(the renderer calls its ``refuse_errors`` on every entry, so no page is
+printed that check calls an error); this module adds the warnings, and only it
+loads the readability dictionary. Nothing here imports WeasyPrint.
 """
 
 from __future__ import annotations
@@ -20,67 +21,63 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from leaflets.check.classify import not_a_leaflet, requester_text
+from leaflets.check.classify import requester_text
 from leaflets.project.config import Config
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.source.entry import Entry, parse_entry, read_text
+from leaflets.source.entry import Entry, effective_lang, parse_entry, read_text
 from leaflets.errors import EntryError
-from leaflets.source.fields import key_lines, unknown_fields
-from leaflets.check.findings import CODES, Finding, finding
+from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
+from leaflets.check.findings import Finding, finding
+from leaflets.check.rules import errors_in, finding_from_error
 from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
-from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.check.readability import reading_level, warm_up
-from leaflets.source.review import front_matter_line, last_commit_dates, review_of
-from leaflets.source.sections import CANONICAL_LABELS, LeafletContent, normalise
+from leaflets.source.git import last_commit_dates
+from leaflets.source.review import review_of
+from leaflets.source.sections import LeafletContent, normalise
+from leaflets.source.titles import title_key
+from leaflets.source.vocabulary import CANONICAL_LABELS
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
-
-
-def errors_in(content: LeafletContent, config: Config) -> list[Finding]:
-    """Findings that make ``content`` unfit to print, beyond what loading it already refuses.
-
-    ``config`` is part of the signature so project settings can add refusals
-    without changing every caller (build, booklet).
-    """
-    verdict = not_a_leaflet(content)
-    if verdict is None:
-        return []
-    return [finding("not-a-leaflet", content.entry.path, verdict.line, verdict.reason)]
-
-
-def refuse_errors(content: LeafletContent, config: Config) -> None:
-    """Raise the first error :func:`errors_in` finds as an :class:`EntryError`, as build reports it."""
-    for error in errors_in(content, config):
-        raise EntryError(error.message, error.path, error.line, code=error.code)
-
-
-def finding_from_error(exc: EntryError, path: Path) -> Finding:
-    """A load failure (encoding, size, front matter, title ...) as a finding under its own code."""
-    code = exc.code if exc.code in CODES else "bad-entry"
-    return finding(code, exc.path or path, exc.line, exc.message)
 
 
 def review_findings(
     entry: Entry, config: Config, commit_dates: Mapping[Path, date | None] | None = None
 ) -> list[Finding]:
-    """A bad review date (an error, as build refuses it) or an overdue review (a warning).
+    """A bad review date (an error, as build refuses it), an overdue review, or no review at all (warnings).
 
+    ``no-review-date`` only speaks when the project sets ``require_review``.
+    Messages say what the date is: a review (front matter) or an update (last
+    commit or file date), never calling an update a review.
     ``commit_dates`` are last commit dates already looked up (see :func:`review_of`).
     """
     try:
         review = review_of(entry, config.review_period_years, commit_dates=commit_dates)
     except EntryError as exc:
         return [finding_from_error(exc, entry.path)]
-    if not review.overdue:
-        return []
-    key = "next_review" if review.next_review else "reviewed"
-    line = front_matter_line(entry, key) if review.source == "front matter" else None
-    return [finding(
-        "review-overdue", entry.path, line or 1,
-        f"last reviewed {review.reviewed.isoformat()} (from the {review.source}); the next review was due "
-        f"{review.due.isoformat()}",
-    )]
+    found: list[Finding] = []
+    origin = _UPDATE_SOURCES.get(review.source, review.source)
+    if review.reviewed is None and config.require_review:
+        found.append(finding(
+            "no-review-date", entry.path, 1,
+            f"no 'reviewed' date in the front matter, which require_review asks for; the leaflet prints "
+            f"the day it was last updated, {review.dated.isoformat()} ({origin}), not a review date",
+        ))
+    if review.overdue:
+        key = "next_review" if review.next_review else "reviewed"
+        line = front_matter_line(entry, key) if review.next_review or review.reviewed else None
+        message = (
+            f"last reviewed {review.dated.isoformat()}; the next review was due {review.due.isoformat()}"
+            if review.reviewed else
+            f"never reviewed (no 'reviewed' date); last updated {review.dated.isoformat()} ({origin}); "
+            f"a review was due {review.due.isoformat()}"
+        )
+        found.append(finding("review-overdue", entry.path, line or 1, message))
+    return found
+
+
+_UPDATE_SOURCES = {"git": "its last git commit", "file": "the file's modification date"}
 
 
 def field_warnings(content: LeafletContent, text: str) -> list[Finding]:
@@ -120,8 +117,7 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
             "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
-    lang = entry.lang if "lang" in entry.metadata else config.lang
-    if lang.lower().startswith("en"):
+    if effective_lang(entry, config.lang).lower().startswith("en"):
         found += reading_level_warnings(content, config.max_reading_grade)
     addressed = requester_text(content)
     if addressed is not None:
@@ -231,7 +227,7 @@ def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
             ))
         if check.title is None:
             continue
-        key = " ".join(check.title.casefold().split())
+        key = title_key(check.title)
         earlier = first_title.setdefault(key, check)
         if earlier is not check:
             extra.setdefault(index, []).append(finding(

@@ -33,7 +33,8 @@ CODES: dict[str, tuple[Level, str]] = {
     "unknown-field": ("warning", "a front matter key leaflets does not know (with a suggestion for near misses)"),
     "html-removed": ("warning", "raw HTML the sanitizer drops from the printed leaflet"),
     "reading-level": ("warning", "the text reads above max_reading_grade"),
-    "review-overdue": ("warning", "the entry's next review date (or its review date plus review_period_years) has passed"),
+    "review-overdue": ("warning", "the entry's next review date (or its review or update date plus review_period_years) has passed"),
+    "no-review-date": ("warning", "no 'reviewed' date in the front matter (only reported when leaflets.toml sets require_review)"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import click
 
 from leaflets import __version__
+from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
-from leaflets.project.config import PAPER_SIZES
+from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.errors import LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
@@ -25,8 +26,8 @@ if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
     from leaflets.check.checker import CheckReport, EntryCheck
 
 paper_option = click.option(
-    "--paper", type=click.Choice(list(PAPER_SIZES), case_sensitive=False), default=None,
-    help="Paper size (default: 'paper' in leaflets.toml, else a4).",
+    "--paper", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default=None,
+    help=f"Paper size (default: 'paper' in leaflets.toml, else {DEFAULT_PAPER}).",
 )
 project_option = click.option(
     "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -126,8 +127,9 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--title", default=None, help="Cover title (default: 'booklet_title' in leaflets.toml).")
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
-@click.option("--impose", type=click.Choice(["saddle"]), default=None,
-              help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
+@click.option("--impose", type=click.Choice(IMPOSITIONS), default=None,
+              help="Also write an imposed copy, two pages per sheet side: 'saddle' (OUTPUT-impose.pdf, "
+                   "nested for saddle stitching) or '2up' (OUTPUT-2up.pdf, cut and stack).")
 @jobs_option
 @click.option("--force", is_flag=True, help="Build the booklet even when nothing it is made from has changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")

@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.weasy import margin_height, page_boxes
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
-from leaflets.pdf.tagging import Finisher, finish_structure
 
 PDF_VARIANT = "pdf/ua-1"
 """Tagged PDF 1.7 with the PDF/UA identification, DisplayDocTitle and MarkInfo WeasyPrint adds for it."""
@@ -56,16 +56,25 @@ class LayoutEngine:
             pdf_variant=PDF_VARIANT,
         )
 
-    def write_pdf(self, document: weasyprint.Document, identifier: bytes | None = None) -> bytes:
-        """PDF/UA-1 bytes: tagged, language and title set, the footer in the structure tree once.
+    def write_pdf(
+        self, document: weasyprint.Document, identifier: bytes | None = None,
+        finisher: Callable[[Any, Any], None] | None = None,
+    ) -> bytes:
+        """PDF/UA-1 bytes: tagged, language and title set.
 
+        ``finisher(document, pdf)`` edits the pydyf document before it is
+        written (the renderer passes :func:`leaflets.pdf.tagging.finish_structure`,
+        which puts the footer in the structure tree once); it is a parameter
+        because PDF post-processing is a later stage than layout.
         ``identifier`` becomes the first half of the file's ``/ID``; the same
         input gives the same identifier, so rebuilt files compare equal.
         """
-        data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish_structure)
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
         return with_file_identifier(data, identifier) if identifier else data
 
-    def write_part_pdf(self, document: weasyprint.Document, finisher: Finisher | None = None) -> bytes:
+    def write_part_pdf(
+        self, document: weasyprint.Document, finisher: Callable[[Any, Any], None] | None = None
+    ) -> bytes:
         """PDF bytes for a part that is joined into a larger file.
 
         With ``finisher`` (booklet chunks, cover and contents) the part is
@@ -83,10 +92,10 @@ class LayoutEngine:
         the page's bottom margin to the footer it must hold.
         """
         document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs), tagged=False)
-        box = _find_box(document.pages[0]._page_box, selector_class)
+        box = next(page_boxes(document.pages[0], selector_class), None)
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
-        return float(box.margin_height())
+        return margin_height(box)
 
 
 def with_file_identifier(data: bytes, identifier: bytes) -> bytes:
@@ -105,23 +114,3 @@ def with_file_identifier(data: bytes, identifier: bytes) -> bytes:
             end = at + len(marker)
             return data[:end] + entry + data[end:]
     return data
-
-
-def _find_box(box: Any, css_class: str) -> Any:
-    return next(iter_boxes(box, css_class), None)
-
-
-def iter_boxes(box: Any, css_class: str) -> Iterator[Any]:
-    """Every box, depth first, whose element carries ``css_class`` (pseudo-element boxes excluded)."""
-    element = getattr(box, "element", None)
-    tag = getattr(box, "element_tag", None)
-    if element is not None and tag and "::" not in tag and css_class in (element.get("class") or "").split():
-        yield box
-        return
-    for child in getattr(box, "children", ()) or ():
-        yield from iter_boxes(child, css_class)
-
-
-def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
-    """Boxes with ``css_class`` on a laid-out page (margin boxes, so running footers, included) or inside a box."""
-    return iter_boxes(getattr(page, "_page_box", page), css_class)

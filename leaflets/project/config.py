@@ -1,28 +1,28 @@
-"""Project settings from ``leaflets.toml``.
+"""Project settings from ``leaflets.toml``: every key declared once, in :class:`Config`.
 
 Settings are validated strictly: an unknown key or a value of the wrong type is
 an error naming the file and key, because a silently ignored typo in
 ``disclaimer`` would print leaflets without the text the pharmacy asked for.
+Each field of :class:`Config` is the one declaration of its key (type,
+default, help, extra check); :mod:`leaflets.project.settings` derives the
+validation from it and says how to add a setting.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from leaflets.errors import ConfigError
-from leaflets.source.sections import CANONICAL_LABELS, canonical_key
+from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
+from leaflets.project.settings import read_settings, setting
+from leaflets.source.entry import DEFAULT_LANG
+from leaflets.source.fields import is_web_address
+from leaflets.source.vocabulary import CANONICAL_LABELS, section_key
 
 CONFIG_FILENAME = "leaflets.toml"
-
-PAPER_SIZES: dict[str, tuple[str, str]] = {
-    "a4": ("210mm", "297mm"),
-    "letter": ("8.5in", "11in"),
-    "a5": ("148mm", "210mm"),
-}
 
 DEFAULT_DISCLAIMER = (
     "This leaflet is for general information only and is not medical advice. "
@@ -35,69 +35,70 @@ DEFAULT_NOTE = (
 )
 
 
+def _not_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _paper(value: str) -> str:
+    if value.lower() not in PAGE_SIZES:
+        raise ValueError(f"must be one of {', '.join(PAGE_SIZES)}, not '{value.lower()}'")
+    return value.lower()
+
+
+def _section_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Required sections as canonical keys; 'side effects' and 'side_effects' both work."""
+    keys = []
+    for name in names:
+        key = section_key(name)
+        if key is None:
+            raise ValueError(f"names an unknown section '{name}' (known: {', '.join(CANONICAL_LABELS)})")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _web_address(value: str) -> str:
+    if not is_web_address(value):
+        raise ValueError(f"must be an http:// or https:// address, not '{value}'")
+    return value
+
+
+def _review_period(value: float) -> float:
+    if not 0 < value <= 50:
+        raise ValueError(f"must be between 0 and 50, not {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
-    """Settings for a build; every field may be set in leaflets.toml."""
+    """Settings for a build; each field declared with ``setting`` is a key of leaflets.toml."""
 
-    organisation: str = ""
-    author: str = ""
-    disclaimer: str = DEFAULT_DISCLAIMER
-    note: str = DEFAULT_NOTE
-    paper: str = "a4"
-    lang: str = "en"
-    booklet_title: str = "Medicine information leaflets"
-    booklet_subtitle: str = ""
-    required_sections: tuple[str, ...] = ("usage", "side_effects", "precautions")
-    max_reading_grade: float = 8.0
-    logo: str = ""
-    """A logo image for the first page's header: a path inside the project folder."""
-    contact: str = ""
-    """Address and phone, printed under the organisation on the first page."""
-    base_url: str = ""
-    """Where the leaflets are published online; each gets ``base_url`` + its path as a QR code."""
-    review_period_years: float = 3
-    """A leaflet whose last review is older than this is due for review."""
+    organisation: str = setting("", "printed in the header and footer; the PDF author")
+    author: str = setting("", "PDF author when it differs from the organisation")
+    disclaimer: str = setting(DEFAULT_DISCLAIMER, "default disclaimer for entries that have none", check=_not_empty)
+    note: str = setting(DEFAULT_NOTE, "default accuracy note", check=_not_empty)
+    paper: str = setting(DEFAULT_PAPER, f"paper size: {', '.join(PAGE_SIZES)}", check=_paper)
+    lang: str = setting(DEFAULT_LANG, "default language of entries")
+    booklet_title: str = setting("Medicine information leaflets", "booklet cover title")
+    booklet_subtitle: str = setting("", "booklet cover subtitle")
+    required_sections: tuple[str, ...] = setting(
+        ("usage", "side_effects", "precautions"), "sections `leaflets check` requires", check=_section_keys,
+    )
+    max_reading_grade: float = setting(8.0, "Flesch-Kincaid grade above which `check` warns")
+    logo: str = setting("", "first-page logo: a file inside the project folder")
+    contact: str = setting("", "address and phone, printed under the organisation on the first page")
+    base_url: str = setting("", "where the leaflets are published online; each gets a QR code to its page",
+                            check=_web_address)
+    review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
+    require_review: bool = setting(False, "`check` warns about an entry without `reviewed` (publishers who must review every leaflet)")
     source: Path | None = field(default=None, compare=False)
+    """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Config(**values)
-
-
-_TYPES: dict[str, type | tuple[type, ...]] = {
-    "organisation": str,
-    "author": str,
-    "disclaimer": str,
-    "note": str,
-    "paper": str,
-    "lang": str,
-    "booklet_title": str,
-    "booklet_subtitle": str,
-    "required_sections": list,
-    "max_reading_grade": (int, float),
-    "logo": str,
-    "contact": str,
-    "base_url": str,
-    "review_period_years": (int, float),
-}
-
-KNOWN_KEYS = tuple(_TYPES)
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    if expected == (int, float):
-        return "a number"
-    return {str: "a string", list: "a list of strings"}[expected]  # type: ignore[index]
-
-
-def _section_key(name: str, path: Path | None) -> str:
-    """A required section as its canonical key; 'side effects' and 'side_effects' both work."""
-    key = name if name in CANONICAL_LABELS else canonical_key(name)[0]
-    if key is None:
-        known = ", ".join(CANONICAL_LABELS)
-        raise ConfigError(f"key 'required_sections' names an unknown section '{name}' (known: {known})", path)
-    return key
 
 
 def load_config(path: Path) -> Config:
@@ -118,27 +119,4 @@ def load_config(path: Path) -> Config:
 
 def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed TOML mapping and turn it into a :class:`Config`."""
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in _TYPES:
-            known = ", ".join(KNOWN_KEYS)
-            raise ConfigError(f"unknown key '{key}' (known keys: {known})", path)
-        expected = _TYPES[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
-            raise ConfigError(f"key '{key}' must be {_type_name(expected)}, not {type(value).__name__}", path)
-        if key == "required_sections":
-            if not all(isinstance(item, str) for item in value):
-                raise ConfigError(f"key '{key}' must be a list of strings", path)
-            value = tuple(_section_key(item, path) for item in value)
-        if key == "paper":
-            value = value.lower()
-            if value not in PAPER_SIZES:
-                raise ConfigError(f"key 'paper' must be one of {', '.join(PAPER_SIZES)}, not '{value}'", path)
-        if key in ("disclaimer", "note") and not value.strip():
-            raise ConfigError(f"key '{key}' must not be empty", path)
-        if key == "base_url" and not re.match(r"https?://[^/\s]+", value):
-            raise ConfigError(f"key 'base_url' must be an http:// or https:// address, not '{value}'", path)
-        if key == "review_period_years" and not 0 < value <= 50:
-            raise ConfigError(f"key 'review_period_years' must be between 0 and 50, not {value}", path)
-        values[key] = value
-    return Config(source=path, **values)
+    return Config(source=path, **read_settings(Config, data, path))

@@ -18,14 +18,17 @@ import weasyprint
 from markupsafe import Markup
 
 from leaflets import __version__
-from leaflets.check.checker import refuse_errors
+from leaflets.check.rules import refuse_errors
 from leaflets.clock import build_time, w3c_datetime
-from leaflets.project.config import PAPER_SIZES, Config
-from leaflets.source.entry import Entry, load_entry
+from leaflets.project.config import Config
+from leaflets.project.paper import paper
+from leaflets.project.template_names import PAGE_FOOTER
+from leaflets.source.entry import Entry, effective_lang, load_entry
 from leaflets.errors import EntryError
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
+from leaflets.pdf.tagging import finish_structure
 from leaflets.source.markdown import RemovedHtml, render_markdown
 from leaflets.html.online import online_link, online_url
 from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
@@ -36,26 +39,6 @@ from leaflets.project.templating import Templates
 
 MAX_FOOTER_SHARE = 0.4
 """The footer may take at most this share of the page height, or the body has no room."""
-
-_CSS_PX_PER_UNIT = {"mm": 96 / 25.4, "in": 96.0}
-
-
-@dataclass(frozen=True)
-class Paper:
-    name: str
-    width: str
-    height: str
-
-    @property
-    def height_px(self) -> float:
-        number, unit = float(self.height[:-2]), self.height[-2:]
-        return number * _CSS_PX_PER_UNIT[unit]
-
-
-def paper(name: str) -> Paper:
-    width, height = PAPER_SIZES[name]
-    return Paper(name, width, height)
-
 
 @dataclass(frozen=True)
 class RenderedLeaflet:
@@ -135,7 +118,7 @@ class LeafletRenderer:
             return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
-        data = self.engine.write_pdf(laid_out.document, identifier)
+        data = self.engine.write_pdf(laid_out.document, identifier, finisher=finish_structure)
         return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
 
     def prepare(
@@ -199,7 +182,7 @@ class LeafletRenderer:
             ))
         disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
         note = self._footer_html(content.note, self.config.note, removed)
-        lang = entry.lang if "lang" in entry.metadata else self.config.lang
+        lang = effective_lang(entry, self.config.lang)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
@@ -279,7 +262,7 @@ class LeafletRenderer:
             self.footers.stats.predicted += 1
             return predicted
         self.footers.stats.measured += 1
-        height = self.engine.measure_height(measuring, source.resolve().parent, "page-footer")
+        height = self.engine.measure_height(measuring, source.resolve().parent, PAGE_FOOTER)
         self._check_footer_fits(height, source, error_line)
         return height
 

@@ -17,11 +17,14 @@ import frontmatter
 import yaml
 
 from leaflets.errors import EntryError
+from leaflets.source.fields import key_line
+from leaflets.source.vocabulary import heading
 
 MAX_ENTRY_BYTES = 1_000_000
+DEFAULT_LANG = "en"
+"""The language of an entry when neither its front matter nor the project names one."""
 
-_YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
-_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_YAML_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,21 @@ class Entry:
     path: Path
     title: str
     lang: str
+    """The front matter's ``lang``, else :data:`DEFAULT_LANG`; what to print in is :func:`effective_lang`."""
     metadata: dict[str, Any]
     body: str
     body_line: int
     """Line number (1-based) in the file of the first line of ``body``."""
     source_bytes: bytes = field(repr=False, default=b"")
     title_from_heading: bool = False
+
+
+def effective_lang(entry: Entry, project_lang: str | None = None) -> str:
+    """The language ``entry`` is printed and checked in: its front matter's ``lang``, else the
+    project's (``lang`` in leaflets.toml), else :data:`DEFAULT_LANG`."""
+    if "lang" in entry.metadata:
+        return entry.lang
+    return project_lang or DEFAULT_LANG
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
@@ -98,7 +110,7 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
         raise EntryError("entry has no body text", path, body_line, code="empty-body")
 
     title, from_heading = _find_title(metadata, body, path)
-    lang = metadata.get("lang", "en")
+    lang = metadata.get("lang", DEFAULT_LANG)
     if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
         raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2, code="bad-front-matter")
     return Entry(
@@ -123,12 +135,13 @@ def load_entry(path: Path | str) -> Entry:
 def _invalid_date(front: str) -> tuple[int | None, str]:
     """File line and key of the first YAML date-like value that is not a real date."""
     for number, line in enumerate(front.split("\n"), start=1):
-        match = _YAML_DATE.match(line)
-        if match:
+        keyed = key_line(line)
+        match = _YAML_DATE.match(keyed[1]) if keyed else None
+        if keyed and match:
             try:
                 date(int(match["year"]), int(match["month"]), int(match["day"]))
             except ValueError:
-                return number, match["key"].strip()
+                return number, keyed[0]
     return None, "?"
 
 
@@ -141,8 +154,8 @@ def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, b
     for line in body.splitlines():
         if not line.strip():
             continue
-        heading = _TITLE_HEADING.match(line)
-        if heading:
-            return heading.group(1).strip(), True
+        found = heading(line)
+        if found and found[0] == 1 and found[1]:
+            return found[1], True
         break
     raise EntryError("entry has no title: set 'title' in the front matter or start the body with '# Title'", path, code="no-title")

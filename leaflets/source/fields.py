@@ -1,5 +1,9 @@
 """The front matter keys an entry may carry, and where each one is in the file.
 
+:func:`key_lines` is the one reader of front-matter key lines: check's
+unknown-key warnings, the review dates' and the online link's diagnostics all
+name a line through it.
+
 An unknown key is almost always a typo (``titel``, ``next-review``) whose
 value is then silently ignored, so ``leaflets check`` names it and suggests
 the known key it is closest to.
@@ -10,6 +14,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leaflets.source.entry import Entry
 
 KNOWN_FIELDS: dict[str, str] = {
     "title": "the leaflet title",
@@ -24,6 +32,14 @@ KNOWN_FIELDS: dict[str, str] = {
 _KEY_LINE = re.compile(r"^(?P<quote>['\"]?)(?P<key>[^:#'\"\s][^:'\"]*?)(?P=quote)[ \t]*:")
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*")
+
+
+def is_web_address(text: str) -> bool:
+    """An http:// or https:// address with a host and no spaces: what ``url`` and ``base_url`` must be."""
+    return _WEB_ADDRESS.fullmatch(text.strip()) is not None
+
+
 @dataclass(frozen=True)
 class UnknownField:
     key: str
@@ -31,14 +47,28 @@ class UnknownField:
     suggestion: str | None
 
 
+def key_line(line: str) -> tuple[str, str] | None:
+    """``(key, value text)`` when ``line`` sets a top-level front-matter key (``key: value``), else None."""
+    match = _KEY_LINE.match(line)
+    if match is None:
+        return None
+    return match.group("key").strip(), line[match.end() :].strip()
+
+
 def key_lines(text: str, body_line: int) -> dict[str, int]:
     """File line of each top-level key in the front matter of ``text`` (front matter ends before ``body_line``)."""
     found: dict[str, int] = {}
     for number, line in enumerate(text.split("\n")[1 : max(1, body_line - 2)], start=2):
-        match = _KEY_LINE.match(line)
-        if match:
-            found.setdefault(match.group("key").strip(), number)
+        keyed = key_line(line)
+        if keyed is not None:
+            found.setdefault(keyed[0], number)
     return found
+
+
+def front_matter_line(entry: Entry, key: str) -> int | None:
+    """The file line where front-matter ``key`` of ``entry`` is set, for diagnostics; None when it is not."""
+    text = entry.source_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return key_lines(text, entry.body_line).get(key)
 
 
 def suggestion_for(key: str) -> str | None:

@@ -19,54 +19,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leaflets.source.entry import Entry
+from leaflets.source.vocabulary import CANONICAL_LABELS, bold_label, canonical_key, footer_kind, heading
 
-CANONICAL_LABELS: dict[str, str] = {
-    "generic_name": "Generic name",
-    "usage": "Usage",
-    "dosage": "Dosage",
-    "side_effects": "Side effects",
-    "how_it_works": "How it works",
-    "precautions": "Precautions",
-    "faqs": "Frequently asked questions",
-}
-
-_ALIASES: dict[str, str] = {
-    "generic name": "generic_name",
-    "generic names": "generic_name",
-    "generic": "generic_name",
-    "usage": "usage",
-    "uses": "usage",
-    "use": "usage",
-    "indications": "usage",
-    "what it is used for": "usage",
-    "dosage": "dosage",
-    "dosages": "dosage",
-    "dose": "dosage",
-    "doses": "dosage",
-    "dosing": "dosage",
-    "dosage and administration": "dosage",
-    "how to take it": "dosage",
-    "side effects": "side_effects",
-    "side-effects": "side_effects",
-    "adverse effects": "side_effects",
-    "adverse reactions": "side_effects",
-    "how it works": "how_it_works",
-    "how does it work": "how_it_works",
-    "mechanism of action": "how_it_works",
-    "precautions": "precautions",
-    "precaution": "precautions",
-    "warnings and precautions": "precautions",
-    "precautions and warnings": "precautions",
-    "faqs": "faqs",
-    "faq": "faqs",
-    "frequently asked questions": "faqs",
-}
-
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,80}?)[ \t]*(?::[ \t]*\*\*|\*\*[ \t]*:)[ \t]*(?P<rest>.*)$")
-_QUALIFIER = re.compile(r"^(?P<name>.*?)[ \t]*\((?P<qualifier>[^()]*)\)[ \t]*$")
-_FOOTER_LABELS = {"disclaimer": "disclaimer", "note": "note"}
 
 
 @dataclass(frozen=True)
@@ -119,18 +74,6 @@ class LeafletContent:
         return next((s for s in self.sections if s.key == key), None)
 
 
-def canonical_key(label: str) -> tuple[str | None, str, str]:
-    """Map a heading or bold label to ``(key or None, name, qualifier)``."""
-    text = re.sub(r"[*_`]", "", label).strip()
-    text = text.rstrip(":").strip()
-    qualifier = ""
-    match = _QUALIFIER.match(text)
-    if match and match.group("name"):
-        text, qualifier = match.group("name").rstrip(":").strip(), match.group("qualifier").strip()
-    normal = re.sub(r"\s+", " ", text.lower().replace("&", "and")).strip()
-    return _ALIASES.get(normal), text, qualifier
-
-
 def heading_key(heading: str) -> tuple[str | None, str, str, str]:
     """Like :func:`canonical_key`, also for ``Generic Name: Abacavir`` headings.
 
@@ -175,10 +118,10 @@ def _chunks(lines: list[str]) -> list[_Chunk]:
             continue
         if fence_match:
             fence = fence_match.group(1)
-        heading = None if fence_match else _HEADING.match(line)
-        if heading:
+        found = None if fence_match else heading(line)
+        if found:
             current = None
-            chunks.append(_Chunk(index, index + 1, "heading", len(heading.group(1)), (heading.group(2) or "").strip()))
+            chunks.append(_Chunk(index, index + 1, "heading", found[0], found[1]))
             continue
         if not line.strip():
             current = None
@@ -189,13 +132,6 @@ def _chunks(lines: list[str]) -> list[_Chunk]:
         else:
             current.end = index + 1
     return chunks
-
-
-def _footer_kind(line: str) -> str | None:
-    match = _BOLD_LABEL.match(line)
-    if not match:
-        return None
-    return _FOOTER_LABELS.get(match.group("label").strip().lower())
 
 
 def normalise(entry: Entry) -> LeafletContent:
@@ -212,7 +148,7 @@ def normalise(entry: Entry) -> LeafletContent:
     footer: dict[str, list[_Chunk]] = {"disclaimer": [], "note": []}
     trailing = True
     for chunk in reversed(chunks):
-        kind = _footer_kind(lines[chunk.start]) if chunk.kind == "text" else None
+        kind = footer_kind(lines[chunk.start]) if chunk.kind == "text" else None
         if kind and (trailing or kind == "disclaimer"):
             footer[kind].insert(0, chunk)
             dropped.update(range(chunk.start, chunk.end))
@@ -227,7 +163,7 @@ def normalise(entry: Entry) -> LeafletContent:
     else:
         section_level = 0
         has_bold = any(
-            c.kind == "text" and (m := _BOLD_LABEL.match(lines[c.start])) and canonical_key(m.group("label"))[0]
+            c.kind == "text" and (m := bold_label(lines[c.start])) and canonical_key(m.group("label"))[0]
             for c in chunks
         )
         style = "bold-labels" if has_bold else "plain"
@@ -245,7 +181,7 @@ def normalise(entry: Entry) -> LeafletContent:
                 dropped.add(chunk.start)
             starts.append((chunk.start, _section_stub(key, name, qualifier, base + chunk.start, chunk.level)))
         elif style == "bold-labels":
-            match = _BOLD_LABEL.match(lines[chunk.start])
+            match = bold_label(lines[chunk.start])
             key = canonical_key(match.group("label"))[0] if match else None
             if match and key:
                 _, name, qualifier = canonical_key(match.group("label"))
@@ -296,7 +232,7 @@ def _footer_text(kind: Literal["disclaimer", "note"], chunks: list[_Chunk], line
         return None
     paragraphs = []
     for chunk in chunks:
-        first = _BOLD_LABEL.match(lines[chunk.start])
+        first = bold_label(lines[chunk.start])
         text_lines = [first.group("rest") if first else lines[chunk.start], *lines[chunk.start + 1 : chunk.end]]
         paragraphs.append("\n".join(text_lines).strip())
     return FooterText(kind, "\n\n".join(p for p in paragraphs if p), base + chunks[0].start, True)
