@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
+from array import array
 from decimal import Decimal
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -23,14 +25,29 @@ from pikepdf import ObjectType
 Reference = Callable[[pikepdf.Object], int]
 
 
-class PdfStreamWriter:
-    """An append-only PDF: reserve object numbers, write objects in any order, finish with xref and trailer."""
+OBJECT_STREAM_SIZE = 200
+"""Objects gathered into one compressed object stream before it is written: bounds the memory it takes."""
+_PENDING = -1
 
-    def __init__(self, handle: IO[bytes]) -> None:
+
+class PdfStreamWriter:
+    """An append-only PDF: reserve object numbers, write objects in any order, finish with xref and trailer.
+
+    Objects other than streams are gathered into compressed object streams
+    (a tagged booklet has tens of structure elements per page, each a few
+    dozen bytes, which would otherwise triple the file), and the
+    cross-reference table is a compressed xref stream. Where each object
+    lies is kept in one signed 64-bit slot per object: a file offset, or,
+    negative, its object stream and index.
+    """
+
+    def __init__(self, handle: IO[bytes], compress: bool = True) -> None:
         self.handle = handle
-        self.offsets: list[int] = [0]
+        self.offsets = array("q", [0])
         self.position = 0
         self.digest = hashlib.md5()
+        self.compress = compress
+        self.pending: list[tuple[int, bytes]] = []
         self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
     def _write(self, data: bytes) -> None:
@@ -41,11 +58,17 @@ class PdfStreamWriter:
     def reserve(self, count: int = 1) -> int:
         """Reserve ``count`` consecutive object numbers; returns the first."""
         first = len(self.offsets)
-        self.offsets.extend([0] * count)
+        self.offsets.extend(array("q", [0]) * count)
         return first
 
     def write(self, number: int, body: bytes, stream: bytes | None = None) -> None:
         """Write object ``number``; with ``stream``, ``body`` is its dictionary (without /Length)."""
+        if stream is None and self.compress:
+            self.offsets[number] = _PENDING
+            self.pending.append((number, body))
+            if len(self.pending) >= OBJECT_STREAM_SIZE:
+                self._flush()
+            return
         self.offsets[number] = self.position
         if stream is None:
             self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
@@ -54,19 +77,50 @@ class PdfStreamWriter:
         self._write(stream)
         self._write(b"\nendstream\nendobj\n")
 
+    def _flush(self) -> None:
+        """Write the gathered objects as one compressed object stream."""
+        if not self.pending:
+            return
+        container = self.reserve()
+        header, at = [], 0
+        for index, (number, body) in enumerate(self.pending):
+            header.append(b"%d %d" % (number, at))
+            at += len(body) + 1
+            self.offsets[number] = -((container << 16) | index) - 2
+        head = b" ".join(header) + b"\n"
+        data = zlib.compress(head + b"\n".join(body for _number, body in self.pending) + b"\n")
+        count = len(self.pending)
+        self.pending = []
+        self.write(container, b"<</Type/ObjStm/N %d/First %d/Filter/FlateDecode>>" % (count, len(head)), data)
+
     def finish(self, root: int, info: int) -> None:
-        missing = [n for n, offset in enumerate(self.offsets) if n and not offset]
+        self._flush()
+        missing = [n for n in range(1, len(self.offsets)) if self.offsets[n] == 0]
         if missing:
             raise RuntimeError(f"objects reserved but never written: {missing[:5]}")
         identifier = self.digest.hexdigest().encode("ascii")
+        number = self.reserve() if self.compress else 0  # the xref stream's own object
+        trailer = b"/Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]" % (len(self.offsets), root, info, identifier, identifier)
+        if not self.compress:
+            xref = self.position
+            lines = [b"xref\n0 %d\n" % len(self.offsets), b"0000000000 65535 f \n"]
+            lines.extend(b"%010d 00000 n \n" % offset for offset in self.offsets[1:])
+            self._write(b"".join(lines))
+            self._write(b"trailer\n<<%s>>\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref))
+            return
         xref = self.position
-        lines = [b"xref\n0 %d\n" % len(self.offsets), b"0000000000 65535 f \n"]
-        lines.extend(b"%010d 00000 n \n" % offset for offset in self.offsets[1:])
-        self._write(b"".join(lines))
-        self._write(
-            b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(self.offsets), root, info, identifier, identifier, xref)
-        )
+        self.offsets[number] = xref
+        rows = bytearray(b"\x00\x00\x00\x00\x00\x00\xff\xff")
+        for location in self.offsets[1:]:
+            if location >= 0:
+                rows += b"\x01" + location.to_bytes(5, "big") + b"\x00\x00"
+            else:
+                packed = -location - 2
+                rows += b"\x02" + (packed >> 16).to_bytes(5, "big") + (packed & 0xFFFF).to_bytes(2, "big")
+        data = zlib.compress(bytes(rows))
+        self._write(b"%d 0 obj\n<</Type/XRef/W[1 5 2]%s/Filter/FlateDecode/Length %d>>\nstream\n" % (number, trailer, len(data)))
+        self._write(data)
+        self._write(b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref)
 
 
 def serialise(value: Any, reference: Reference, body: bool = False) -> bytes:
