@@ -2,10 +2,13 @@
 
 Joining thousands of pages with a PDF library keeps every copied object in
 memory until the file is saved. This writer instead streams each part's
-objects straight to the output with renumbered references, keeping only the
-byte offset of every object for the cross-reference table, so memory stays
-flat however many pages the parts add up to. Page objects get numbers
-reserved up front, so anything may point at any page before it is written.
+objects straight to the output with renumbered references (small objects
+through compressed object streams of a few hundred), keeping only where
+every object lies (eight bytes each) for the cross-reference stream, so
+memory stays flat however many pages the parts add up to. Page objects get
+numbers reserved up front, so anything may point at any page before it is
+written. A tagged part's structure tree comes along and is merged into the
+booklet's one tree (:class:`StructureMerge`).
 """
 
 from __future__ import annotations
