@@ -19,8 +19,9 @@ from pypdf import PdfReader
 
 from leaflets.booklet.make import BookletOptions, build_booklet
 from leaflets.project.project import Project
+from leaflets.render.leaflet import BuildOptions
 
-from conftest import REPO, write_entry
+from conftest import BRANDED, REPO, write_entry
 
 EXAMPLES = ["amoxicillin-clavulanic-acid.md", "ibuprofen.md", "metformin.md"]
 EXAMPLE_TITLES = ["Amoxicillin + Clavulanic Acid", "Ibuprofen", "Metformin"]
@@ -398,3 +399,21 @@ def test_bookmarks_unchanged(examples: Path) -> None:
     top = [item for item in reader.outline if not isinstance(item, list)]
     assert [item.title for item in top] == ["Contents", *EXAMPLE_TITLES]
     assert reader.get_destination_page_number(top[0]) == 1
+
+
+def test_branded_large_print_figures_keep_alternative_text(tmp_path: Path) -> None:
+    """The logo and QR code of each entry's first page are /Figure elements with /Alt, in that entry's part."""
+    output = tmp_path / "branded.pdf"
+    report = build_booklet(
+        [REPO / "entries" / "metformin.md", REPO / "entries" / "ibuprofen.md"], output, Project.load(BRANDED),
+        BuildOptions(large_print=True), BookletOptions(), jobs=2,
+    )
+    assert report.ok
+    check_every_mark_reachable(output)
+    with pikepdf.open(output) as pdf:
+        tree = read_tree(pdf)
+        for part, title in zip(list(pdf.Root.StructTreeRoot.K.K)[2:], ["Ibuprofen", "Metformin"]):
+            figures = [element for element in tree.below(part) if str(element.S) == "/Figure"]
+            alternatives = sorted(str(figure.Alt) for figure in figures)
+            assert alternatives == [f"QR code linking to https://leaflets.example.org/riverside/{title.lower()}.html",
+                                    "Riverside Pharmacy logo"]
