@@ -44,13 +44,12 @@ class Tree:
         return list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
 
     def below(self, element: pikepdf.Object) -> list[pikepdf.Object]:
-        """Every structure element under ``element``."""
-        found, stack = [], [element]
-        while stack:
-            for kid in self.kids(stack.pop()):
-                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                    found.append(kid)
-                    stack.append(kid)
+        """Every structure element under ``element``, in reading (document) order."""
+        found = []
+        for kid in self.kids(element):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                found.append(kid)
+                found.extend(self.below(kid))
         return found
 
     def mcids(self, element: pikepdf.Object, page: int | None = None) -> set[tuple[int, int]]:
@@ -371,8 +370,15 @@ def test_contents_are_a_toc_of_links(examples: Path) -> None:
         assert any(str(element.S) == "/TOC" for element in below)
         for item in items:
             assert [str(kid.S) for kid in tree.kids(item) if "/S" in kid][-1] == "/Link"
-        labels = [str(annotation.Contents) for annotation in pdf.pages[1].obj.Annots]
-        assert labels == EXAMPLE_TITLES
+        annotations = list(pdf.pages[1].obj.Annots)
+        assert [str(annotation.Contents) for annotation in annotations] == EXAMPLE_TITLES
+        page_of = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        for item, annotation in zip(items, annotations):
+            slot = item
+            while [kid for kid in tree.kids(slot) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]:
+                slot = [kid for kid in tree.kids(slot) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid][-1]
+            # The printed page number is a stamp (an artifact); the tree reads it from the slot's /ActualText.
+            assert str(slot.ActualText) == str(page_of[annotation.Dest[0].objgen] + 1)
 
 
 def test_entry_language_set_where_it_differs(linked: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pikepdf
 
 from leaflets.booklet.chunks import Slot
+from leaflets.project.template_names import CONTENTS_PAGE
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.engine import LayoutEngine
 from leaflets.project.options import BuildOptions
@@ -109,11 +110,43 @@ def stamp_pages(stamper: Stamper, job: StampJob) -> Path:
                         del copied[key]
             for index, (page, stamp) in enumerate(zip(pdf.pages, overlay.pages)):
                 _stamp_artifact(pdf, page, stamp, index)
+            contents_numbers = [stamp.text for placed in job.pages for stamp in placed.stamps if stamp.kind == CONTENTS_PAGE]
+            if contents_numbers:
+                _speak_contents_numbers(pdf, contents_numbers)
             pdf.save(job.output)
     finally:
         for other in (overlay, *others.values()):
             other.close()
     return job.output
+
+
+def _speak_contents_numbers(pdf: pikepdf.Pdf, numbers: list[str]) -> None:
+    """Give each contents item's blank page-number slot the stamped number as /ActualText, in reading order.
+
+    The printed number is a stamp (an artifact); without this a screen reader
+    would read each contents line without its page number.
+    """
+    items: list[pikepdf.Object] = []
+    stack = [pdf.Root.StructTreeRoot]
+    while stack:
+        element = stack.pop()
+        if element.get("/S") == pikepdf.Name("/TOCI"):
+            items.append(element)
+            continue
+        stack.extend(reversed(_struct_kids(element)))
+    if len(items) != len(numbers):
+        raise RuntimeError(f"{len(items)} contents items for {len(numbers)} stamped contents page numbers")
+    for item, number in zip(items, numbers):
+        slot = item
+        while _struct_kids(slot):
+            slot = _struct_kids(slot)[-1]
+        slot[pikepdf.Name.ActualText] = pikepdf.String(number)
+
+
+def _struct_kids(element: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = element.get("/K")
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
 
 
 STAMP_PREFIX = "/LeafletsStamp"
