@@ -235,15 +235,19 @@ def copy_pages(
             while queue:
                 obj = queue.pop()
                 number = numbers[obj.objgen]
-                if obj._type_code == ObjectType.stream:
+                kind = obj._type_code
+                if kind == ObjectType.stream:
                     body = serialise_dictionary(obj.stream_dict.items(), reference, skip=("/Length",))
                     writer.write(number, body, obj.read_raw_bytes())
-                elif obj._type_code == ObjectType.dictionary and obj.get("/Type") == pikepdf.Name.Page:
-                    raise RuntimeError(f"{path}: a page refers to a page outside the part (not supported)")
-                elif obj._type_code == ObjectType.dictionary and ("/StructParent" in obj or "/Dest" in obj):
-                    writer.write(number, _annotation(obj, reference, offset, destinations))
-                else:
-                    writer.write(number, _renumbered(obj, reference, by_objgen))
+                    continue
+                data = obj.unparse(resolved=True)
+                if kind == ObjectType.dictionary and any(marker in data for marker in _SPECIAL_KEYS):
+                    if obj.get("/Type") == pikepdf.Name.Page:
+                        raise RuntimeError(f"{path}: a page refers to a page outside the part (not supported)")
+                    if "/StructParent" in obj or "/Dest" in obj:
+                        writer.write(number, _annotation(obj, reference, offset, destinations))
+                        continue
+                writer.write(number, _renumbered(obj, data, reference, by_objgen))
 
         for page, number in zip(pdf.pages, page_numbers):
             numbers[page.obj.objgen] = number
@@ -288,16 +292,21 @@ def copy_pages(
 _REFERENCE = re.compile(rb"(?<![\d.])(\d+) (\d+) R\b")
 
 
-def _renumbered(obj: pikepdf.Object, reference: Reference, renumber: Callable[[re.Match[bytes]], bytes]) -> bytes:
+_SPECIAL_KEYS = (b"/Type /Page", b"/StructParent ", b"/Dest ")
+"""Text in an unparsed dictionary that may make it a page or an annotation to rewrite (checked exactly then)."""
+
+
+def _renumbered(
+    obj: pikepdf.Object, data: bytes, reference: Reference, renumber: Callable[[re.Match[bytes]], bytes]
+) -> bytes:
     """``obj`` written out with its references renumbered.
 
     The fast way, for the thousands of small structure elements a tagged
     part holds: QPDF writes the object and its ``N G R`` references are
     replaced in the bytes. That is only safe where no string could contain
     text looking like a reference, so objects with a literal or hex string
-    take the slow way through :func:`serialise`.
+    take the slow way through :func:`serialise`. ``data`` is QPDF's text of ``obj``.
     """
-    data = obj.unparse(resolved=True)
     if b"(" in data or b"<" in data.replace(b"<<", b""):
         return serialise(obj, reference, body=True)
     return _REFERENCE.sub(renumber, data)
