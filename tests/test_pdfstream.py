@@ -135,3 +135,22 @@ def test_structure_trees_merge_with_keys_moved(tmp_path: Path) -> None:
         for key, link in zip([2, 5], links):
             assert leaves[key].K[0].Obj.objgen == link.objgen
         assert links[1].Dest[0].objgen == pdf.pages[3].obj.objgen
+
+
+def test_cached_page_references_agree_and_follow_new_pages() -> None:
+    """pydyf internal the booklet relies on: ``PDF.page_references`` is a property over the page tree."""
+    import pydyf
+
+    from leaflets.pdf.pagerefs import cached_page_references
+
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        page = pydyf.Dictionary({"Type": "/Page"})
+        pdf.add_page(page)
+    plain = pdf.page_references
+    with cached_page_references():
+        assert pdf.page_references == plain and len(plain) == 3
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        assert len(pdf.page_references) == 4 and pdf.page_references[:3] == plain
+    assert isinstance(pydyf.PDF.__dict__["page_references"], property)
+    assert pdf.page_references == pydyf.PDF.page_references.fget(pdf)

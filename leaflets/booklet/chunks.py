@@ -26,6 +26,7 @@ from leaflets.layout.weasy import computed, content_box, page_boxes
 from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.project.project import Project
 from leaflets.project.template_names import PAGE_NUMBER
+from leaflets.pdf.pagerefs import cached_page_references
 from leaflets.pdf.tagging import TaggedPart, finish_parts
 
 BOOKLET_STYLESHEETS = ("booklet.css",)
@@ -157,7 +158,9 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     if documents:
         pages = [page for document in documents for page in document.pages]
         finisher = finish_parts(parts, id_prefix=f"c{job.number}-")
-        path.write_bytes(renderer.engine.write_part_pdf(documents[0].copy(pages), finisher))
+        with cached_page_references():
+            data = renderer.engine.write_part_pdf(documents[0].copy(pages), finisher)
+        path.write_bytes(data)
     return Chunk(path, tuple(entries), tuple(results))
 
 
