@@ -11,7 +11,6 @@ knows where every entry landed.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -20,6 +19,7 @@ import pikepdf
 
 from leaflets import __version__
 from leaflets.booklet.chunks import LaidOutEntry, entry_destination
+from leaflets.build.output import replacing
 from leaflets.clock import build_time
 from leaflets.pdf.stream import PdfStreamWriter, StructureMerge, copy_pages, serialise, write_number_tree
 
@@ -56,42 +56,39 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
 
     The parts are tagged; their structure trees are merged into one as they
     stream (:class:`StructureMerge`): a /Document holding the cover, the
-    contents and one element per entry.
+    contents and one element per entry. The file is written through an
+    exclusively created temporary file (:func:`leaflets.build.output.replacing`):
+    a link planted beside the output cannot redirect it, and two booklets into
+    one file each rename a complete one.
     """
-    temporary = output.with_name(f".{output.name}.tmp")
     total = sum(count for _path, count in parts)
-    try:
-        with open(temporary, "wb") as handle:
-            writer = PdfStreamWriter(handle)
-            catalog, pages_root = writer.reserve(), writer.reserve()
-            first_page = writer.reserve(total)
-            page_numbers = list(range(first_page, first_page + total))
-            structure = StructureMerge(root=writer.reserve(), document=writer.reserve())
-            structure.destinations = {
-                entry_destination(position): page_numbers[start - 1] for position, start in layout.starts.items()
-            }
-            offset = 0
-            for path, count in parts:
-                copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, {}, structure)
-                offset += count
-            kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
-            writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
-            _structure_tree(writer, structure, info)
-            outline = _outline(writer, _bookmarks(layout), page_numbers)
-            metadata = writer.reserve()
-            writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
-            info_number = writer.reserve()
-            writer.write(info_number, _info(info))
-            writer.write(catalog, (
-                b"<</Type/Catalog/Pages %d 0 R/Outlines %d 0 R/PageMode/UseOutlines/Metadata %d 0 R"
-                b"/StructTreeRoot %d 0 R/MarkInfo<</Marked true>>"
-                b"/Lang %s/ViewerPreferences<</DisplayDocTitle true>>>>"
-            ) % (pages_root, outline, metadata, structure.root, _text(info.lang)))
-            writer.finish(catalog, info_number)
-        os.replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with replacing(output, "booklet") as handle:
+        writer = PdfStreamWriter(handle)
+        catalog, pages_root = writer.reserve(), writer.reserve()
+        first_page = writer.reserve(total)
+        page_numbers = list(range(first_page, first_page + total))
+        structure = StructureMerge(root=writer.reserve(), document=writer.reserve())
+        structure.destinations = {
+            entry_destination(position): page_numbers[start - 1] for position, start in layout.starts.items()
+        }
+        offset = 0
+        for path, count in parts:
+            copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, {}, structure)
+            offset += count
+        kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
+        writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
+        _structure_tree(writer, structure, info)
+        outline = _outline(writer, _bookmarks(layout), page_numbers)
+        metadata = writer.reserve()
+        writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
+        info_number = writer.reserve()
+        writer.write(info_number, _info(info))
+        writer.write(catalog, (
+            b"<</Type/Catalog/Pages %d 0 R/Outlines %d 0 R/PageMode/UseOutlines/Metadata %d 0 R"
+            b"/StructTreeRoot %d 0 R/MarkInfo<</Marked true>>"
+            b"/Lang %s/ViewerPreferences<</DisplayDocTitle true>>>>"
+        ) % (pages_root, outline, metadata, structure.root, _text(info.lang)))
+        writer.finish(catalog, info_number)
     return total
 
 
