@@ -144,8 +144,8 @@ def _speak_contents_numbers(pdf: pikepdf.Pdf, numbers: list[str]) -> None:
 
 
 def _struct_kids(element: pikepdf.Object) -> list[pikepdf.Object]:
-    kids = element.get("/K")
-    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    value = element.get("/K")
+    kids = list(value) if isinstance(value, pikepdf.Array) else [value]
     return [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
 
 

@@ -34,8 +34,8 @@ def cached_page_references() -> Iterator[None]:
             pdf.__dict__[_CACHE] = cached
         return cached[1]
 
-    pydyf.PDF.page_references = property(page_references)  # type: ignore[method-assign,assignment]
+    pydyf.PDF.page_references = property(page_references)
     try:
         yield
     finally:
-        pydyf.PDF.page_references = original  # type: ignore[method-assign]
+        pydyf.PDF.page_references = original

@@ -223,10 +223,12 @@ def copy_pages(
 
         tree = pdf.Root.get("/StructTreeRoot") if structure is not None else None
         offset = structure.next_key if structure is not None else 0
-        document = None
+        document: pikepdf.Object | None = None
         if structure is not None and tree is not None:
             kids = tree.get("/K")
             document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+            if not isinstance(document, pikepdf.Dictionary):
+                raise RuntimeError(f"{path}: its structure tree has no /Document element")
             numbers[tree.objgen] = structure.root
             numbers[document.objgen] = structure.document
         destinations = structure.destinations if structure is not None else {}
