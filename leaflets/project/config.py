@@ -24,12 +24,17 @@ PAPER_SIZES: dict[str, tuple[str, str]] = {
     "a5": ("148mm", "210mm"),
 }
 
-DEFAULT_DISCLAIMER = (
+def N_(message: str) -> str:
+    """Marks a text for the message catalogs (pybabel extract) without translating it here."""
+    return message
+
+
+DEFAULT_DISCLAIMER = N_(
     "This leaflet is for general information only and is not medical advice. "
     "Do not start, stop or change any medicine without talking to a doctor or pharmacist "
     "who knows your health and the other medicines you take."
 )
-DEFAULT_NOTE = (
+DEFAULT_NOTE = N_(
     "This information may not be accurate or complete and may be out of date. "
     "Always consult a qualified healthcare professional before acting on it."
 )

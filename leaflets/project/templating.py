@@ -7,25 +7,42 @@ fails loudly instead of printing a blank where a dose should be.
 
 from __future__ import annotations
 
-from datetime import date
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, meta
 
 from leaflets.errors import ConfigError
+from leaflets.project.catalogs import translations
+from leaflets.project.dates import long_date
 from leaflets.project.project import Project
+from leaflets.source.language import direction
+
+_PLACEHOLDER = re.compile(r"%\((?P<name>page|pages)\)s")
 
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for ``content:``), whatever quotes or backslashes it holds."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\\n' or ord(ch) < 32 else ch for ch in str(text))
+    return f'"{escaped}"'
 
 
-def long_date(day: date) -> str:
-    """``15 September 2025``: no numeric form a reader could take as month/day, independent of locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def css_counters(message: str) -> str:
+    """A translated "Page %(page)s of %(pages)s" as CSS ``content``: strings around ``counter(page)`` and ``counter(pages)``.
+
+    The translation decides the order of words and numbers ("第 %(page)s 页，共 %(pages)s 页").
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(str(message)):
+        if match.start() > position:
+            parts.append(css_string(str(message)[position:match.start()]))
+        parts.append(f"counter({match['name']})")
+        position = match.end()
+    if position < len(str(message)):
+        parts.append(css_string(str(message)[position:]))
+    return " ".join(parts) or '""'
 
 
 class Templates:
@@ -35,15 +52,28 @@ class Templates:
         self.project = project
         self.environment = Environment(
             loader=FileSystemLoader([str(d) for d in project.template_dirs]),
-            autoescape=True,
+            autoescape=lambda name: not (name or "").endswith(".css"),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
         self.environment.filters["long_date"] = long_date
+        self.environment.filters["text_direction"] = direction
+        self.environment.filters["css_string"] = css_string
+        self.environment.filters["css_counters"] = css_counters
+        self._installed: str | None = None
+
+    def use_language(self, lang: str) -> None:
+        """Translate what the templates print into ``lang`` (the project's catalog first, then the built-in one)."""
+        if self._installed != lang:
+            self.environment.install_gettext_translations(translations(self.project.root, lang), newstyle=True)  # type: ignore[attr-defined]
+            self._installed = lang
 
     def render(self, name: str, **context: Any) -> str:
+        """Render ``name`` in the language ``context["lang"]`` (English when it names none)."""
         try:
+            self.use_language(str(context.get("lang") or "en"))
             return self.environment.get_template(name).render(**context)
         except TemplateError as exc:
             raise _config_error(exc, name) from None

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import weasyprint
 from markupsafe import Markup
@@ -33,6 +33,11 @@ from leaflets.project.project import Project
 from leaflets.source.review import review_of
 from leaflets.source.sections import FooterText, LeafletContent, normalise
 from leaflets.project.templating import Templates
+from leaflets.source.language import direction
+from leaflets.project.footer_texts import default_footer_text
+
+LANGUAGE_STYLESHEET = "language.css"
+"""The template each language's generated stylesheet is rendered from (the project's own first)."""
 
 MAX_FOOTER_SHARE = 0.4
 """The footer may take at most this share of the page height, or the body has no room."""
@@ -85,6 +90,8 @@ class SectionView:
     qualifier: str
     known: bool
     html: Markup
+    parallel: "SectionView | None" = None
+    """The same section of the linked entry in a bilingual edition."""
 
 
 @dataclass
@@ -109,7 +116,10 @@ class LeafletRenderer:
         self.config: Config = self.project.config
         self.templates = Templates(self.project)
         self.paper = paper(self.options.paper)
-        self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
+        self.engine = LayoutEngine(
+            self.project, self.options.stylesheets + self.extra_stylesheets, language_position=len(self.options.stylesheets)
+        )
+        self._language_css: dict[str, str] = {}
         logo = self.project.logo_path
         self.logo_uri = logo.as_uri() if logo else None
         self._shapes: dict[str, FooterShape | None] = {}
@@ -131,7 +141,9 @@ class LeafletRenderer:
         content, context, removed = self.prepare(entry, relative)
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
-            html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
+            html = self.templates.render(
+                self.template, **context, stylesheet_hrefs=hrefs, language_css=self.language_css(context["lang"])
+            )
             return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
@@ -169,8 +181,8 @@ class LeafletRenderer:
         """
         key = footer_key(context)
         for attempt in range(3):
-            html = self.templates.render(template, **context, stylesheet_hrefs=[])
-            document = self.engine.render(html, source.resolve().parent, fetcher)
+            html = self.templates.render(template, **context, stylesheet_hrefs=[], language_css="")
+            document = self.engine.render(html, source.resolve().parent, fetcher, language_css=self.language_css(context["lang"]))
             planned, actual = context["footer_height"], laid_out_height(document)
             if actual is None or abs(actual - planned) <= TOLERANCE_PX or (attempt and actual < planned):
                 break
@@ -197,16 +209,16 @@ class LeafletRenderer:
                 section.key, f"section-{index + 1}-{section.key}", section.label,
                 section.qualifier, section.known, rendered.html,
             ))
-        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
-        note = self._footer_html(content.note, self.config.note, removed)
-        lang = entry.lang if "lang" in entry.metadata else self.config.lang
+        lang = entry.language(self.config.lang)
+        disclaimer = self._footer_html(content.disclaimer, self.default_text("disclaimer", lang), removed)
+        note = self._footer_html(content.note, self.default_text("note", lang), removed)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )
-        context["description"] = f"Patient information leaflet: {entry.title}"
         context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
         context["sections"] = sections
+        context["parallel"] = None
         return context, tuple(removed)
 
     def page_context(
@@ -241,9 +253,25 @@ class LeafletRenderer:
         context["measure"] = False
         return context
 
-    def default_footer(self) -> tuple[Markup, Markup]:
+    def language_css(self, lang: str) -> str:
+        """The generated stylesheet of ``lang`` (templates/language.css rendered with its catalog), once per process."""
+        css = self._language_css.get(lang)
+        if css is None:
+            css = self.templates.render(LANGUAGE_STYLESHEET, lang=lang, direction=direction(lang))
+            self._language_css[lang] = css
+        return css
+
+    def default_text(self, kind: Literal["disclaimer", "note"], lang: str) -> str:
+        """The disclaimer or note (Markdown) an entry in ``lang`` without its own gets."""
+        return default_footer_text(self.config, self.project.root, kind, lang)
+
+    def default_footer(self, lang: str | None = None) -> tuple[Markup, Markup]:
         """The disclaimer and note from settings, as HTML, for pages that belong to no entry."""
-        return render_markdown(self.config.disclaimer).html, render_markdown(self.config.note).html
+        lang = lang or self.config.lang
+        return (
+            render_markdown(self.default_text("disclaimer", lang)).html,
+            render_markdown(self.default_text("note", lang)).html,
+        )
 
     def _url_path(self, entry: Entry, relative: PurePath | None) -> PurePath | None:
         """Entries under the project's entries/ keep that path online however the build was started."""
@@ -270,7 +298,7 @@ class LeafletRenderer:
             self.footers.stats.known += 1
             return known
         measuring = self.templates.render(
-            self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
+            self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": [], "language_css": ""}
         )
         shape = footer_shape(measuring)
         self._shapes = {key: shape}  # for lay_out_page to learn from; one entry at a time
@@ -279,7 +307,9 @@ class LeafletRenderer:
             self.footers.stats.predicted += 1
             return predicted
         self.footers.stats.measured += 1
-        height = self.engine.measure_height(measuring, source.resolve().parent, "page-footer")
+        height = self.engine.measure_height(
+            measuring, source.resolve().parent, "page-footer", self.language_css(context["lang"])
+        )
         self._check_footer_fits(height, source, error_line)
         return height
 

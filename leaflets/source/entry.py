@@ -17,6 +17,7 @@ import frontmatter
 import yaml
 
 from leaflets.errors import EntryError
+from leaflets.source.language import entry_language, is_language_tag, same_language, suffix_language
 
 MAX_ENTRY_BYTES = 1_000_000
 
@@ -37,6 +38,10 @@ class Entry:
     """Line number (1-based) in the file of the first line of ``body``."""
     source_bytes: bytes = field(repr=False, default=b"")
     title_from_heading: bool = False
+
+    def language(self, default: str = "en") -> str:
+        """The language the entry is in: front matter, else file-name suffix, else ``default`` (the project's)."""
+        return entry_language(self.metadata, self.path, default)
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
@@ -99,8 +104,15 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
 
     title, from_heading = _find_title(metadata, body, path)
     lang = metadata.get("lang", "en")
-    if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+    if not is_language_tag(lang):
         raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2, code="bad-front-matter")
+    suffix = suffix_language(path)
+    if suffix is not None and "lang" in metadata and not same_language(lang, suffix):
+        raise EntryError(
+            f"front matter 'lang' is {lang!r} but the file name says {suffix!r} (NAME.{suffix}.md)",
+            path, 2, code="bad-front-matter",
+        )
+    lang = entry_language(metadata, path)
     return Entry(
         path=path,
         title=title,
