@@ -17,7 +17,7 @@ from leaflets.errors import ConfigError
 from leaflets.project.catalogs import translations
 from leaflets.project.dates import long_date
 from leaflets.project.project import Project
-from leaflets.source.language import direction
+from leaflets.source.language import direction, text_direction
 
 _PLACEHOLDER = re.compile(r"%\((?P<name>page|pages)\)s")
 
@@ -60,6 +60,7 @@ class Templates:
         )
         self.environment.filters["long_date"] = long_date
         self.environment.filters["text_direction"] = direction
+        self.environment.filters["auto_dir"] = text_direction
         self.environment.filters["css_string"] = css_string
         self.environment.filters["css_counters"] = css_counters
         self._installed: str | None = None

@@ -202,16 +202,17 @@ class LeafletRenderer:
         entry = content.entry
         removed: list[RemovedHtml] = []
         sections = []
+        lang = entry.language(self.config.lang)
+        rtl = direction(lang) == "rtl"
         for index, section in enumerate(content.sections):
-            rendered = render_markdown(section.markdown, section.line, section.heading_level)
+            rendered = render_markdown(section.markdown, section.line, section.heading_level, rtl)
             removed.extend(rendered.removed)
             sections.append(SectionView(
                 section.key, f"section-{index + 1}-{section.key}", section.label,
                 section.qualifier, section.known, rendered.html,
             ))
-        lang = entry.language(self.config.lang)
-        disclaimer = self._footer_html(content.disclaimer, self.default_text("disclaimer", lang), removed)
-        note = self._footer_html(content.note, self.default_text("note", lang), removed)
+        disclaimer = self._footer_html(content.disclaimer, self.default_text("disclaimer", lang), removed, rtl)
+        note = self._footer_html(content.note, self.default_text("note", lang), removed, rtl)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
@@ -280,10 +281,10 @@ class LeafletRenderer:
         except ValueError:
             return relative
 
-    def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml]) -> Markup:
+    def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml], rtl: bool = False) -> Markup:
         if text is None:
-            return render_markdown(default).html
-        rendered = render_markdown(text.markdown, text.line)
+            return render_markdown(default, rtl=rtl).html
+        rendered = render_markdown(text.markdown, text.line, rtl=rtl)
         removed.extend(rendered.removed)
         return rendered.html
 

@@ -71,6 +71,19 @@ def direction(lang: str) -> Literal["ltr", "rtl"]:
     return "rtl" if primary(lang) in RTL_LANGUAGES else "ltr"
 
 
+def text_direction(text: str) -> Literal["ltr", "rtl"]:
+    """The direction of ``text`` by its first strong character (what ``dir="auto"`` means; WeasyPrint lacks it)."""
+    import unicodedata
+
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
+
+
 def shipped_language(lang: str) -> str | None:
     """The shipped language that serves ``lang`` (``es-MX`` -> ``es``, ``zh`` -> ``zh-Hans``), or None."""
     lowered = lang.lower()

@@ -41,6 +41,16 @@ _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 """Hyphenated words and ranges ("β-lactamase", "1-2 tablets"): kept on one line."""
 _MAX_UNBROKEN = 30
 
+_LATIN_RUN = re.compile(
+    r"(?:\d+(?:[.,]\d+)*[ \u00a0]?)?[A-Za-z][A-Za-z0-9.%/+\-]*(?:[ \u00a0]+[A-Za-z0-9][A-Za-z0-9.%/+\-]*)*[A-Za-z0-9%]?"
+    r"|\d+(?:[.,]\d+)*[ \u00a0]?(?:%|[-–]\d+(?:[.,]\d+)*)",
+)
+"""Latin words, doses and ranges inside right-to-left text ("500 mg", "Paracetamol", "1-2", "5%")."""
+FSI, PDI = "\u2068", "\u2069"
+"""Unicode's first-strong isolate and its closing mark: the run between them is laid out in its own
+direction, so "500 mg" or "vitamin B12" reads the same inside Arabic text as alone (Pango/FriBidi
+apply the isolates within a line; they print nothing)."""
+
 _parser = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
@@ -60,11 +70,12 @@ class RenderedMarkdown:
     """Plain text of the rendered Markdown, for readability and coverage checks."""
 
 
-def render_markdown(source: str, first_line: int = 1, heading_level: int = 2) -> RenderedMarkdown:
+def render_markdown(source: str, first_line: int = 1, heading_level: int = 2, rtl: bool = False) -> RenderedMarkdown:
     """Render ``source`` (whose first line is file line ``first_line``).
 
     ``heading_level`` is the level of the heading that opened the section; nested
-    headings are shifted so they sit below the section's own ``<h2>``.
+    headings are shifted so they sit below the section's own ``<h2>``. ``rtl``
+    (text in a right-to-left language) isolates Latin runs, numbers and doses.
     """
     tokens = _parser.parse(source)
     removed: list[RemovedHtml] = []
@@ -72,6 +83,8 @@ def render_markdown(source: str, first_line: int = 1, heading_level: int = 2) ->
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
     _keep_compounds_whole(tokens)
+    if rtl:
+        _isolate_latin_runs(tokens)
     html = _parser.renderer.render(tokens, _parser.options, {})
     clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES, link_rel=None)
     return RenderedMarkdown(Markup(clean), tuple(removed), _plain_text(tokens))
@@ -162,6 +175,21 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
         token.children = [c for c in children if c.type != "text" or c.content]
 
 
+def _isolate_latin_runs(tokens: list[Token]) -> None:
+    """Put each Latin run of right-to-left text between FSI and PDI (see :data:`FSI`)."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type == "text" and child.content:
+                child.content = _LATIN_RUN.sub(lambda match: f"{FSI}{match.group()}{PDI}", child.content)
+
+
+def isolate_latin(text: str) -> str:
+    """``text`` with its Latin runs isolated, for right-to-left text outside Markdown (titles)."""
+    return _LATIN_RUN.sub(lambda match: f"{FSI}{match.group()}{PDI}", text)
+
+
 def _shift_headings(tokens: list[Token], heading_level: int) -> None:
     base = heading_level or 2
     for token in tokens:
@@ -188,7 +216,7 @@ def _plain_text(tokens: list[Token]) -> str:
     for token in tokens:
         if token.type == "inline" and token.children:
             parts.append("".join(
-                " " if c.type in ("softbreak", "hardbreak") else c.content
+                " " if c.type in ("softbreak", "hardbreak") else c.content.replace(FSI, "").replace(PDI, "")
                 for c in token.children
                 if c.type in ("text", "code_inline", "softbreak", "hardbreak")
             ))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leaflets.source.entry import Entry
+from leaflets.source.multilingual import footer_aliases, section_aliases
 
 CANONICAL_LABELS: dict[str, str] = {
     "generic_name": "Generic name",
@@ -62,11 +63,18 @@ _ALIASES: dict[str, str] = {
     "frequently asked questions": "faqs",
 }
 
+_ALIASES.update(section_aliases())
+
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]{1,80}?)[ \t]*(?::[ \t]*\*\*|\*\*[ \t]*:)[ \t]*(?P<rest>.*)$")
-_QUALIFIER = re.compile(r"^(?P<name>.*?)[ \t]*\((?P<qualifier>[^()]*)\)[ \t]*$")
-_FOOTER_LABELS = {"disclaimer": "disclaimer", "note": "note"}
+_BOLD_LABEL = re.compile(
+    r"^\*\*(?P<label>[^*\n]{1,80}?)[ \t\u00a0\u202f]*(?:[:：][ \t]*\*\*|\*\*[ \t\u00a0\u202f]*[:：])[ \t]*(?P<rest>.*)$"
+)
+"""``**Usage:**``, ``**Usage**:``, ``**Posologie :**`` (French space), ``**用法用量：**`` (full-width colon)."""
+_QUALIFIER = re.compile(r"^(?P<name>.*?)[ \t]*[(（](?P<qualifier>[^()（）]*)[)）][ \t]*$")
+_FOOTER_LABELS = {"disclaimer": "disclaimer", "note": "note", **footer_aliases()}
+_COLONS = ":："
+_LABEL_STRIP = ":： \t\u00a0\u202f"
 
 
 @dataclass(frozen=True)
@@ -122,11 +130,11 @@ class LeafletContent:
 def canonical_key(label: str) -> tuple[str | None, str, str]:
     """Map a heading or bold label to ``(key or None, name, qualifier)``."""
     text = re.sub(r"[*_`]", "", label).strip()
-    text = text.rstrip(":").strip()
+    text = text.rstrip(_LABEL_STRIP).strip()
     qualifier = ""
     match = _QUALIFIER.match(text)
     if match and match.group("name"):
-        text, qualifier = match.group("name").rstrip(":").strip(), match.group("qualifier").strip()
+        text, qualifier = match.group("name").rstrip(_LABEL_STRIP).strip(), match.group("qualifier").strip()
     normal = re.sub(r"\s+", " ", text.lower().replace("&", "and")).strip()
     return _ALIASES.get(normal), text, qualifier
 
@@ -138,8 +146,9 @@ def heading_key(heading: str) -> tuple[str | None, str, str, str]:
     a known label on the heading line and belongs to the section body.
     """
     key, name, qualifier = canonical_key(heading)
-    if key is None and ":" in heading:
-        label, rest = heading.split(":", 1)
+    colon = next((mark for mark in _COLONS if mark in heading), None)
+    if key is None and colon is not None:
+        label, rest = heading.split(colon, 1)
         label_key, label_name, label_qualifier = canonical_key(label)
         if label_key is not None and rest.strip():
             return label_key, label_name, label_qualifier, rest.strip()
@@ -195,7 +204,7 @@ def _footer_kind(line: str) -> str | None:
     match = _BOLD_LABEL.match(line)
     if not match:
         return None
-    return _FOOTER_LABELS.get(match.group("label").strip().lower())
+    return _FOOTER_LABELS.get(match.group("label").strip(_LABEL_STRIP).lower())
 
 
 def normalise(entry: Entry) -> LeafletContent:
