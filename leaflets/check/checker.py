@@ -30,8 +30,9 @@ from leaflets.check.findings import CODES, Finding, finding
 from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
 from leaflets.build.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
-from leaflets.check.readability import reading_level, warm_up
+from leaflets.check.readability import MAX_SENTENCE_WORDS, formula_name, graded_language, reading_level, sentence_length, warm_up
 from leaflets.source.review import front_matter_line, last_commit_dates, review_of
+from leaflets.source.language import primary
 from leaflets.source.sections import CANONICAL_LABELS, LeafletContent, normalise
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
@@ -120,9 +121,12 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
             "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
-    lang = entry.lang if "lang" in entry.metadata else config.lang
-    if lang.lower().startswith("en"):
-        found += reading_level_warnings(content, config.max_reading_grade)
+    lang = entry.language(config.lang)
+    language = graded_language(lang)
+    if language is not None:
+        found += reading_level_warnings(content, config.max_reading_grade, language)
+    else:
+        found += sentence_length_warnings(content)
     addressed = requester_text(content)
     if addressed is not None:
         found.append(finding(
@@ -132,18 +136,34 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
     return found
 
 
-def reading_level_warnings(content: LeafletContent, max_grade: float) -> list[Finding]:
-    readability = reading_level(
+def _graded_sections(content: LeafletContent) -> list[tuple[str, int, str]]:
+    return [
         (section.label or "introduction", section.heading_line or section.line, section.markdown)
         for section in content.sections
-    )
+    ]
+
+
+def sentence_length_warnings(content: LeafletContent, max_words: float = MAX_SENTENCE_WORDS) -> list[Finding]:
+    """Where no reading grade can be computed (Arabic, Hindi, Chinese ...): sentences too long on average."""
+    measured = sentence_length(_graded_sections(content))
+    if measured.average <= max_words:
+        return []
+    return [finding(
+        "reading-level", content.entry.path, measured.longest_line,
+        f"sentences average {measured.average:g} words (maximum {max_words:g}); "
+        f"longest sentences in section '{measured.longest_label}' ({measured.longest_average:g} words)",
+    )]
+
+
+def reading_level_warnings(content: LeafletContent, max_grade: float, language: str = "en_US") -> list[Finding]:
+    readability = reading_level(_graded_sections(content), language)
     hardest = readability.hardest
     if readability.grade <= max_grade or hardest is None:
         return []
     return [finding(
         "reading-level", content.entry.path, hardest.line,
-        f"reads at grade {readability.grade:.1f} (Flesch-Kincaid; maximum {max_grade:g}); "
-        f"hardest section: '{hardest.label}' at grade {hardest.counts.grade:.1f}",
+        f"reads at grade {readability.grade:.1f} ({formula_name(language)}; maximum {max_grade:g}); "
+        f"hardest section: '{hardest.label}' at grade {hardest.counts.grade_in(language):.1f}",
     )]
 
 
@@ -177,6 +197,8 @@ class EntryCheck:
     findings: tuple[Finding, ...]
     title: str | None = None
     title_line: int = 1
+    lang: str = ""
+    """The entry's language: translations of one medicine share a title without being duplicates."""
 
     def count(self, level: str) -> int:
         return sum(1 for f in self.findings if f.level == level)
@@ -201,7 +223,10 @@ class Checker:
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
-        return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
+        return EntryCheck(
+            source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text),
+            entry.language(self.config.lang),
+        )
 
 
 def _title_line(entry: Entry, text: str) -> int:
@@ -231,7 +256,7 @@ def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
             ))
         if check.title is None:
             continue
-        key = " ".join(check.title.casefold().split())
+        key = primary(check.lang) + "\x00" + " ".join(check.title.casefold().split())
         earlier = first_title.setdefault(key, check)
         if earlier is not check:
             extra.setdefault(index, []).append(finding(
