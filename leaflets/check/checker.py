@@ -27,6 +27,8 @@ from leaflets.source.entry import Entry, parse_entry, read_text
 from leaflets.errors import EntryError
 from leaflets.source.fields import key_lines, unknown_fields
 from leaflets.check.findings import CODES, Finding, finding
+from leaflets.check.glyphs import Coverage, configured_coverage, missing_characters
+from leaflets.check.translations import translation_warnings
 from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
 from leaflets.build.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
@@ -204,12 +206,32 @@ class EntryCheck:
         return sum(1 for f in self.findings if f.level == level)
 
 
+def glyph_warnings(entry: Entry, text: str, coverage: Coverage | None) -> list[Finding]:
+    """Characters in the entry file that no configured font has, named with the line of their first use."""
+    if coverage is None:
+        return []
+    missing = missing_characters(text, coverage)
+    if not missing:
+        return []
+    named = ", ".join(f"U+{ord(char):04X} {char!r} (line {line})" for char, line in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    return [finding(
+        "missing-glyph", entry.path, missing[0][1],
+        f"no configured font has {named}{more}; it would print from a fallback font or as an empty box",
+    )]
+
+
 class Checker:
     """Checks one entry at a time with a project's settings; one per worker process."""
 
-    def __init__(self, config: Config, commit_dates: Mapping[Path, date | None] | None = None) -> None:
+    def __init__(
+        self, config: Config, commit_dates: Mapping[Path, date | None] | None = None,
+        coverage: Coverage | None = None, project_root: Path | None = None,
+    ) -> None:
         self.config = config
         self.commit_dates = commit_dates
+        self.coverage = coverage
+        self.project_root = project_root
 
     def check(self, source: EntrySource) -> EntryCheck:
         path = source.path
@@ -221,6 +243,8 @@ class Checker:
         content = normalise(entry)
         errors = errors_in(content, self.config)
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
+        found += glyph_warnings(entry, text, self.coverage)
+        found += translation_warnings(entry, self.config, self.commit_dates)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(
@@ -327,9 +351,9 @@ def check_entries(
         warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
     batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
     commit_dates = last_commit_dates([source.path for source in sources])
-    checks = [
-        c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates)) for c in batch
-    ]
+    coverage = configured_coverage(project)  # before the workers fork: font maps are read once
+    checker_args = (project.config, commit_dates, coverage, project.root)
+    checks = [c for batch in map_in_workers(_check_batch, batches, jobs, Checker, checker_args) for c in batch]
     checks = across_entries(checks)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]

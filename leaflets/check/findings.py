@@ -34,6 +34,9 @@ CODES: dict[str, tuple[Level, str]] = {
     "html-removed": ("warning", "raw HTML the sanitizer drops from the printed leaflet"),
     "reading-level": ("warning", "the text reads above max_reading_grade"),
     "review-overdue": ("warning", "the entry's next review date (or its review date plus review_period_years) has passed"),
+    "missing-glyph": ("warning", "the entry uses a character none of the configured fonts has (it would print from another font, or as a box)"),
+    "translation-outdated": ("warning", "a translation was last reviewed before its source entry"),
+    "missing-translation": ("warning", "a language listed in required_languages has no translation of the entry"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 
