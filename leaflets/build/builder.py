@@ -23,6 +23,7 @@ from leaflets.project.options import STYLES_FOLDER, BuildOptions
 from leaflets.build.output import atomic_write
 from leaflets.build.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
+from leaflets.source.language import entry_language, linked_entry, same_language
 from leaflets.source.review import last_commit_dates, review_stamps
 
 if TYPE_CHECKING:
@@ -162,10 +163,29 @@ def plan_build(
         if source in clashes:
             planned.append(PlannedEntry(source, target, None, False, clashes[source]))
             continue
-        key = entry_key(dependencies, source.path, stamps.get(source.path))
+        key = entry_key(dependencies, source.path, stamps.get(source.path), _companions(source, options, project))
         known = None if force else cache.known_failure(target, key)
         planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key), None, known))
     return planned
+
+
+def _companions(source: EntrySource, options: BuildOptions, project: Project) -> list[Path]:
+    """Files beside the entry that its output prints: the linked entry of a bilingual edition."""
+    if not options.bilingual:
+        return []
+    own = entry_language({}, source.path, project.config.lang)
+    partner = linked_entry(source.path, options.bilingual, own, project.config.lang)
+    return [partner] if partner is not None else [source.path.with_name(f".no-{options.bilingual}-partner")]
+
+
+def bilingual_sources(sources: Sequence[EntrySource], second: str | None, default_lang: str) -> list[EntrySource]:
+    """The entries a bilingual edition is made of: all but those in the second language (they print beside the others).
+
+    Languages are read from file names here (``NAME.LANG.md``; no suffix is the project's language).
+    """
+    if not second:
+        return list(sources)
+    return [s for s in sources if not same_language(entry_language({}, s.path, default_lang), second)]
 
 
 def build_leaflets(
@@ -189,7 +209,9 @@ def build_leaflets(
     """
     started = time.perf_counter()
     options = options or BuildOptions(paper=project.config.paper)
-    sources = find_entries(list(paths) if paths else [project.entries_dir])
+    sources = bilingual_sources(
+        find_entries(list(paths) if paths else [project.entries_dir]), options.bilingual, project.config.lang
+    )
     check_writable(out_dir)
     if options.format == "html":
         copy_stylesheets(project, out_dir, options)

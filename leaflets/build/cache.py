@@ -33,10 +33,11 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from leaflets import __version__
-from leaflets.project.options import LEAFLET_TEMPLATE, STYLESHEETS
+from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLESHEETS
 from leaflets.build.output import atomic_write
 from leaflets.project.project import Project
 from leaflets.project.templating import Templates
+from leaflets.project.catalogs import builtin_catalog_files, project_catalog_files
 
 CACHE_FILENAME = ".leaflets-cache.json"
 CACHE_FORMAT = 2
@@ -94,7 +95,10 @@ def dependency_key(
     fingerprint.add("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
     fingerprint.add("fonts", installed_fonts())
     fingerprint.add("extra", _canonical_json(dict(extra or {})))
-    for path in Templates(project).sources(template):
+    templates = Templates(project)
+    for path in [*templates.sources(template), *templates.sources(LANGUAGE_STYLESHEET)]:
+        fingerprint.add_file(path)
+    for path in [*builtin_catalog_files(), *project_catalog_files(project.root)]:
         fingerprint.add_file(path)
     for path in stylesheet_files(project, stylesheets):
         fingerprint.add_file(path)
@@ -128,7 +132,9 @@ def installed_fonts() -> str:
     return fingerprint.hexdigest()
 
 
-def entry_key(dependencies: str, entry: Path, review_stamp: str | None = None) -> str | None:
+def entry_key(
+    dependencies: str, entry: Path, review_stamp: str | None = None, companions: Iterable[Path] = ()
+) -> str | None:
     """The key of one entry's output; None when the entry cannot be read (the build reports why).
 
     ``review_stamp`` (from :func:`leaflets.source.review.review_stamps`) is where the
@@ -142,6 +148,8 @@ def entry_key(dependencies: str, entry: Path, review_stamp: str | None = None) -
     if review_stamp is not None:
         fingerprint.add("review", review_stamp)
     for path in _linked_files(data, entry.parent):
+        fingerprint.add_file(path)
+    for path in companions:  # the linked entry a bilingual edition prints beside this one
         fingerprint.add_file(path)
     return fingerprint.hexdigest()
 

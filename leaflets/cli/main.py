@@ -20,6 +20,7 @@ from leaflets.errors import LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
+from leaflets.source.language import is_language_tag
 
 if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
     from leaflets.check.checker import CheckReport, EntryCheck
@@ -36,11 +37,25 @@ jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Worker processes (default: the number of usable CPUs).",
 )
+bilingual_option = click.option(
+    "--bilingual", metavar="LANG", default=None,
+    help="Bilingual edition: each section followed by the same section of the linked LANG entry "
+         "(NAME.md or NAME.LANG.md beside it); files are named NAME.XX+LANG.pdf.",
+)
 large_print_option = click.option(
     "--large-print", is_flag=True,
     help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
 )
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+def language_option(value: str | None) -> str | None:
+    """A language tag given on the command line (``--bilingual``, ``--lang``, ``--fallback``), checked."""
+    if value is None:
+        return None
+    if not is_language_tag(value):
+        raise click.BadParameter(f"'{value}' is not a language tag such as en, es or zh-Hans")
+    return value
 
 
 def load_project(project_dir: Path | None) -> Project:
@@ -69,12 +84,13 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
               help="html writes the exact HTML and CSS WeasyPrint lays out, viewable in a browser.")
 @large_print_option
+@bilingual_option
 @project_option
 @jobs_option
 @click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
-def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool,
+def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool, bilingual: str | None,
           project_dir: Path | None, jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
 
@@ -84,6 +100,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
+        bilingual=language_option(bilingual),
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:

@@ -28,16 +28,15 @@ from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, foote
 from leaflets.layout.engine import LayoutEngine
 from leaflets.source.markdown import RemovedHtml, render_markdown
 from leaflets.html.online import online_link, online_url
-from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
+from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
 from leaflets.source.review import review_of
-from leaflets.source.sections import FooterText, LeafletContent, normalise
+from leaflets.source.sections import CANONICAL_LABELS, FooterText, LeafletContent, Section, normalise
 from leaflets.project.templating import Templates
-from leaflets.source.language import direction
+from leaflets.source.language import base_stem, direction, linked_entry
+from leaflets.source.pairing import pair_sections
+from leaflets.project.catalogs import gettext_for
 from leaflets.project.footer_texts import default_footer_text
-
-LANGUAGE_STYLESHEET = "language.css"
-"""The template each language's generated stylesheet is rendered from (the project's own first)."""
 
 MAX_FOOTER_SHARE = 0.4
 """The footer may take at most this share of the page height, or the body has no room."""
@@ -201,16 +200,24 @@ class LeafletRenderer:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
         removed: list[RemovedHtml] = []
-        sections = []
         lang = entry.language(self.config.lang)
         rtl = direction(lang) == "rtl"
-        for index, section in enumerate(content.sections):
-            rendered = render_markdown(section.markdown, section.line, section.heading_level, rtl)
-            removed.extend(rendered.removed)
-            sections.append(SectionView(
-                section.key, f"section-{index + 1}-{section.key}", section.label,
-                section.qualifier, section.known, rendered.html,
-            ))
+        partner = self._partner(content, lang)
+        sections = []
+        if partner is None:
+            pairs = [(section, None) for section in content.sections]
+        else:
+            pairs = pair_sections(content, partner)
+        partner_rtl = partner is not None and direction(partner.entry.language(self.config.lang)) == "rtl"
+        for index, (section, other) in enumerate(pairs):
+            parallel = self._section_view(other, index, partner_rtl, removed) if other is not None else None
+            if section is None:
+                assert other is not None
+                view = SectionView(other.key, f"section-{index + 1}-{other.key}", "", "", other.known, Markup(""), parallel)
+            else:
+                view = self._section_view(section, index, rtl, removed)
+                view = SectionView(view.key, view.id, view.label, view.qualifier, view.known, view.html, parallel)
+            sections.append(view)
         disclaimer = self._footer_html(content.disclaimer, self.default_text("disclaimer", lang), removed, rtl)
         note = self._footer_html(content.note, self.default_text("note", lang), removed, rtl)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
@@ -219,8 +226,42 @@ class LeafletRenderer:
         )
         context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
         context["sections"] = sections
-        context["parallel"] = None
+        context["parallel"] = self._parallel_context(partner) if partner is not None else None
         return context, tuple(removed)
+
+    def _section_view(self, section: Section, index: int, rtl: bool, removed: list[RemovedHtml]) -> SectionView:
+        rendered = render_markdown(section.markdown, section.line, section.heading_level, rtl)
+        removed.extend(rendered.removed)
+        return SectionView(
+            section.key, f"section-{index + 1}-{section.key}", section.label, section.qualifier, section.known, rendered.html,
+        )
+
+    def _partner(self, content: LeafletContent, lang: str) -> LeafletContent | None:
+        """In a bilingual edition, the linked entry in the second language, checked as strictly as the first."""
+        second = self.options.bilingual
+        if not second:
+            return None
+        path = linked_entry(content.entry.path, second, lang, self.config.lang)
+        if path is None:
+            raise EntryError(
+                f"no {second} entry to pair with for the bilingual edition "
+                f"(expected {base_stem(content.entry.path)}.{second}{content.entry.path.suffix} beside it)",
+                content.entry.path, code="bad-entry",
+            )
+        partner = normalise(load_entry(path))
+        refuse_errors(partner, self.config)
+        return partner
+
+    def _parallel_context(self, partner: LeafletContent) -> dict[str, Any]:
+        """What the template needs of the second language: its tag, direction, title and section labels."""
+        lang = partner.entry.language(self.config.lang)
+        translate = gettext_for(self.project.root, lang)
+        return {
+            "lang": lang,
+            "dir": direction(lang),
+            "title": partner.entry.title,
+            "labels": {key: translate(label) for key, label in CANONICAL_LABELS.items()},
+        }
 
     def page_context(
         self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path,
