@@ -47,6 +47,8 @@ class BookletInfo:
     subtitle: str
     author: str
     lang: str
+    contents_label: str = "Contents"
+    """The contents' bookmark, in the booklet's language."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
                 offset += count
             kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
             writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
-            outline = _outline(writer, _bookmarks(layout), page_numbers)
+            outline = _outline(writer, _bookmarks(layout, info.contents_label), page_numbers)
             metadata = writer.reserve()
             writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
             info_number = writer.reserve()
@@ -113,8 +115,8 @@ def _contents_links(writer: PdfStreamWriter, links: Sequence[ContentsLink], page
     return by_page
 
 
-def _bookmarks(layout: BookletLayout) -> list[Bookmark]:
-    marks = [Bookmark("Contents", layout.contents_page)]
+def _bookmarks(layout: BookletLayout, contents_label: str = "Contents") -> list[Bookmark]:
+    marks = [Bookmark(contents_label, layout.contents_page)]
     for entry in layout.entries:
         start = layout.starts[entry.position] - 1
         sections = tuple(Bookmark(mark.label, start + mark.page, mark.top) for mark in entry.sections)

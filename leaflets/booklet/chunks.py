@@ -40,6 +40,10 @@ class Slot:
     top: float
     right: float
     font_size: float = 0.0
+    left: float = 0.0
+    """Its left end from the page's left edge: right-to-left footers put the page number there."""
+    rtl: bool = False
+    """The slot's text runs right to left, so the stamp is set flush left (where "Page N of M" ends up)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class LaidOutEntry:
     title: str
     slots: tuple[Slot, ...]
     sections: tuple[Mark, ...]
+    lang: str = ""
+    """The entry's language (a fallback entry's differs from the booklet's)."""
 
     @property
     def pages(self) -> int:
@@ -104,7 +110,10 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
 
 def slot_of(box: Any, page_width: float) -> Slot:
     """The slot a laid-out box's content area leaves for text set flush right in it."""
-    return Slot(box.content_box_y(), page_width - (box.content_box_x() + box.width), float(box.style["font_size"]))
+    return Slot(
+        box.content_box_y(), page_width - (box.content_box_x() + box.width), float(box.style["font_size"]),
+        box.content_box_x(), box.style["direction"] == "rtl",
+    )
 
 
 def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:
@@ -130,7 +139,10 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
         try:
             content, context, _removed = renderer.prepare(load_entry(source.path), source.relative)
             laid_out = renderer.lay_out(content, context)
-            entry = LaidOutEntry(position, content.title, page_slots(laid_out.document), section_marks(laid_out.document))
+            entry = LaidOutEntry(
+                position, content.title, page_slots(laid_out.document), section_marks(laid_out.document),
+                content.entry.language(renderer.config.lang),
+            )
         except LeafletError as exc:
             results.append(failed_result(source, exc))
             continue
@@ -147,12 +159,15 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     return Chunk(path, tuple(entries), tuple(results))
 
 
-def scan_titles(_state: Any, sources: list[EntrySource]) -> list[tuple[EntrySource, str | None, EntryResult | None]]:
-    """Read each entry's title (for ordering) or the reason it cannot be read."""
-    found: list[tuple[EntrySource, str | None, EntryResult | None]] = []
+def scan_titles(
+    default_lang: str, sources: list[EntrySource]
+) -> list[tuple[EntrySource, str | None, str, EntryResult | None]]:
+    """Read each entry's title and language (for choosing and ordering) or the reason it cannot be read."""
+    found: list[tuple[EntrySource, str | None, str, EntryResult | None]] = []
     for source in sources:
         try:
-            found.append((source, load_entry(source.path).title, None))
+            entry = load_entry(source.path)
+            found.append((source, entry.title, entry.language(default_lang), None))
         except LeafletError as exc:
-            found.append((source, None, failed_result(source, exc)))
+            found.append((source, None, default_lang, failed_result(source, exc)))
     return found

@@ -143,6 +143,12 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--title", default=None, help="Cover title (default: 'booklet_title' in leaflets.toml).")
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
+@click.option("--lang", "lang", metavar="LANG", default=None,
+              help="Only entries in LANG (NAME.LANG.md, or lang in the front matter), with cover, contents and "
+                   "page texts in LANG, sorted by LANG's alphabet.")
+@click.option("--fallback", metavar="LANG", default=None,
+              help="With --lang: a medicine with no entry in --lang comes in LANG instead, marked in the contents.")
+@bilingual_option
 @click.option("--impose", type=click.Choice(["saddle"]), default=None,
               help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
 @jobs_option
@@ -150,7 +156,8 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_print: bool, project_dir: Path | None,
-            list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, impose: str | None,
+            list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, lang: str | None,
+            fallback: str | None, bilingual: str | None, impose: str | None,
             jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one booklet PDF: cover, contents, then every entry. PATHS as for build (default: entries/)."""
     from leaflets.booklet.make import BookletOptions, build_booklet
@@ -158,8 +165,15 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     if list_file is not None and paths:
         raise click.UsageError("give entries either as PATHS or with --list, not both")
     project = load_project(project_dir)
-    options = BuildOptions(paper=(paper or project.config.paper).lower(), large_print=large_print)
-    choices = BookletOptions(title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose)
+    if fallback is not None and lang is None:
+        raise click.UsageError("--fallback needs --lang")
+    options = BuildOptions(
+        paper=(paper or project.config.paper).lower(), large_print=large_print, bilingual=language_option(bilingual)
+    )
+    choices = BookletOptions(
+        title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose,
+        lang=language_option(lang), fallback=language_option(fallback),
+    )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:
         report = build_booklet(list(paths), output, project, options, choices,

@@ -39,6 +39,8 @@ DEFAULT_NOTE = N_(
     "Always consult a qualified healthcare professional before acting on it."
 )
 
+DEFAULT_BOOKLET_TITLE = N_("Medicine information leaflets")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -50,7 +52,7 @@ class Config:
     note: str = DEFAULT_NOTE
     paper: str = "a4"
     lang: str = "en"
-    booklet_title: str = "Medicine information leaflets"
+    booklet_title: str = DEFAULT_BOOKLET_TITLE
     booklet_subtitle: str = ""
     required_sections: tuple[str, ...] = ("usage", "side_effects", "precautions")
     max_reading_grade: float = 8.0
