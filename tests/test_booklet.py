@@ -20,7 +20,8 @@ from leaflets.cli.main import main
 from leaflets.project.config import DEFAULT_DISCLAIMER, DEFAULT_NOTE
 from leaflets.render.leaflet import BuildOptions
 from leaflets.project.project import Project
-from leaflets.booklet.selection import initial, title_key
+from leaflets.booklet.selection import initial
+from leaflets.source.titles import title_key
 
 from conftest import REPO, write_entry
 

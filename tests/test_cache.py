@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.build.builder import BuildReport, build_leaflets
+from leaflets.build.builder import build_leaflets
+from leaflets.build.results import BuildReport
 from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
@@ -285,7 +286,8 @@ def test_commit_rebuilds_the_leaflet_that_prints_its_date(project: Project, tmp_
 
 
 def test_review_stamps_match_the_dates_leaflets_print(tmp_path: Path) -> None:
-    from leaflets.source.review import last_commit_date, review_stamps
+    from leaflets.source.git import last_commit_date
+    from leaflets.source.review import review_stamps
 
     paths = sorted((REPO / "entries").glob("*.md"))
     stamps = review_stamps(paths)

@@ -250,6 +250,16 @@ def test_duplicates_across_the_checked_set(tmp_path: Path) -> None:
     ]
 
 
+def test_duplicate_titles_match_as_the_booklet_sorts_them(tmp_path: Path) -> None:
+    """One rule for sorting and duplicates: "Éfavirenz" and " efavirenz " are the same title to a reader."""
+    write_entry(tmp_path / "entries", "a.md", good("Éfavirenz"))
+    write_entry(tmp_path / "entries", "b.md", good("efavirenz"))
+    write_entry(tmp_path / "entries", "c.md", good("Efavirenz tablets"))
+    report = check_entries(None, Project.load(tmp_path), jobs=1)
+    duplicates = [(f.path.name, f.message) for f in report.findings if f.code == "duplicate-title"]
+    assert len(duplicates) == 1 and duplicates[0][0] == "b.md" and "a.md" in duplicates[0][1]
+
+
 def test_build_refuses_a_second_entry_for_the_same_output(tmp_path: Path) -> None:
     folder = tmp_path / "entries"
     write_entry(folder, "calmol.md", good())

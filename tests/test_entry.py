@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.source.entry import MAX_ENTRY_BYTES, load_entry
+from leaflets.source.entry import MAX_ENTRY_BYTES, effective_lang, load_entry
 from leaflets.errors import EntryError
 
 from conftest import write_entry
@@ -33,6 +33,14 @@ def test_title_from_first_heading_when_front_matter_has_none(entry_dir: Path) ->
     assert entry.title == "Bisoprolol"
     assert entry.title_from_heading
     assert entry.lang == "en"
+
+
+def test_effective_lang_front_matter_then_project_then_english(entry_dir: Path) -> None:
+    own = load_entry(write_entry(entry_dir, "own.md", "---\nlang: pt-BR\n---\n# Dipirona\n\nTexto.\n"))
+    none = load_entry(write_entry(entry_dir, "none.md", "# Bisoprolol\n\nText.\n"))
+    assert effective_lang(own, "fr") == "pt-BR"
+    assert effective_lang(none, "fr") == "fr"
+    assert effective_lang(none, None) == effective_lang(none, "") == "en"
 
 
 def test_bom_and_crlf_are_accepted(entry_dir: Path) -> None:

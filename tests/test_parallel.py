@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from leaflets.build.parallel import map_in_workers
+from leaflets.parallel import map_in_workers
 
 
 class Counter:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from leaflets.build.builder import BuildReport, EntryResult
+from leaflets.build.results import BuildReport, EntryResult
 from leaflets.source.discover import EntrySource
 from leaflets.cli.progress import BuildProgress
 

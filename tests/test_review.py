@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.source import review as review
+from leaflets.source import git, review
 from leaflets.source.entry import load_entry
 from leaflets.errors import EntryError
 from leaflets.source.review import add_years, review_of
@@ -88,9 +88,9 @@ def test_last_commit_date_in_git(tmp_path: Path) -> None:
 def test_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".git").mkdir()
     path = entry_with(tmp_path, "")
-    monkeypatch.setattr(review, "_git_program", lambda: None)
+    monkeypatch.setattr(git, "git_program", lambda: None)
     assert review_of(load_entry(path), 3, today=date(2026, 1, 1)).source == "file"
-    monkeypatch.setattr(review, "_git_program", lambda: "/nonexistent/git")
+    monkeypatch.setattr(git, "git_program", lambda: "/nonexistent/git")
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     assert review_of(load_entry(path), 3, today=date(2026, 1, 1)).source == "file"
 

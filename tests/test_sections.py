@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from leaflets.source.entry import load_entry
-from leaflets.source.sections import canonical_key, normalise
+from leaflets.source.sections import normalise
+from leaflets.source.vocabulary import canonical_key
 
 from conftest import write_entry
 

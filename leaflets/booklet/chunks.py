@@ -18,13 +18,14 @@ from typing import Any, Mapping
 
 import weasyprint
 
-from leaflets.build.builder import EntryResult, failed_result
+from leaflets.build.results import EntryResult, failed_result
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.errors import LeafletError
 from leaflets.layout.engine import page_boxes
 from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.project.project import Project
+from leaflets.project.template_names import PAGE_NUMBER
 
 BOOKLET_STYLESHEETS = ("booklet.css",)
 """Added after the build options' own stylesheets (leaflet.css, large-print.css)."""
@@ -101,7 +102,7 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
     """The empty page-number slot of every page (booklet.css leaves it blank)."""
     slots = []
     for page in document.pages:
-        box = next(page_boxes(page, "page-number"), None)
+        box = next(page_boxes(page, PAGE_NUMBER), None)
         if box is None:
             raise LookupError("a booklet page has no footer with a page-number slot")
         slots.append(slot_of(box, page.width))

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from leaflets.source.language import babel_locale, primary
+from leaflets.source.titles import title_key
 
 SEPARATE_LETTERS: dict[str, dict[str, str]] = {
     "es": {"ñ": "n\U0010ffff"},
@@ -37,14 +38,10 @@ UNGROUPED_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
 def _bare(text: str, separate: dict[str, str]) -> str:
-    out = []
-    for char in text.casefold():
-        if char in separate:
-            out.append(separate[char])
-            continue
-        decomposed = unicodedata.normalize("NFD", char)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-    return " ".join("".join(out).split())
+    """The primary key: :func:`title_key` (no case, accents or extra spaces), the language's own letters kept apart."""
+    if separate:
+        text = "".join(separate.get(char, char) for char in unicodedata.normalize("NFC", text.casefold()))
+    return title_key(text)
 
 
 def fallback_key(title: str, lang: str = "en") -> tuple[str, str, str]:

@@ -24,6 +24,7 @@ from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.engine import page_boxes
 from leaflets.booklet.collation import initial_letter
 from leaflets.booklet.languages import language_name
+from leaflets.project.template_names import BLANK_PAGE_ID, CONTENTS_ENTRY, CONTENTS_PAGE, ENTRY_ATTRIBUTE
 from leaflets.source.language import same_language
 
 CONTENTS_PART_LINES = 400
@@ -185,7 +186,7 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
     path.write_bytes(renderer.engine.write_part_pdf(document))
     slots = page_slots(document)
     if job.cover is not None:
-        blank = next(i for i, page in enumerate(document.pages) if "booklet-blank" in page.anchors)
+        blank = next(i for i, page in enumerate(document.pages) if BLANK_PAGE_ID in page.anchors)
         return FrontPart(path, blank, slots, blank_index=blank)
     return FrontPart(path, len(document.pages), slots, _placed_lines(document))
 
@@ -193,10 +194,10 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
 def _placed_lines(document: weasyprint.Document) -> tuple[PlacedLine, ...]:
     placed = []
     for index, page in enumerate(document.pages):
-        for box in page_boxes(page, "contents-entry"):
+        for box in page_boxes(page, CONTENTS_ENTRY):
             x, y = box.border_box_x(), box.border_box_y()
             width, height = box.border_width(), box.border_height()
             rect = (x * PX_TO_PT, (page.height - y - height) * PX_TO_PT, (x + width) * PX_TO_PT, (page.height - y) * PX_TO_PT)
-            number = next(page_boxes(box, "contents-page"))
-            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(box.element.get("data-entry"))))
+            number = next(page_boxes(box, CONTENTS_PAGE))
+            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(box.element.get(ENTRY_ATTRIBUTE))))
     return tuple(placed)

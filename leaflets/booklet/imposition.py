@@ -3,7 +3,8 @@
 pdfimpose does the imposition: two booklet pages side by side on each side of
 a sheet, sheets nested for folding, blank pages added to make a multiple of
 four. Its sheets are exactly two pages wide (296 mm for A5), so each sheet is
-then centred on the standard paper it is printed on (A5 pages on A4).
+then centred on the standard paper it is printed on (A5 pages on A4: the
+``sheet`` of each size in :mod:`leaflets.project.paper`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,10 @@ from pathlib import Path
 import pikepdf
 
 from leaflets.errors import LeafletError
+from leaflets.project.paper import sheet_for
 
 IMPOSITIONS = ("saddle",)
 
-SHEET_SIZES_PT: dict[str, tuple[float, float]] = {
-    "a5": (841.89, 595.276),   # A4 landscape
-    "a4": (1190.551, 841.89),  # A3 landscape
-    "letter": (1224.0, 792.0),  # 17 x 11 in (tabloid, landscape)
-}
 
 
 def imposed_path(booklet: Path) -> Path:
@@ -37,7 +34,7 @@ def impose_saddle(booklet: Path, output: Path, paper: str) -> None:
 
     temporary = output.with_name(f".{output.name}.tmp")
     saddle.impose([str(booklet)], str(temporary), folds="h")
-    width, height = SHEET_SIZES_PT[paper]
+    width, height = sheet_for(paper).landscape_pt
     with pikepdf.Pdf.open(temporary, allow_overwriting_input=True) as pdf:
         for page in pdf.pages:
             x0, y0, x1, y1 = (float(v) for v in page.mediabox)

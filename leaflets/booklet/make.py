@@ -28,15 +28,18 @@ from typing import Callable, Iterator, Mapping, Sequence
 from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
-from leaflets.build.builder import BuildReport, EntryResult, check_writable
+from leaflets.build.builder import check_writable
+from leaflets.build.results import BuildReport, EntryResult
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
 from leaflets.render.leaflet import BuildOptions
-from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
-from leaflets.source.review import last_commit_dates, review_stamps
+from leaflets.project.template_names import CONTENTS_PAGE
+from leaflets.source.git import last_commit_dates
+from leaflets.source.review import review_stamps
 from leaflets.booklet.selection import read_list
 from leaflets.booklet.collation import collation_key, groups_by_initial
 from leaflets.booklet.languages import Scanned, select_language
@@ -327,7 +330,7 @@ def _stamp_jobs(
         pages = []
         for index in range(part.pages):
             stamps = tuple(
-                Stamp("contents-page", line.slot, str(starts[line.position])) for line in part.lines if line.page == index
+                Stamp(CONTENTS_PAGE, line.slot, str(starts[line.position])) for line in part.lines if line.page == index
             )
             pages.append(PlacedPage(part.path, index, part.slots[index], number, stamps))
             number += 1

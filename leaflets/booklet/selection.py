@@ -2,17 +2,18 @@
 
 A booklet takes either a list file (the pharmacy's own order) or every entry
 found under PATHS ordered by title the way a reader looks things up:
-ignoring case and accents, so "Éfavirenz" files under E beside "efavirenz".
+ignoring case and accents (:func:`leaflets.source.titles.title_key`), so
+"Éfavirenz" files under E beside "efavirenz".
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from leaflets.source.discover import EntrySource
 from leaflets.errors import LeafletError
+from leaflets.source.titles import title_key
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,6 @@ def read_list(path: Path) -> list[EntrySource]:
     if problems:
         raise ListFileError(path, problems)
     return sources
-
-
-def title_key(title: str) -> str:
-    """Sort key for a title: accents stripped, case folded, spacing normalised."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
 
 
 def initial(title: str) -> str:

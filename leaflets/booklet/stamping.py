@@ -18,7 +18,8 @@ import pikepdf
 from leaflets.booklet.chunks import Slot
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.engine import LayoutEngine
-from leaflets.render.leaflet import BuildOptions, paper
+from leaflets.project.options import BuildOptions
+from leaflets.project.paper import paper
 from leaflets.project.project import Project
 from leaflets.project.templating import Templates
 

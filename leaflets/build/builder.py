@@ -2,7 +2,9 @@
 
 This is the library API behind ``leaflets build``: tests and other programs
 call :func:`build_leaflets` and get a :class:`BuildReport` back instead of
-parsing command output.
+parsing command output. What a build returns is declared in
+:mod:`leaflets.build.results`, so the progress display and the booklet can
+speak of results without importing the builder.
 """
 
 from __future__ import annotations
@@ -10,71 +12,31 @@ from __future__ import annotations
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from datetime import date
-from typing import TYPE_CHECKING, Callable, Iterator, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
 from leaflets.errors import EntryError, LeafletError, OutputError
 from leaflets.project.options import STYLES_FOLDER, BuildOptions
 from leaflets.build.output import atomic_write
-from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.build.results import BuildReport, EntryResult, failed_result
+from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
+from leaflets.source.git import last_commit_dates
 from leaflets.source.language import entry_language, linked_entry, same_language
-from leaflets.source.review import last_commit_dates, review_stamps
+from leaflets.source.review import review_stamps
 
 if TYPE_CHECKING:
     from leaflets.render.leaflet import LeafletRenderer
-
-Status = Literal["built", "failed", "up-to-date"]
 
 ENTRIES_PER_WORKER = 480
 """Entries each worker is given before fresh ones take over. A long-lived worker's memory
 creeps up by some 70 kB per entry (WeasyPrint's caches), about 220 MB over the whole
 corpus; replacing workers keeps that bounded for about a second of set-up each time."""
-
-
-@dataclass(frozen=True)
-class EntryResult:
-    """What happened to one entry."""
-
-    source: EntrySource
-    status: Status
-    output: Path | None = None
-    error: str | None = None
-    warnings: tuple[str, ...] = ()
-    pages: int | None = None
-    detail: str | None = None
-    """A traceback for unexpected failures, shown with --verbose."""
-    from_input: bool = False
-    """The failure follows from the entry and its settings alone (not the disk or a bug), so
-    the same inputs fail the same way and the build cache may remember it."""
-
-
-@dataclass
-class BuildReport:
-    """Every entry's result, in input order, and the wall time."""
-
-    results: list[EntryResult] = field(default_factory=list)
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    """Problems with the build itself that did not stop it, e.g. a cache that could not be saved."""
-
-    def count(self, status: Status) -> int:
-        return sum(1 for result in self.results if result.status == status)
-
-    @property
-    def ok(self) -> bool:
-        return self.count("failed") == 0
-
-    def summary(self) -> str:
-        return (
-            f"{self.count('built')} built, {self.count('up-to-date')} up to date, "
-            f"{self.count('failed')} failed in {self.seconds:.1f}s"
-        )
 
 
 def check_writable(folder: Path) -> None:
@@ -113,17 +75,6 @@ def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> Ent
     except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the batch
         return failed_result(source, exc, traceback.format_exc())
     return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count)
-
-
-def failed_result(source: EntrySource, exc: Exception, detail: str | None = None) -> EntryResult:
-    """The result for an entry that could not be built: its diagnostic, or an internal error with a traceback."""
-    if isinstance(exc, LeafletError):
-        return EntryResult(source, "failed", error=exc.diagnostic(), from_input=isinstance(exc, EntryError))
-    return EntryResult(
-        source, "failed",
-        error=f"{source.path}: error: internal error while building: {type(exc).__name__}: {exc}",
-        detail=detail,
-    )
 
 
 def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions) -> None:

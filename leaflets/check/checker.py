@@ -6,9 +6,10 @@ get it: is it a leaflet at all, are the required sections there and filled,
 what raw HTML will vanish, how hard it reads. Checks across the whole set
 (duplicate titles and output files) run once every entry is back.
 
-:func:`errors_in` is the part ``build`` and ``booklet`` share: the renderer
-calls :func:`refuse_errors` on every entry, so no page is printed that this
-module calls an error. Nothing here imports WeasyPrint.
+The errors ``build`` and ``booklet`` share live in :mod:`leaflets.check.rules`
+(the renderer calls its ``refuse_errors`` on every entry, so no page is
+printed that check calls an error); this module adds the warnings, and only it
+loads the readability dictionary. Nothing here imports WeasyPrint.
 """
 
 from __future__ import annotations
@@ -20,48 +21,29 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from leaflets.check.classify import not_a_leaflet, requester_text
+from leaflets.check.classify import requester_text
+from leaflets.project.config import project_words
 from leaflets.project.config import Config
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.source.entry import Entry, parse_entry, read_text
+from leaflets.source.entry import Entry, effective_lang, parse_entry, read_text
 from leaflets.errors import EntryError
-from leaflets.source.fields import key_lines, unknown_fields
-from leaflets.check.findings import CODES, Finding, finding
+from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
+from leaflets.check.findings import Finding, finding
 from leaflets.check.glyphs import Coverage, configured_coverage, missing_characters
+from leaflets.check.rules import errors_in, finding_from_error
 from leaflets.check.translations import translation_warnings
 from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
-from leaflets.build.parallel import map_in_workers, usable_cpus
+from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.check.readability import MAX_SENTENCE_WORDS, formula_name, graded_language, reading_level, sentence_length, warm_up
-from leaflets.source.review import front_matter_line, last_commit_dates, review_of
+from leaflets.source.git import last_commit_dates
 from leaflets.source.language import primary
-from leaflets.source.sections import CANONICAL_LABELS, LeafletContent, normalise
+from leaflets.source.review import review_of
+from leaflets.source.sections import LeafletContent, normalise
+from leaflets.source.titles import title_key
+from leaflets.source.vocabulary import CANONICAL_LABELS
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
-
-
-def errors_in(content: LeafletContent, config: Config) -> list[Finding]:
-    """Findings that make ``content`` unfit to print, beyond what loading it already refuses.
-
-    ``config`` is part of the signature so project settings can add refusals
-    without changing every caller (build, booklet).
-    """
-    verdict = not_a_leaflet(content)
-    if verdict is None:
-        return []
-    return [finding("not-a-leaflet", content.entry.path, verdict.line, verdict.reason)]
-
-
-def refuse_errors(content: LeafletContent, config: Config) -> None:
-    """Raise the first error :func:`errors_in` finds as an :class:`EntryError`, as build reports it."""
-    for error in errors_in(content, config):
-        raise EntryError(error.message, error.path, error.line, code=error.code)
-
-
-def finding_from_error(exc: EntryError, path: Path) -> Finding:
-    """A load failure (encoding, size, front matter, title ...) as a finding under its own code."""
-    code = exc.code if exc.code in CODES else "bad-entry"
-    return finding(code, exc.path or path, exc.line, exc.message)
 
 
 def review_findings(
@@ -123,8 +105,7 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
             "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
-    lang = entry.language(config.lang)
-    language = graded_language(lang)
+    language = graded_language(effective_lang(entry, config.lang))
     if language is not None:
         found += reading_level_warnings(content, config.max_reading_grade, language)
     else:
@@ -240,7 +221,7 @@ class Checker:
             entry = parse_entry(text, path, raw)
         except EntryError as exc:
             return EntryCheck(source, (finding_from_error(exc, path),))
-        content = normalise(entry)
+        content = normalise(entry, project_words(self.config))
         errors = errors_in(content, self.config)
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
         found += glyph_warnings(entry, text, self.coverage)
@@ -249,7 +230,7 @@ class Checker:
             found += leaflet_warnings(content, self.config)
         return EntryCheck(
             source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text),
-            entry.language(self.config.lang),
+            effective_lang(entry, self.config.lang),
         )
 
 
@@ -280,7 +261,7 @@ def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
             ))
         if check.title is None:
             continue
-        key = primary(check.lang) + "\x00" + " ".join(check.title.casefold().split())
+        key = primary(check.lang) + "\x00" + title_key(check.title)
         earlier = first_title.setdefault(key, check)
         if earlier is not check:
             extra.setdefault(index, []).append(finding(

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leaflets.source.multilingual import TOPIC_WORDS
 from leaflets.source.sections import LeafletContent
+from leaflets.source.vocabulary import TOPIC_WORDS, bold_label, heading
 
 TOPICS: dict[str, re.Pattern[str]] = {
     "usage": re.compile(r"\b(usage|uses?|used for|indications?)\b", re.I),
@@ -39,11 +39,6 @@ for _topic, _words in TOPIC_WORDS.items():
 
 MAX_SECTIONS_BESIDE_REFUSAL = 2
 """A page that declines or asks for more may still name this many sections and not be a leaflet."""
-
-_HEADING_LABEL = re.compile(r"^ {0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t#]*$")
-_BOLD_LABEL = re.compile(
-    r"^[ \t]*(?:(?:[*+-]|\d+[.)])[ \t]+)?\*\*(?P<label>[^*\n]{1,80}?)[ \u00a0\u202f]?(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
-)
 
 ASKS = re.compile(
     r"\bplease (?:provide|specify|clarify)(?! (?:your|the|a) (?:doctor|pharmacist|nurse|dentist|midwife|health))"
@@ -141,10 +136,12 @@ def leaflet_topics(content: LeafletContent) -> set[str]:
     """The leaflet sections the entry covers under any heading or bold label."""
     topics = {s.key for s in content.sections if s.key in TOPICS}
     for line in content.entry.body.split("\n"):
-        match = _HEADING_LABEL.match(line) or _BOLD_LABEL.match(line)
-        if not match:
+        found = heading(line)
+        match = None if found else bold_label(line, in_list=True)
+        label = found[1] if found else match.group("label") if match else ""
+        if not label:
             continue
-        named = {topic for topic, pattern in TOPICS.items() if pattern.search(match.group("label"))}
+        named = {topic for topic, pattern in TOPICS.items() if pattern.search(label)}
         if len(named) == 1:
             topics |= named
     return topics

@@ -15,7 +15,7 @@ import click
 
 from leaflets import __version__
 from leaflets.build.builder import build_leaflets
-from leaflets.project.config import PAPER_SIZES
+from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.errors import LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
     from leaflets.check.checker import CheckReport, EntryCheck
 
 paper_option = click.option(
-    "--paper", type=click.Choice(list(PAPER_SIZES), case_sensitive=False), default=None,
-    help="Paper size (default: 'paper' in leaflets.toml, else a4).",
+    "--paper", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default=None,
+    help=f"Paper size (default: 'paper' in leaflets.toml, else {DEFAULT_PAPER}).",
 )
 project_option = click.option(
     "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=None,

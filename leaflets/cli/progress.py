@@ -12,7 +12,7 @@ import shutil
 import time
 from typing import Callable, TextIO
 
-from leaflets.build.builder import BuildReport, EntryResult
+from leaflets.build.results import BuildReport, EntryResult
 
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.1

@@ -18,7 +18,7 @@ import segno
 
 from leaflets.source.entry import Entry
 from leaflets.errors import EntryError
-from leaflets.source.review import front_matter_line
+from leaflets.source.fields import front_matter_line
 
 _ADDRESS = re.compile(r"https?://[^\s/]+\S*")
 

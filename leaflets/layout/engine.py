@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -18,7 +18,6 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
-from leaflets.pdf.tagging import finish_structure
 
 PDF_VARIANT = "pdf/ua-1"
 """Tagged PDF 1.7 with the PDF/UA identification, DisplayDocTitle and MarkInfo WeasyPrint adds for it."""
@@ -76,13 +75,20 @@ class LayoutEngine:
             pdf_variant=PDF_VARIANT,
         )
 
-    def write_pdf(self, document: weasyprint.Document, identifier: bytes | None = None) -> bytes:
-        """PDF/UA-1 bytes: tagged, language and title set, the footer in the structure tree once.
+    def write_pdf(
+        self, document: weasyprint.Document, identifier: bytes | None = None,
+        finisher: Callable[[Any, Any], None] | None = None,
+    ) -> bytes:
+        """PDF/UA-1 bytes: tagged, language and title set.
 
+        ``finisher(document, pdf)`` edits the pydyf document before it is
+        written (the renderer passes :func:`leaflets.pdf.tagging.finish_structure`,
+        which puts the footer in the structure tree once); it is a parameter
+        because PDF post-processing is a later stage than layout.
         ``identifier`` becomes the first half of the file's ``/ID``; the same
         input gives the same identifier, so rebuilt files compare equal.
         """
-        data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish_structure)
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
         return with_file_identifier(data, identifier) if identifier else data
 
     def write_part_pdf(self, document: weasyprint.Document) -> bytes:

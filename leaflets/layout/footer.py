@@ -25,8 +25,9 @@ from html.parser import HTMLParser
 from typing import Any, Iterator
 
 from leaflets.layout.linecount import LineCounter, StyledText, line_counter
+from leaflets.project.template_names import PAGE_FOOTER
 
-FOOTER_CLASS = "page-footer"
+FOOTER_CLASS = PAGE_FOOTER
 TOLERANCE_PX = 0.01
 """Heights closer than this are the same: a hundredth of a CSS pixel is far below a printer dot."""
 

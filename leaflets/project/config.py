@@ -1,8 +1,11 @@
-"""Project settings from ``leaflets.toml``.
+"""Project settings from ``leaflets.toml``: every key declared once, in :class:`Config`.
 
 Settings are validated strictly: an unknown key or a value of the wrong type is
 an error naming the file and key, because a silently ignored typo in
 ``disclaimer`` would print leaflets without the text the pharmacy asked for.
+Each field of :class:`Config` is the one declaration of its key (type,
+default, help, extra check); :mod:`leaflets.project.settings` derives the
+validation from it and says how to add a setting.
 """
 
 from __future__ import annotations
@@ -11,18 +14,17 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from leaflets.errors import ConfigError
-from leaflets.source.sections import CANONICAL_LABELS, canonical_key
+from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
+from leaflets.project.settings import read_settings, setting
+from leaflets.source.entry import DEFAULT_LANG
+from leaflets.source.language import is_language_tag
+from leaflets.source.vocabulary import CANONICAL_LABELS, ProjectWords, section_key
 
 CONFIG_FILENAME = "leaflets.toml"
-
-PAPER_SIZES: dict[str, tuple[str, str]] = {
-    "a4": ("210mm", "297mm"),
-    "letter": ("8.5in", "11in"),
-    "a5": ("148mm", "210mm"),
-}
 
 def N_(message: str) -> str:
     """Marks a text for the message catalogs (pybabel extract) without translating it here."""
@@ -40,71 +42,118 @@ DEFAULT_NOTE = N_(
 )
 
 DEFAULT_BOOKLET_TITLE = N_("Medicine information leaflets")
+"""Printed translated into the booklet's language unless a project sets its own title."""
+
+
+def _not_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _paper(value: str) -> str:
+    if value.lower() not in PAGE_SIZES:
+        raise ValueError(f"must be one of {', '.join(PAGE_SIZES)}, not '{value.lower()}'")
+    return value.lower()
+
+
+def _section_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Required sections as canonical keys; 'side effects' and 'side_effects' both work."""
+    keys = []
+    for name in names:
+        key = section_key(name)
+        if key is None:
+            raise ValueError(f"names an unknown section '{name}' (known: {', '.join(CANONICAL_LABELS)})")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _web_address(value: str) -> str:
+    if not re.match(r"https?://[^/\s]+", value):
+        raise ValueError(f"must be an http:// or https:// address, not '{value}'")
+    return value
+
+
+def _review_period(value: float) -> float:
+    if not 0 < value <= 50:
+        raise ValueError(f"must be between 0 and 50, not {value:g}")
+    return value
+
+
+def _language_tags(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not is_language_tag(value):
+            raise ValueError(f"names '{value}', which is not a language tag such as es, fr or zh-Hans")
+    return values
+
+
+def _language_table_names(tables: Mapping[str, "LanguageSettings"]) -> Mapping[str, "LanguageSettings"]:
+    for name in tables:
+        if not is_language_tag(name):
+            raise ValueError(f"has a table [languages.{name}]; '{name}' is not a language tag such as es or zh-Hans")
+    return tables
+
+
+_FOOTER_KINDS = ("disclaimer", "note")
+
+
+def _label_words(labels: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    """Label words per section key (or ``disclaimer``/``note``), lower case."""
+    for key in labels:
+        if key not in CANONICAL_LABELS and key not in _FOOTER_KINDS:
+            known = ", ".join([*CANONICAL_LABELS, *_FOOTER_KINDS])
+            raise ValueError(f"names an unknown section '{key}' (known: {known})")
+    return MappingProxyType({key: tuple(" ".join(w.lower().split()) for w in words) for key, words in labels.items()})
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    """One ``[languages.xx]`` table: texts and label words for entries in that language."""
+
+    disclaimer: str = setting("", "default disclaimer for entries in this language (else the built-in translation)")
+    note: str = setting("", "default accuracy note for entries in this language")
+    booklet_title: str = setting("", "booklet cover title for booklets in this language (--lang)")
+    booklet_subtitle: str = setting("", "booklet cover subtitle for booklets in this language")
+    labels: Mapping[str, tuple[str, ...]] = setting(
+        MappingProxyType({}), "extra heading/label words: section key (or disclaimer, note) = [words]", check=_label_words,
+    )
 
 
 @dataclass(frozen=True)
 class Config:
-    """Settings for a build; every field may be set in leaflets.toml."""
+    """Settings for a build; each field declared with ``setting`` is a key of leaflets.toml."""
 
-    organisation: str = ""
-    author: str = ""
-    disclaimer: str = DEFAULT_DISCLAIMER
-    note: str = DEFAULT_NOTE
-    paper: str = "a4"
-    lang: str = "en"
-    booklet_title: str = DEFAULT_BOOKLET_TITLE
-    booklet_subtitle: str = ""
-    required_sections: tuple[str, ...] = ("usage", "side_effects", "precautions")
-    max_reading_grade: float = 8.0
-    logo: str = ""
-    """A logo image for the first page's header: a path inside the project folder."""
-    contact: str = ""
-    """Address and phone, printed under the organisation on the first page."""
-    base_url: str = ""
-    """Where the leaflets are published online; each gets ``base_url`` + its path as a QR code."""
-    review_period_years: float = 3
-    """A leaflet whose last review is older than this is due for review."""
+    organisation: str = setting("", "printed in the header and footer; the PDF author")
+    author: str = setting("", "PDF author when it differs from the organisation")
+    disclaimer: str = setting(DEFAULT_DISCLAIMER, "default disclaimer for entries that have none", check=_not_empty)
+    note: str = setting(DEFAULT_NOTE, "default accuracy note", check=_not_empty)
+    paper: str = setting(DEFAULT_PAPER, f"paper size: {', '.join(PAGE_SIZES)}", check=_paper)
+    lang: str = setting(DEFAULT_LANG, "default language of entries")
+    booklet_title: str = setting(DEFAULT_BOOKLET_TITLE, "booklet cover title")
+    booklet_subtitle: str = setting("", "booklet cover subtitle")
+    required_sections: tuple[str, ...] = setting(
+        ("usage", "side_effects", "precautions"), "sections `leaflets check` requires", check=_section_keys,
+    )
+    max_reading_grade: float = setting(8.0, "Flesch-Kincaid grade above which `check` warns")
+    logo: str = setting("", "first-page logo: a file inside the project folder")
+    contact: str = setting("", "address and phone, printed under the organisation on the first page")
+    base_url: str = setting("", "where the leaflets are published online; each gets a QR code to its page",
+                            check=_web_address)
+    review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
+    required_languages: tuple[str, ...] = setting(
+        (), "languages every entry must be translated into (`check` warns missing-translation)", check=_language_tags,
+    )
+    languages: Mapping[str, LanguageSettings] = setting(
+        MappingProxyType({}), "per-language [languages.xx] tables: disclaimer, note, booklet_title, "
+        "booklet_subtitle and [languages.xx.labels]", check=_language_table_names,
+    )
     source: Path | None = field(default=None, compare=False)
+    """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
     def with_overrides(self, **overrides: Any) -> "Config":
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Config(**values)
-
-
-_TYPES: dict[str, type | tuple[type, ...]] = {
-    "organisation": str,
-    "author": str,
-    "disclaimer": str,
-    "note": str,
-    "paper": str,
-    "lang": str,
-    "booklet_title": str,
-    "booklet_subtitle": str,
-    "required_sections": list,
-    "max_reading_grade": (int, float),
-    "logo": str,
-    "contact": str,
-    "base_url": str,
-    "review_period_years": (int, float),
-}
-
-KNOWN_KEYS = tuple(_TYPES)
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    if expected == (int, float):
-        return "a number"
-    return {str: "a string", list: "a list of strings"}[expected]  # type: ignore[index]
-
-
-def _section_key(name: str, path: Path | None) -> str:
-    """A required section as its canonical key; 'side effects' and 'side_effects' both work."""
-    key = name if name in CANONICAL_LABELS else canonical_key(name)[0]
-    if key is None:
-        known = ", ".join(CANONICAL_LABELS)
-        raise ConfigError(f"key 'required_sections' names an unknown section '{name}' (known: {known})", path)
-    return key
 
 
 def load_config(path: Path) -> Config:
@@ -125,27 +174,15 @@ def load_config(path: Path) -> Config:
 
 def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed TOML mapping and turn it into a :class:`Config`."""
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in _TYPES:
-            known = ", ".join(KNOWN_KEYS)
-            raise ConfigError(f"unknown key '{key}' (known keys: {known})", path)
-        expected = _TYPES[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
-            raise ConfigError(f"key '{key}' must be {_type_name(expected)}, not {type(value).__name__}", path)
-        if key == "required_sections":
-            if not all(isinstance(item, str) for item in value):
-                raise ConfigError(f"key '{key}' must be a list of strings", path)
-            value = tuple(_section_key(item, path) for item in value)
-        if key == "paper":
-            value = value.lower()
-            if value not in PAPER_SIZES:
-                raise ConfigError(f"key 'paper' must be one of {', '.join(PAPER_SIZES)}, not '{value}'", path)
-        if key in ("disclaimer", "note") and not value.strip():
-            raise ConfigError(f"key '{key}' must not be empty", path)
-        if key == "base_url" and not re.match(r"https?://[^/\s]+", value):
-            raise ConfigError(f"key 'base_url' must be an http:// or https:// address, not '{value}'", path)
-        if key == "review_period_years" and not 0 < value <= 50:
-            raise ConfigError(f"key 'review_period_years' must be between 0 and 50, not {value}", path)
-        values[key] = value
-    return Config(source=path, **values)
+    return Config(source=path, **read_settings(Config, data, path))
+
+
+def project_words(config: Config) -> ProjectWords:
+    """The label words of every ``[languages.xx.labels]`` table, for recognising sections in any entry."""
+    sections: dict[str, str] = {}
+    footer: dict[str, str] = {}
+    for table in config.languages.values():
+        for key, words in table.labels.items():
+            target = footer if key in _FOOTER_KINDS else sections
+            target.update({word: key for word in words})
+    return ProjectWords(MappingProxyType(sections), MappingProxyType(footer)) if sections or footer else ProjectWords()

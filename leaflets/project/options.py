@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from leaflets.project.paper import DEFAULT_PAPER
+
 OutputFormat = Literal["pdf", "html"]
 
 LEAFLET_TEMPLATE = "leaflet.html"
@@ -27,7 +29,7 @@ STYLES_FOLDER = "_styles"
 class BuildOptions:
     """Choices that change what a leaflet looks like (and so belong in cache keys)."""
 
-    paper: str = "a4"
+    paper: str = DEFAULT_PAPER
     format: OutputFormat = "pdf"
     large_print: bool = False
     """Large-print edition: styles/large-print.css on top of leaflet.css, files named ``*-large``."""

@@ -18,20 +18,25 @@ import weasyprint
 from markupsafe import Markup
 
 from leaflets import __version__
-from leaflets.check.checker import refuse_errors
+from leaflets.check.rules import refuse_errors
 from leaflets.clock import build_time, w3c_datetime
-from leaflets.project.config import PAPER_SIZES, Config
-from leaflets.source.entry import Entry, load_entry
+from leaflets.project.config import project_words
+from leaflets.project.config import Config
+from leaflets.project.paper import paper
+from leaflets.project.template_names import PAGE_FOOTER
+from leaflets.source.entry import Entry, effective_lang, load_entry
 from leaflets.errors import EntryError
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
+from leaflets.pdf.tagging import finish_structure
 from leaflets.source.markdown import RemovedHtml, render_markdown
 from leaflets.html.online import online_link, online_url
 from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
 from leaflets.source.review import review_of
-from leaflets.source.sections import CANONICAL_LABELS, FooterText, LeafletContent, Section, normalise
+from leaflets.source.sections import FooterText, LeafletContent, Section, normalise
+from leaflets.source.vocabulary import CANONICAL_LABELS
 from leaflets.project.templating import Templates
 from leaflets.source.language import base_stem, direction, linked_entry
 from leaflets.source.pairing import pair_sections
@@ -40,26 +45,6 @@ from leaflets.project.footer_texts import default_footer_text
 
 MAX_FOOTER_SHARE = 0.4
 """The footer may take at most this share of the page height, or the body has no room."""
-
-_CSS_PX_PER_UNIT = {"mm": 96 / 25.4, "in": 96.0}
-
-
-@dataclass(frozen=True)
-class Paper:
-    name: str
-    width: str
-    height: str
-
-    @property
-    def height_px(self) -> float:
-        number, unit = float(self.height[:-2]), self.height[-2:]
-        return number * _CSS_PX_PER_UNIT[unit]
-
-
-def paper(name: str) -> Paper:
-    width, height = PAPER_SIZES[name]
-    return Paper(name, width, height)
-
 
 @dataclass(frozen=True)
 class RenderedLeaflet:
@@ -146,14 +131,14 @@ class LeafletRenderer:
             return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
-        data = self.engine.write_pdf(laid_out.document, identifier)
+        data = self.engine.write_pdf(laid_out.document, identifier, finisher=finish_structure)
         return RenderedLeaflet(data, content, len(laid_out.document.pages), laid_out.warnings, removed)
 
     def prepare(
         self, entry: Entry, relative: PurePath | None = None
     ) -> tuple[LeafletContent, dict[str, Any], tuple[RemovedHtml, ...]]:
         """Sections and template variables for ``entry``; raises for errors that must not print."""
-        content = normalise(entry)
+        content = normalise(entry, project_words(self.config))
         refuse_errors(content, self.config)
         context, removed = self.context(content, relative)
         return content, context, removed
@@ -200,7 +185,7 @@ class LeafletRenderer:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
         removed: list[RemovedHtml] = []
-        lang = entry.language(self.config.lang)
+        lang = effective_lang(entry, self.config.lang)
         rtl = direction(lang) == "rtl"
         partner = self._partner(content, lang)
         sections = []
@@ -208,7 +193,7 @@ class LeafletRenderer:
             pairs = [(section, None) for section in content.sections]
         else:
             pairs = pair_sections(content, partner)
-        partner_rtl = partner is not None and direction(partner.entry.language(self.config.lang)) == "rtl"
+        partner_rtl = partner is not None and direction(effective_lang(partner.entry, self.config.lang)) == "rtl"
         for index, (section, other) in enumerate(pairs):
             parallel = self._section_view(other, index, partner_rtl, removed) if other is not None else None
             if section is None:
@@ -248,13 +233,13 @@ class LeafletRenderer:
                 f"(expected {base_stem(content.entry.path)}.{second}{content.entry.path.suffix} beside it)",
                 content.entry.path, code="bad-entry",
             )
-        partner = normalise(load_entry(path))
+        partner = normalise(load_entry(path), project_words(self.config))
         refuse_errors(partner, self.config)
         return partner
 
     def _parallel_context(self, partner: LeafletContent) -> dict[str, Any]:
         """What the template needs of the second language: its tag, direction, title and section labels."""
-        lang = partner.entry.language(self.config.lang)
+        lang = effective_lang(partner.entry, self.config.lang)
         translate = gettext_for(self.project.root, lang)
         return {
             "lang": lang,
@@ -350,7 +335,7 @@ class LeafletRenderer:
             return predicted
         self.footers.stats.measured += 1
         height = self.engine.measure_height(
-            measuring, source.resolve().parent, "page-footer", self.language_css(context["lang"])
+            measuring, source.resolve().parent, PAGE_FOOTER, self.language_css(context["lang"])
         )
         self._check_footer_fits(height, source, error_line)
         return height

@@ -18,11 +18,13 @@ import yaml
 
 from leaflets.errors import EntryError
 from leaflets.source.language import entry_language, is_language_tag, same_language, suffix_language
+from leaflets.source.vocabulary import heading
 
 MAX_ENTRY_BYTES = 1_000_000
+DEFAULT_LANG = "en"
+"""The language of an entry when neither its front matter nor the project names one."""
 
 _YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
-_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Entry:
     path: Path
     title: str
     lang: str
+    """The front matter's ``lang``, else :data:`DEFAULT_LANG`; what to print in is :func:`effective_lang`."""
     metadata: dict[str, Any]
     body: str
     body_line: int
@@ -39,9 +42,16 @@ class Entry:
     source_bytes: bytes = field(repr=False, default=b"")
     title_from_heading: bool = False
 
-    def language(self, default: str = "en") -> str:
-        """The language the entry is in: front matter, else file-name suffix, else ``default`` (the project's)."""
-        return entry_language(self.metadata, self.path, default)
+    def language(self, default: str | None = None) -> str:
+        """Shorthand for :func:`effective_lang`."""
+        return effective_lang(self, default)
+
+
+def effective_lang(entry: Entry, project_lang: str | None = None) -> str:
+    """The language ``entry`` is printed and checked in: its front matter's ``lang``, else its file
+    name's language suffix (``warfarin.es.md``), else the project's (``lang`` in leaflets.toml), else
+    :data:`DEFAULT_LANG`. Build, check, booklets and bilingual editions all ask this one function."""
+    return entry_language(entry.metadata, entry.path, project_lang or DEFAULT_LANG)
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
@@ -103,7 +113,7 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
         raise EntryError("entry has no body text", path, body_line, code="empty-body")
 
     title, from_heading = _find_title(metadata, body, path)
-    lang = metadata.get("lang", "en")
+    lang = metadata.get("lang", DEFAULT_LANG)
     if not is_language_tag(lang):
         raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2, code="bad-front-matter")
     suffix = suffix_language(path)
@@ -112,7 +122,7 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
             f"front matter 'lang' is {lang!r} but the file name says {suffix!r} (NAME.{suffix}.md)",
             path, 2, code="bad-front-matter",
         )
-    lang = entry_language(metadata, path)
+    lang = entry_language(metadata, path, DEFAULT_LANG)
     return Entry(
         path=path,
         title=title,
@@ -153,8 +163,8 @@ def _find_title(metadata: dict[str, Any], body: str, path: Path) -> tuple[str, b
     for line in body.splitlines():
         if not line.strip():
             continue
-        heading = _TITLE_HEADING.match(line)
-        if heading:
-            return heading.group(1).strip(), True
+        found = heading(line)
+        if found and found[0] == 1 and found[1]:
+            return found[1], True
         break
     raise EntryError("entry has no title: set 'title' in the front matter or start the body with '# Title'", path, code="no-title")

@@ -1,5 +1,9 @@
 """The front matter keys an entry may carry, and where each one is in the file.
 
+:func:`key_lines` is the one reader of front-matter key lines: check's
+unknown-key warnings, the review dates' and the online link's diagnostics all
+name a line through it.
+
 An unknown key is almost always a typo (``titel``, ``next-review``) whose
 value is then silently ignored, so ``leaflets check`` names it and suggests
 the known key it is closest to.
@@ -10,6 +14,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leaflets.source.entry import Entry
 
 KNOWN_FIELDS: dict[str, str] = {
     "title": "the leaflet title",
@@ -39,6 +47,12 @@ def key_lines(text: str, body_line: int) -> dict[str, int]:
         if match:
             found.setdefault(match.group("key").strip(), number)
     return found
+
+
+def front_matter_line(entry: "Entry", key: str) -> int | None:
+    """The file line where front-matter ``key`` of ``entry`` is set, for diagnostics; None when it is not."""
+    text = entry.source_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return key_lines(text, entry.body_line).get(key)
 
 
 def suggestion_for(key: str) -> str | None:

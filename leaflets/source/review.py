@@ -3,14 +3,13 @@
 Patient-information schemes ask for a review at least every few years, so every
 leaflet prints its review date and ``leaflets check`` warns when it is too old.
 The date comes, in order of trust, from the front matter (``reviewed``), from
-the entry's last git commit, or from the file's modification time. The git
-look-up is one ``git log`` per entry and only runs when a ``.git`` folder lies
-above the entry, so building entries outside a repository costs nothing and a
+the entry's last git commit, or from the file's modification time. Git is
+asked through :mod:`leaflets.source.git`: once per repository for a whole
+build (one ``git log`` however many entries), only when a ``.git`` folder lies
+above the entries, so building outside a repository costs nothing and a
 missing ``git`` program is not an error.
 
-:func:`last_commit_dates` asks git once per repository for a whole build, not
-once per entry; the build hands those dates to the renderers, and
-:func:`review_stamps` turns them into what the build cache must know beyond an
+The build hands those dates to the renderers, and :func:`review_stamps` turns them into what the build cache must know beyond an
 entry's bytes (its last commit, or its modification day), so a commit or a
 touched file rebuilds the leaflet that prints the date.
 """
@@ -18,25 +17,20 @@ touched file rebuilds the leaflet that prints the date.
 from __future__ import annotations
 
 import calendar
-import os
-import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 from leaflets.clock import build_time
 from leaflets.source.entry import Entry
 from leaflets.errors import EntryError
+from leaflets.source.fields import front_matter_line
+from leaflets.source.git import last_commit_date, last_commit_dates
 
 DEFAULT_REVIEW_PERIOD_YEARS = 3
 
 ReviewSource = Literal["front matter", "git", "file"]
-
-_GIT_TIMEOUT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ def review_of(
 ) -> Review:
     """The review date of ``entry`` and whether it is overdue on ``today`` (default: the build date).
 
-    ``commit_dates`` (from :func:`last_commit_dates`) answers for the entries it
+    ``commit_dates`` (from :func:`leaflets.source.git.last_commit_dates`) answers for the entries it
     holds; git is asked about the others one by one.
 
     Raises :class:`EntryError` naming the front-matter line when ``reviewed`` or
@@ -96,16 +90,6 @@ def add_years(day: date, years: float) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def front_matter_line(entry: Entry, key: str) -> int | None:
-    """The file line where front-matter ``key`` is set, for diagnostics."""
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    text = entry.source_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    for number, line in enumerate(text.split("\n")[: entry.body_line - 1], start=1):
-        if pattern.match(line):
-            return number
-    return None
-
-
 def _front_matter_date(entry: Entry, key: str) -> date | None:
     value: Any = entry.metadata.get(key)
     if value is None or value == "":
@@ -123,39 +107,6 @@ def _front_matter_date(entry: Entry, key: str) -> date | None:
         f"front matter '{key}' must be a date written as YYYY-MM-DD, not {value!r}",
         entry.path, front_matter_line(entry, key), code="bad-front-matter",
     )
-
-
-def last_commit_date(path: Path) -> date | None:
-    """Committer date of the last commit touching ``path``; None outside git, without git, or for new files."""
-    folder = path.resolve().parent
-    if _git_program() is None or _git_root(folder) is None:
-        return None
-    output = _git(["log", "-1", "--format=%cs", "--", path.name], folder, _GIT_TIMEOUT_SECONDS)
-    try:
-        return date.fromisoformat(output.strip()) if output is not None else None
-    except ValueError:
-        return None
-
-
-def last_commit_dates(paths: Sequence[Path]) -> dict[Path, date | None]:
-    """The last commit date of each file, None outside git or for a file never committed.
-
-    One ``git log`` per repository; a file whose repository git could not
-    read is left out, so :func:`review_of` asks about it on its own.
-    """
-    dates: dict[Path, date | None] = {}
-    by_repository: dict[Path, list[Path]] = {}
-    for path in paths:
-        root = _git_root(path.resolve().parent) if _git_program() else None
-        if root is None:
-            dates[path] = None
-        else:
-            by_repository.setdefault(root, []).append(path)
-    for root, members in by_repository.items():
-        found = _last_commit_dates(root, members)
-        if found is not None:
-            dates.update({path: found.get(path) for path in members})
-    return dates
 
 
 def review_stamps(paths: Sequence[Path], commit_dates: Mapping[Path, date | None] | None = None) -> dict[Path, str]:
@@ -177,50 +128,6 @@ def review_stamps(paths: Sequence[Path], commit_dates: Mapping[Path, date | None
         except EntryError:
             continue
     return stamps
-
-
-def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date] | None:
-    """The last commit date of each of ``paths`` (files under ``root``) that has one, from one ``git log``."""
-    wanted = {path.resolve().relative_to(root).as_posix(): path for path in paths}
-    folders = sorted({posix.rsplit("/", 1)[0] if "/" in posix else "." for posix in wanted})
-    command = ["-c", "core.quotepath=off", "log", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
-    output = _git([*command, *folders] if len(folders) <= 200 else command, root, _GIT_TIMEOUT_SECONDS * 12)
-    if output is None:
-        return None
-    found: dict[Path, date] = {}
-    day: date | None = None
-    for line in output.splitlines():
-        if line.startswith("\x00"):
-            try:
-                day = date.fromisoformat(line[1:].strip())
-            except ValueError:
-                day = None
-        elif line and day is not None and line in wanted and wanted[line] not in found:
-            found[wanted[line]] = day
-    return found
-
-
-def _git(arguments: list[str], folder: Path, timeout: float) -> str | None:
-    """What ``git`` prints, run in ``folder`` without taking locks; None when it fails or cannot run."""
-    try:
-        result = subprocess.run(
-            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
-
-
-@lru_cache(maxsize=4096)
-def _git_root(folder: Path) -> Path | None:
-    """The work tree holding ``folder``: the nearest folder with a ``.git`` folder or file (worktrees, submodules)."""
-    return next((parent for parent in (folder, *folder.parents) if (parent / ".git").exists()), None)
-
-
-@lru_cache(maxsize=1)
-def _git_program() -> str | None:
-    return shutil.which("git")
 
 
 def _modification_date(path: Path) -> date:

@@ -19,62 +19,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leaflets.source.entry import Entry
-from leaflets.source.multilingual import footer_aliases, section_aliases
-
-CANONICAL_LABELS: dict[str, str] = {
-    "generic_name": "Generic name",
-    "usage": "Usage",
-    "dosage": "Dosage",
-    "side_effects": "Side effects",
-    "how_it_works": "How it works",
-    "precautions": "Precautions",
-    "faqs": "Frequently asked questions",
-}
-
-_ALIASES: dict[str, str] = {
-    "generic name": "generic_name",
-    "generic names": "generic_name",
-    "generic": "generic_name",
-    "usage": "usage",
-    "uses": "usage",
-    "use": "usage",
-    "indications": "usage",
-    "what it is used for": "usage",
-    "dosage": "dosage",
-    "dosages": "dosage",
-    "dose": "dosage",
-    "doses": "dosage",
-    "dosing": "dosage",
-    "dosage and administration": "dosage",
-    "how to take it": "dosage",
-    "side effects": "side_effects",
-    "side-effects": "side_effects",
-    "adverse effects": "side_effects",
-    "adverse reactions": "side_effects",
-    "how it works": "how_it_works",
-    "how does it work": "how_it_works",
-    "mechanism of action": "how_it_works",
-    "precautions": "precautions",
-    "precaution": "precautions",
-    "warnings and precautions": "precautions",
-    "precautions and warnings": "precautions",
-    "faqs": "faqs",
-    "faq": "faqs",
-    "frequently asked questions": "faqs",
-}
-
-_ALIASES.update(section_aliases())
-
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_BOLD_LABEL = re.compile(
-    r"^\*\*(?P<label>[^*\n]{1,80}?)[ \t\u00a0\u202f]*(?:[:：][ \t]*\*\*|\*\*[ \t\u00a0\u202f]*[:：])[ \t]*(?P<rest>.*)$"
+from leaflets.source.vocabulary import (
+    CANONICAL_LABELS, COLONS, NO_PROJECT_WORDS, ProjectWords, bold_label, canonical_key, footer_kind, heading,
 )
-"""``**Usage:**``, ``**Usage**:``, ``**Posologie :**`` (French space), ``**用法用量：**`` (full-width colon)."""
-_QUALIFIER = re.compile(r"^(?P<name>.*?)[ \t]*[(（](?P<qualifier>[^()（）]*)[)）][ \t]*$")
-_FOOTER_LABELS = {"disclaimer": "disclaimer", "note": "note", **footer_aliases()}
-_COLONS = ":："
-_LABEL_STRIP = ":： \t\u00a0\u202f"
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -127,29 +76,17 @@ class LeafletContent:
         return next((s for s in self.sections if s.key == key), None)
 
 
-def canonical_key(label: str) -> tuple[str | None, str, str]:
-    """Map a heading or bold label to ``(key or None, name, qualifier)``."""
-    text = re.sub(r"[*_`]", "", label).strip()
-    text = text.rstrip(_LABEL_STRIP).strip()
-    qualifier = ""
-    match = _QUALIFIER.match(text)
-    if match and match.group("name"):
-        text, qualifier = match.group("name").rstrip(_LABEL_STRIP).strip(), match.group("qualifier").strip()
-    normal = re.sub(r"\s+", " ", text.lower().replace("&", "and")).strip()
-    return _ALIASES.get(normal), text, qualifier
-
-
-def heading_key(heading: str) -> tuple[str | None, str, str, str]:
+def heading_key(heading: str, words: ProjectWords = NO_PROJECT_WORDS) -> tuple[str | None, str, str, str]:
     """Like :func:`canonical_key`, also for ``Generic Name: Abacavir`` headings.
 
     Returns ``(key, name, qualifier, rest)`` where ``rest`` is text that followed
     a known label on the heading line and belongs to the section body.
     """
-    key, name, qualifier = canonical_key(heading)
-    colon = next((mark for mark in _COLONS if mark in heading), None)
+    key, name, qualifier = canonical_key(heading, words.sections)
+    colon = next((mark for mark in COLONS if mark in heading), None)
     if key is None and colon is not None:
         label, rest = heading.split(colon, 1)
-        label_key, label_name, label_qualifier = canonical_key(label)
+        label_key, label_name, label_qualifier = canonical_key(label, words.sections)
         if label_key is not None and rest.strip():
             return label_key, label_name, label_qualifier, rest.strip()
     return key, name, qualifier, ""
@@ -184,10 +121,10 @@ def _chunks(lines: list[str]) -> list[_Chunk]:
             continue
         if fence_match:
             fence = fence_match.group(1)
-        heading = None if fence_match else _HEADING.match(line)
-        if heading:
+        found = None if fence_match else heading(line)
+        if found:
             current = None
-            chunks.append(_Chunk(index, index + 1, "heading", len(heading.group(1)), (heading.group(2) or "").strip()))
+            chunks.append(_Chunk(index, index + 1, "heading", found[0], found[1]))
             continue
         if not line.strip():
             current = None
@@ -200,15 +137,8 @@ def _chunks(lines: list[str]) -> list[_Chunk]:
     return chunks
 
 
-def _footer_kind(line: str) -> str | None:
-    match = _BOLD_LABEL.match(line)
-    if not match:
-        return None
-    return _FOOTER_LABELS.get(match.group("label").strip(_LABEL_STRIP).lower())
-
-
-def normalise(entry: Entry) -> LeafletContent:
-    """Split ``entry`` into sections and footer texts."""
+def normalise(entry: Entry, words: ProjectWords = NO_PROJECT_WORDS) -> LeafletContent:
+    """Split ``entry`` into sections and footer texts; ``words`` are the project's own label words."""
     lines = entry.body.split("\n")
     base = entry.body_line
     chunks = _chunks(lines)
@@ -221,7 +151,7 @@ def normalise(entry: Entry) -> LeafletContent:
     footer: dict[str, list[_Chunk]] = {"disclaimer": [], "note": []}
     trailing = True
     for chunk in reversed(chunks):
-        kind = _footer_kind(lines[chunk.start]) if chunk.kind == "text" else None
+        kind = footer_kind(lines[chunk.start], words.footer) if chunk.kind == "text" else None
         if kind and (trailing or kind == "disclaimer"):
             footer[kind].insert(0, chunk)
             dropped.update(range(chunk.start, chunk.end))
@@ -229,14 +159,14 @@ def normalise(entry: Entry) -> LeafletContent:
             trailing = False
     chunks = [c for c in chunks if c.start not in dropped]
 
-    known_heading_levels = [c.level for c in chunks if c.kind == "heading" and heading_key(c.heading)[0]]
+    known_heading_levels = [c.level for c in chunks if c.kind == "heading" and heading_key(c.heading, words)[0]]
     if known_heading_levels:
         style: Literal["headings", "bold-labels", "plain"] = "headings"
         section_level = min(known_heading_levels)
     else:
         section_level = 0
         has_bold = any(
-            c.kind == "text" and (m := _BOLD_LABEL.match(lines[c.start])) and canonical_key(m.group("label"))[0]
+            c.kind == "text" and (m := bold_label(lines[c.start])) and canonical_key(m.group("label"), words.sections)[0]
             for c in chunks
         )
         style = "bold-labels" if has_bold else "plain"
@@ -245,7 +175,7 @@ def normalise(entry: Entry) -> LeafletContent:
     replacements: dict[int, str] = {}
     for chunk in chunks:
         if chunk.kind == "heading":
-            key, name, qualifier, rest = heading_key(chunk.heading)
+            key, name, qualifier, rest = heading_key(chunk.heading, words)
             if key is None and (section_level == 0 or chunk.level > section_level):
                 continue
             if rest:
@@ -254,10 +184,10 @@ def normalise(entry: Entry) -> LeafletContent:
                 dropped.add(chunk.start)
             starts.append((chunk.start, _section_stub(key, name, qualifier, base + chunk.start, chunk.level)))
         elif style == "bold-labels":
-            match = _BOLD_LABEL.match(lines[chunk.start])
-            key = canonical_key(match.group("label"))[0] if match else None
+            match = bold_label(lines[chunk.start])
+            key = canonical_key(match.group("label"), words.sections)[0] if match else None
             if match and key:
-                _, name, qualifier = canonical_key(match.group("label"))
+                _, name, qualifier = canonical_key(match.group("label"), words.sections)
                 replacements[chunk.start] = match.group("rest")
                 starts.append((chunk.start, _section_stub(key, name, qualifier, base + chunk.start, 0)))
 
@@ -305,7 +235,7 @@ def _footer_text(kind: Literal["disclaimer", "note"], chunks: list[_Chunk], line
         return None
     paragraphs = []
     for chunk in chunks:
-        first = _BOLD_LABEL.match(lines[chunk.start])
+        first = bold_label(lines[chunk.start])
         text_lines = [first.group("rest") if first else lines[chunk.start], *lines[chunk.start + 1 : chunk.end]]
         paragraphs.append("\n".join(text_lines).strip())
     return FooterText(kind, "\n\n".join(p for p in paragraphs if p), base + chunks[0].start, True)

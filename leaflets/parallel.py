@@ -4,6 +4,10 @@ Fonts and parsed stylesheets are expensive to set up and cheap to reuse, so each
 worker builds its state once (``state_factory``) and then handles many items.
 Results come back in input order whatever the scheduling, so reports and
 errors read the same on every run.
+
+It sits at the top of the package, beside ``errors`` and ``clock``, because
+stages on both sides of the pipeline use it: ``check`` (batches of entries)
+as much as ``build`` and ``booklet``.
 """
 
 from __future__ import annotations

@@ -1,14 +1,70 @@
-"""Label words in every supported language: section headings, bold labels, footer labels.
+"""The words and shapes that mark a leaflet's sections: labels, aliases, headings, bold labels.
 
-A Spanish entry writes ``### Efectos secundarios``, a French one ``**Posologie :**``,
-a Chinese one ``**免责声明：**``; all map to the same canonical keys as the English
-words, so templates, checks and booklets never care which language the author
-wrote in. Words are recognised in every language whatever the entry's
-language (a Spanish entry quoting an English heading still works); a project
-adds its own per language in leaflets.toml (``[languages.es.labels]``).
+Sections (splitting an entry), classify (is this a leaflet at all?), check
+(which required section is missing) and config (``required_sections``) all
+have to agree on what "Side effects" is called and on what a heading or a
+``**Usage:**`` label looks like; this module is the one place that says it.
+It imports nothing from the package, so the settings can use it without
+pulling in entry loading or Markdown.
+
+Labels are recognised in every supported language, whatever the entry's
+language (a Spanish entry quoting an English heading still works): English
+in :data:`ALIASES`, the others in :data:`SECTION_WORDS` and
+:data:`FOOTER_WORDS`, with ASCII or full-width colons (``**用法用量：**``) and
+French spacing before the colon (``**Posologie :**``). A project adds words
+per language in leaflets.toml (``[languages.es] labels``), passed here as
+``extra`` aliases.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+CANONICAL_LABELS: dict[str, str] = {
+    "generic_name": "Generic name",
+    "usage": "Usage",
+    "dosage": "Dosage",
+    "side_effects": "Side effects",
+    "how_it_works": "How it works",
+    "precautions": "Precautions",
+    "faqs": "Frequently asked questions",
+}
+"""Each section key with the label a leaflet prints for it, in reading order."""
+
+ALIASES: dict[str, str] = {
+    "generic name": "generic_name",
+    "generic names": "generic_name",
+    "generic": "generic_name",
+    "usage": "usage",
+    "uses": "usage",
+    "use": "usage",
+    "indications": "usage",
+    "what it is used for": "usage",
+    "dosage": "dosage",
+    "dosages": "dosage",
+    "dose": "dosage",
+    "doses": "dosage",
+    "dosing": "dosage",
+    "dosage and administration": "dosage",
+    "how to take it": "dosage",
+    "side effects": "side_effects",
+    "side-effects": "side_effects",
+    "adverse effects": "side_effects",
+    "adverse reactions": "side_effects",
+    "how it works": "how_it_works",
+    "how does it work": "how_it_works",
+    "mechanism of action": "how_it_works",
+    "precautions": "precautions",
+    "precaution": "precautions",
+    "warnings and precautions": "precautions",
+    "precautions and warnings": "precautions",
+    "faqs": "faqs",
+    "faq": "faqs",
+    "frequently asked questions": "faqs",
+}
+"""Label text as authors write it (lower case, ``&`` as ``and``) -> section key."""
 
 SECTION_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
@@ -77,11 +133,85 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
 }
 """Words that show a label is about a leaflet topic (for telling leaflets from refusals), beside the English ones."""
 
+ALIASES.update({word: key for words in SECTION_WORDS.values() for key, aliases in words.items() for word in aliases})
 
-def section_aliases() -> dict[str, str]:
-    """Every built-in non-English heading word mapped to its canonical key."""
-    return {word: key for words in SECTION_WORDS.values() for key, aliases in words.items() for word in aliases}
+FOOTER_LABELS: dict[str, str] = {
+    "disclaimer": "disclaimer", "note": "note",
+    **{word: kind for words in FOOTER_WORDS.values() for kind, aliases in words.items() for word in aliases},
+}
+"""Bold labels whose paragraphs move to the page footer, by lower-case label, in every language."""
+
+COLONS = ":："
+"""A label ends with an ASCII or a full-width colon."""
+_LABEL_END = ":： \t\u00a0\u202f"
+
+HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+"""An ATX heading line (CommonMark): up to three spaces, 1-6 ``#``, the text, an optional closing run."""
+
+BOLD_LABEL = re.compile(
+    r"^(?P<bullet>[ \t]*(?:[*+-]|\d+[.)])[ \t]+)?\*\*(?P<label>[^*\n]{1,80}?)[ \t\u00a0\u202f]*"
+    r"(?:[:：][ \t]*\*\*|\*\*[ \t\u00a0\u202f]*[:：])[ \t]*(?P<rest>.*)$"
+)
+"""A bold label opening a line: ``**Usage:** text`` or ``**Usage**: text``, optionally as a list item.
+
+``bullet`` is set when the label follows a list marker (``* **Usage:** ...``):
+such labels describe one component inside a section and never open one.
+"""
+
+_QUALIFIER = re.compile(r"^(?P<name>.*?)[ \t]*[(（](?P<qualifier>[^()（）]*)[)）][ \t]*$")
 
 
-def footer_aliases() -> dict[str, str]:
-    return {word: kind for words in FOOTER_WORDS.values() for kind, aliases in words.items() for word in aliases}
+def heading(line: str) -> tuple[int, str] | None:
+    """``(level, text)`` when ``line`` is a heading, else None."""
+    match = HEADING.match(line)
+    if match is None:
+        return None
+    return len(match.group("hashes")), (match.group("text") or "").strip()
+
+
+def bold_label(line: str, in_list: bool = False) -> re.Match[str] | None:
+    """The bold-label match of ``line`` (groups ``label`` and ``rest``); list items only with ``in_list``."""
+    match = BOLD_LABEL.match(line)
+    if match is None or (match.group("bullet") and not in_list):
+        return None
+    return match
+
+
+def canonical_key(label: str, extra: Mapping[str, str] | None = None) -> tuple[str | None, str, str]:
+    """Map a heading or bold label to ``(key or None, name, qualifier)``; ``extra`` holds a project's own words."""
+    text = re.sub(r"[*_`]", "", label).strip()
+    text = text.rstrip(_LABEL_END).strip()
+    qualifier = ""
+    match = _QUALIFIER.match(text)
+    if match and match.group("name"):
+        text, qualifier = match.group("name").rstrip(_LABEL_END).strip(), match.group("qualifier").strip()
+    normal = re.sub(r"\s+", " ", text.lower().replace("&", "and")).strip()
+    key = ALIASES.get(normal)
+    if key is None and extra:
+        key = extra.get(normal)
+    return key, text, qualifier
+
+
+def section_key(name: str) -> str | None:
+    """A section key from a key (``side_effects``) or any label for it (``Side effects``), else None."""
+    return name if name in CANONICAL_LABELS else canonical_key(name)[0]
+
+
+def footer_kind(line: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """``disclaimer`` or ``note`` when ``line`` opens a footer paragraph (``**Disclaimer:** ...``, ``**Aviso:**``)."""
+    match = bold_label(line)
+    if match is None:
+        return None
+    label = match.group("label").strip(_LABEL_END).lower()
+    return FOOTER_LABELS.get(label) or (extra or {}).get(label)
+
+
+@dataclass(frozen=True)
+class ProjectWords:
+    """A project's own label words (leaflets.toml ``[languages.xx] labels``), lower case -> key or footer kind."""
+
+    sections: Mapping[str, str] = field(default_factory=dict)
+    footer: Mapping[str, str] = field(default_factory=dict)
+
+
+NO_PROJECT_WORDS = ProjectWords()
