@@ -2,7 +2,9 @@
 # Installs the Debian packages leaflets needs, when any is missing:
 #   Pango and HarfBuzz (WeasyPrint's text layout), libharfbuzz-subset0 (fast font
 #   subsetting: without it write_pdf is about 5x slower), the DejaVu fonts the styles
-#   use (they cover every character in the corpus), poppler-utils (tests and
+#   use (they cover every character in the corpus), the Noto fonts for the scripts
+#   DejaVu lacks (fonts-noto-core: Noto Sans, Naskh Arabic, Sans Devanagari;
+#   fonts-noto-cjk: Sans CJK SC/JP), poppler-utils (tests and
 #   debugging read PDFs back), zbar-tools (tests decode QR codes), Python with venv.
 # As root it runs apt-get itself; otherwise it uses sudo, or prints the command to run.
 set -euo pipefail
@@ -10,7 +12,7 @@ set -euo pipefail
 packages=(
   python3 python3-venv python3-pip
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fontconfig
-  fonts-dejavu-core fonts-dejavu-extra
+  fonts-dejavu-core fonts-dejavu-extra fonts-noto-core fonts-noto-cjk
   poppler-utils zbar-tools
 )
 
