@@ -27,23 +27,20 @@ class Scanned:
     lang: str
 
 
-def select_language(scanned: list[Scanned], lang: str, fallback: str | None) -> tuple[list[Scanned], set[Path]]:
-    """Each medicine's entry in ``lang`` (else in ``fallback``), in input order, and the paths taken as fallbacks."""
+def select_language(scanned: list[Scanned], lang: str, fallback: str | None) -> list[Scanned]:
+    """Each medicine's entry in ``lang`` (else in ``fallback``), in input order."""
     groups: dict[tuple[Path, str], list[Scanned]] = {}
     for item in scanned:
         groups.setdefault((item.source.path.resolve().parent, base_stem(item.source.path)), []).append(item)
     chosen: list[Scanned] = []
-    fallbacks: set[Path] = set()
     for members in groups.values():
         pick = next((m for m in members if m.lang.lower() == lang.lower()), None)
         pick = pick or next((m for m in members if same_language(m.lang, lang)), None)
         if pick is None and fallback is not None:
             pick = next((m for m in members if same_language(m.lang, fallback)), None)
-            if pick is not None:
-                fallbacks.add(pick.source.path)
         if pick is not None:
             chosen.append(pick)
-    return chosen, fallbacks
+    return chosen
 
 
 def language_name(lang: str, in_language: str) -> str:

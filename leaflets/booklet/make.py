@@ -177,7 +177,7 @@ def build_booklet(
             on_result(result)
 
     lang = booklet.lang or project.config.lang
-    ordered, fallbacks = _titles(sources, booklet, lang, project.config.lang, jobs, record)
+    ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record)
     with tempfile.TemporaryDirectory(prefix=".leaflets-booklet-", dir=output.parent) as folder:
         temp = Path(folder)
         chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
@@ -192,7 +192,7 @@ def build_booklet(
         contents = [
             FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries), lang=lang)
             for number, groups in enumerate(
-                contents_parts(entries, grouped=grouped, lang=lang if booklet.lang else None), start=1
+                contents_parts(entries, grouped=grouped, lang=lang), start=1
             )
         ]
         front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
@@ -252,11 +252,11 @@ def _up_to_date(
 def _titles(
     sources: list[EntrySource], booklet: BookletOptions, lang: str, default_lang: str, jobs: int,
     record: Callable[[EntryResult], None],
-) -> tuple[list[EntrySource], set[Path]]:
-    """The readable entries in booklet order, and those taken in the fallback language; unreadable ones are recorded as failures.
+) -> list[EntrySource]:
+    """The readable entries in booklet order; unreadable ones are recorded as failures.
 
-    With ``--lang`` each medicine comes in that language (or the fallback);
-    titles sort by the collation of the booklet's language.
+    Each medicine comes in the booklet's language (``--lang``, else the
+    project's), or the fallback; titles sort by that language's collation.
     """
     batches = [sources[i : i + SCAN_BATCH] for i in range(0, len(sources), SCAN_BATCH)]
     scanned: list[Scanned] = []
@@ -266,12 +266,11 @@ def _titles(
                 record(failure)
             else:
                 scanned.append(Scanned(source, title or "", entry_lang))
-    fallbacks: set[Path] = set()
-    if booklet.lang is not None:
-        scanned, fallbacks = select_language(scanned, booklet.lang, booklet.fallback)
+    if booklet.list_file is None:  # a list names exactly the entries wanted, in any language
+        scanned = select_language(scanned, lang, booklet.fallback)
     if booklet.list_file is None:
         scanned.sort(key=lambda item: (collation_key(item.title, lang), item.title, str(item.source.relative), str(item.source.path)))
-    return [item.source for item in scanned], fallbacks
+    return [item.source for item in scanned]
 
 
 def _language_state(default_lang: str) -> str:
