@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from leaflets.errors import ConfigError
 from leaflets.source.language import SHIPPED_LANGUAGES, primary, shipped_language
 
 DOMAIN = "leaflets"
+_PLACEHOLDER = re.compile(r"%\(\w+\)s")
 BUILTIN_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 PROJECT_LOCALE_FOLDER = "locale"
 
@@ -79,6 +81,14 @@ def _read_catalog(path: Path) -> gettext.GNUTranslations:
                 catalog = read_po(handle, abort_invalid=True)
             except PoFileError as exc:
                 raise ConfigError(f"invalid message catalog: {exc}", path) from None
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and isinstance(message.string, str):
+                extra = set(_PLACEHOLDER.findall(message.string)) - set(_PLACEHOLDER.findall(message.id))
+                if extra:
+                    raise ConfigError(
+                        f"translation of {message.id!r} uses {', '.join(sorted(extra))}, which the message does not have",
+                        path, message.lineno,
+                    )
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)
