@@ -548,3 +548,28 @@ def test_every_message_is_translated_in_every_shipped_language(lang: str) -> Non
 
 def test_compiled_catalogs_match_their_sources() -> None:
     assert compile_builtin(check_only=True) == [], "run: python -m leaflets.project.catalogs compile"
+
+
+# -- accessibility in every language ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_tagged_pdf_in_every_language(built: Path, lang: str) -> None:
+    """PDF/UA structure as in English; the disclaimer is read once by a screen reader, after the leaflet."""
+    from pdfread import structure_text
+
+    path = built / f"{stem(lang)}.pdf"
+    with pikepdf.open(path) as pdf:
+        assert bool(pdf.Root.MarkInfo.Marked) and bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+        assert str(pdf.docinfo.get("/Title")) == load_entry(REPO / "entries" / f"{stem(lang)}.md").title
+    runs = structure_text(path)
+    kinds = {kind for kind, _ in runs}
+    assert {"/H1", "/H2", "/P"} <= kinds
+    # pdfplumber reads glyphs in drawing order, which for Arabic is visual (right to left reversed);
+    # reading each run backwards gives the logical order a screen reader's bidi pass gives.
+    rtl = lang == "ar"
+    text = BIDI_CONTROLS.sub("", "".join(t[::-1] if rtl else t for _, t in runs))
+    label = "".join(gettext_for(None, lang)("Disclaimer:").split())
+    squeezed = "".join(text.split())
+    assert squeezed.count(label) == 1
+    assert squeezed.index(label) > squeezed.index("".join(load_entry(REPO / "entries" / f"{stem(lang)}.md").title.split()))
