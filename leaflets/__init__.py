@@ -35,7 +35,27 @@ _EXPORTS: dict[str, str] = {
 }
 """Public name -> the module that defines it."""
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BookletOptions",
+    "BookletReport",
+    "BuildOptions",
+    "BuildReport",
+    "CheckReport",
+    "Config",
+    "ConfigError",
+    "Entry",
+    "EntryError",
+    "EntryResult",
+    "Finding",
+    "LeafletError",
+    "OutputError",
+    "Project",
+    "__version__",
+    "build_booklet",
+    "build_leaflets",
+    "check_entries",
+    "load_entry",
+]
 
 if TYPE_CHECKING:
     from leaflets.booklet.make import BookletOptions, BookletReport, build_booklet

@@ -391,3 +391,71 @@ def test_review_overdue_and_bad_review_dates(entry_dir: Path) -> None:
     assert found[("due.md", "review-overdue")][:2] == (4, "warning")
     assert not any(name == "fresh.md" for name, _ in found)
     assert found[("bad.md", "bad-front-matter")][:2] == (3, "error")
+
+
+def reviewed(text: str, day: str) -> str:
+    """``text`` (a GOOD entry) with ``reviewed: day`` in its front matter, on line 3."""
+    return text.replace("\n---\n", f"\nreviewed: {day}\n---\n", 1)
+
+
+def test_no_review_date_is_silent_by_default(entry_dir: Path) -> None:
+    write_entry(entry_dir, "unreviewed.md", good())
+    assert findings(entry_dir) == []
+    (entry_dir.parent / "leaflets.toml").write_text("require_review = false\n")
+    assert findings(entry_dir) == []
+
+
+def test_no_review_date_warns_when_the_project_requires_reviews(tmp_path: Path, entry_dir: Path) -> None:
+    (tmp_path / "leaflets.toml").write_text("require_review = true\n")
+    os.utime(write_entry(entry_dir, "unreviewed.md", good("Unmol")), (1_700_000_000, 1_700_000_000))
+    write_entry(entry_dir, "reviewed.md", reviewed(good("Revmol"), "2025-10-01"))
+    message = (
+        "no 'reviewed' date in the front matter, which require_review asks for; the leaflet prints the day it "
+        "was last updated, 2023-11-14 (the file's modification date), not a review date"
+    )
+    assert findings(entry_dir) == [("unreviewed.md", "no-review-date", 1, "warning", message)]
+    assert findings(entry_dir, strict=True)[0][1:4] == ("no-review-date", 1, "error")
+
+    warned = run_check(str(entry_dir), "--project", str(tmp_path))
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert warned.stdout == f"{entry_dir / 'unreviewed.md'}:1: warning: no-review-date: {message}\n"
+    assert "no-review-date  1" in warned.stderr
+    strict = run_check(str(entry_dir), "--project", str(tmp_path), "--strict")
+    assert strict.returncode == 1
+    assert strict.stdout.startswith(f"{entry_dir / 'unreviewed.md'}:1: error: no-review-date: ")
+
+
+def test_build_is_not_stopped_by_no_review_date(tmp_path: Path, entry_dir: Path) -> None:
+    (tmp_path / "leaflets.toml").write_text("require_review = true\n")
+    write_entry(entry_dir, "unreviewed.md", good())
+    report = build_leaflets([entry_dir], tmp_path / "out", Project.load(tmp_path), BuildOptions(), jobs=1)
+    assert report.ok and (tmp_path / "out" / "unreviewed.pdf").is_file()
+
+
+def test_review_overdue_says_whether_the_date_is_a_review_or_an_update(tmp_path: Path, entry_dir: Path) -> None:
+    write_entry(entry_dir, "old.md", reviewed(good("Oldmol"), "2019-03-01"))
+    os.utime(write_entry(entry_dir, "stale.md", good("Stalemol")), (1_500_000_000, 1_500_000_000))  # 2017-07-14
+    (tmp_path / "leaflets.toml").write_text("require_review = true\n")
+    found = {(name, code): (line, message) for name, code, line, _, message in findings(entry_dir)}
+    assert found[("old.md", "review-overdue")] == (3, "last reviewed 2019-03-01; the next review was due 2022-03-01")
+    assert found[("stale.md", "review-overdue")] == (1, (
+        "never reviewed (no 'reviewed' date); last updated 2017-07-14 (the file's modification date); "
+        "a review was due 2020-07-14"
+    ))
+    assert ("old.md", "no-review-date") not in found and ("stale.md", "no-review-date") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('require_review = "yes"\n', "key 'require_review' must be true or false, not str"),
+        ("require_review = 1\n", "key 'require_review' must be true or false, not int"),
+        ("max_reading_grade = true\n", "key 'max_reading_grade' must be a number, not bool"),
+    ],
+)
+def test_require_review_is_a_boolean(tmp_path: Path, entry_dir: Path, text: str, fragment: str) -> None:
+    (tmp_path / "leaflets.toml").write_text(text)
+    write_entry(entry_dir, "calmol.md", good())
+    result = run_check(str(entry_dir), "--project", str(tmp_path))
+    assert result.returncode != 0
+    assert f"{tmp_path / 'leaflets.toml'}: error: {fragment}" in result.stderr + result.stdout

@@ -9,8 +9,8 @@ from types import MappingProxyType
 
 import pytest
 
-from leaflets.project.config import DEFAULT_DISCLAIMER, load_config
 from leaflets.errors import ConfigError
+from leaflets.project.config import DEFAULT_DISCLAIMER, load_config
 from leaflets.project.project import Project
 from leaflets.project.settings import read_settings, setting
 
@@ -81,6 +81,7 @@ def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
         ('required_sections = ["usage", 3]\n', "key 'required_sections' must be a list of strings"),
         ('required_sections = ["storage"]\n', "names an unknown section 'storage'"),
         ('base_url = "ftp://x"\n', "key 'base_url' must be an http:// or https:// address"),
+        ('base_url = "https://example.org/a b"\n', "key 'base_url' must be an http:// or https:// address"),
         ("review_period_years = 60\n", "key 'review_period_years' must be between 0 and 50, not 60"),
     ],
 )
@@ -123,7 +124,7 @@ class Printer:
 @dataclass(frozen=True)
 class Sample:
     require_review: bool = setting(False, "warn without a reviewed date")
-    printer: Printer = setting(Printer(), "the [printer] table")
+    printer: Printer = setting(Printer(), "the [printer] table")  # noqa: RUF009 - a frozen default table
     languages: Mapping[str, Language] = setting(MappingProxyType({}), "[languages.xx] tables")
 
 

@@ -114,3 +114,11 @@ def test_bad_lang(entry_dir: Path) -> None:
     path = write_entry(entry_dir, "l.md", "---\ntitle: A\nlang: 12\n---\nText\n")
     with pytest.raises(EntryError, match="lang"):
         load_entry(path)
+
+
+def test_impossible_date_names_its_key_and_line(entry_dir: Path) -> None:
+    """The key-line reader shared with check finds the bad date, quoted key or not."""
+    path = write_entry(entry_dir, "d.md", "---\ntitle: T\n'next_review': 2025-02-30\n---\n# T\n\nText.\n")
+    with pytest.raises(EntryError) as caught:
+        load_entry(path)
+    assert (caught.value.line, "'next_review' is not a valid date" in caught.value.message) == (3, True)

@@ -22,7 +22,7 @@ from leaflets.build.results import EntryResult, failed_result
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.errors import LeafletError
-from leaflets.layout.engine import page_boxes
+from leaflets.layout.weasy import computed, content_box, page_boxes
 from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.project.project import Project
 from leaflets.project.template_names import PAGE_NUMBER
@@ -111,10 +111,8 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
 
 def slot_of(box: Any, page_width: float) -> Slot:
     """The slot a laid-out box's content area leaves for text set flush right in it."""
-    return Slot(
-        box.content_box_y(), page_width - (box.content_box_x() + box.width), float(box.style["font_size"]),
-        box.content_box_x(), box.style["direction"] == "rtl",
-    )
+    x, y, width = content_box(box)
+    return Slot(y, page_width - (x + width), float(computed(box, "font_size")), x, computed(box, "direction") == "rtl")
 
 
 def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from importlib import import_module
 from typing import Any, Callable
 
 from leaflets.source.language import babel_locale, primary
@@ -54,8 +55,8 @@ def fallback_key(title: str, lang: str = "en") -> tuple[str, str, str]:
 
 @lru_cache(maxsize=16)
 def _icu_collator(lang: str) -> Callable[[str], Any] | None:
-    try:
-        import icu  # type: ignore[import-not-found]
+    try:  # optional: the `icu` extra (PyICU), or Debian's python3-icu for the system Python
+        icu = import_module("icu")
     except ImportError:
         return None
     try:

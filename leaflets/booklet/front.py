@@ -21,7 +21,7 @@ from leaflets.clock import build_time
 from leaflets.project.dates import long_date
 from leaflets.project.config import CONFIG_FILENAME
 from leaflets.layout.fetcher import ProjectFetcher
-from leaflets.layout.engine import page_boxes
+from leaflets.layout.weasy import border_box, element_attribute, page_boxes
 from leaflets.booklet.collation import initial_letter
 from leaflets.booklet.languages import language_name
 from leaflets.project.template_names import BLANK_PAGE_ID, CONTENTS_ENTRY, CONTENTS_PAGE, ENTRY_ATTRIBUTE
@@ -195,9 +195,14 @@ def _placed_lines(document: weasyprint.Document) -> tuple[PlacedLine, ...]:
     placed = []
     for index, page in enumerate(document.pages):
         for box in page_boxes(page, CONTENTS_ENTRY):
-            x, y = box.border_box_x(), box.border_box_y()
-            width, height = box.border_width(), box.border_height()
+            x, y, width, height = border_box(box)
             rect = (x * PX_TO_PT, (page.height - y - height) * PX_TO_PT, (x + width) * PX_TO_PT, (page.height - y) * PX_TO_PT)
-            number = next(page_boxes(box, CONTENTS_PAGE))
-            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(box.element.get(ENTRY_ATTRIBUTE))))
+            number = next(page_boxes(box, CONTENTS_PAGE), None)
+            position = element_attribute(box, ENTRY_ATTRIBUTE)
+            if number is None or position is None:
+                raise LookupError(
+                    f"a {CONTENTS_ENTRY} line needs a {CONTENTS_PAGE} slot and a {ENTRY_ATTRIBUTE} attribute "
+                    "(see templates/README.md)"
+                )
+            placed.append(PlacedLine(index, rect, slot_of(number, page.width), int(position)))
     return tuple(placed)

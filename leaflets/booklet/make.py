@@ -33,8 +33,8 @@ from leaflets.build.results import BuildReport, EntryResult
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
-from leaflets.booklet.imposition import IMPOSITIONS, impose_saddle, imposed_path
-from leaflets.render.leaflet import BuildOptions
+from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
+from leaflets.project.options import BuildOptions
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.project.template_names import CONTENTS_PAGE
@@ -162,7 +162,7 @@ def build_booklet(
     cache = OutputCache.load(output.parent / CACHE_FILENAME)
     commit_dates = last_commit_dates([source.path for source in sources])
     key = booklet_key(sources, project, options, booklet, commit_dates)
-    imposed = imposed_path(output) if booklet.impose == "saddle" else None
+    imposed = imposed_path(output, booklet.impose) if booklet.impose is not None else None
     if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
         return _up_to_date(sources, output, imposed, started, on_start, on_result)
     cache.forget(output)
@@ -213,9 +213,9 @@ def build_booklet(
             report.pages = assemble(parts, layout, info, output)
         except OSError as exc:
             raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
-    if imposed is not None:
+    if imposed is not None and booklet.impose is not None:
         report.imposed = imposed
-        impose_saddle(output, imposed, options.paper)
+        impose(output, imposed, booklet.impose, options.paper)
     if report.ok:
         for written in (output, imposed):
             if written is not None:

@@ -9,7 +9,7 @@ two steps so that a batch hashes the shared inputs once:
   setting names), and the template and stylesheet files as the project resolves
   them (its overrides first), including the files those pull in;
 - :func:`entry_key` adds one entry's bytes, the local files it links to, and the
-  date its printed review date falls back on (last commit or modification day).
+  day it prints as "Updated" when it has no ``reviewed`` (last commit or modification day).
 
 :class:`OutputCache` stores the keys in a JSON file beside the outputs. Any
 other command that writes one file per entry (e.g. a booklet's per-entry parts)
@@ -138,7 +138,7 @@ def entry_key(
     """The key of one entry's output; None when the entry cannot be read (the build reports why).
 
     ``review_stamp`` (from :func:`leaflets.source.review.review_stamps`) is where the
-    printed review date comes from when the front matter gives none.
+    printed "Updated" date comes from when the front matter gives no ``reviewed``.
     """
     try:
         data = entry.read_bytes()

@@ -49,23 +49,39 @@ _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
 def review_findings(
     entry: Entry, config: Config, commit_dates: Mapping[Path, date | None] | None = None
 ) -> list[Finding]:
-    """A bad review date (an error, as build refuses it) or an overdue review (a warning).
+    """A bad review date (an error, as build refuses it), an overdue review, or no review at all (warnings).
 
+    ``no-review-date`` only speaks when the project sets ``require_review``.
+    Messages say what the date is: a review (front matter) or an update (last
+    commit or file date), never calling an update a review.
     ``commit_dates`` are last commit dates already looked up (see :func:`review_of`).
     """
     try:
         review = review_of(entry, config.review_period_years, commit_dates=commit_dates)
     except EntryError as exc:
         return [finding_from_error(exc, entry.path)]
-    if not review.overdue:
-        return []
-    key = "next_review" if review.next_review else "reviewed"
-    line = front_matter_line(entry, key) if review.source == "front matter" else None
-    return [finding(
-        "review-overdue", entry.path, line or 1,
-        f"last reviewed {review.reviewed.isoformat()} (from the {review.source}); the next review was due "
-        f"{review.due.isoformat()}",
-    )]
+    found: list[Finding] = []
+    origin = _UPDATE_SOURCES.get(review.source, review.source)
+    if review.reviewed is None and config.require_review:
+        found.append(finding(
+            "no-review-date", entry.path, 1,
+            f"no 'reviewed' date in the front matter, which require_review asks for; the leaflet prints "
+            f"the day it was last updated, {review.dated.isoformat()} ({origin}), not a review date",
+        ))
+    if review.overdue:
+        key = "next_review" if review.next_review else "reviewed"
+        line = front_matter_line(entry, key) if review.next_review or review.reviewed else None
+        message = (
+            f"last reviewed {review.dated.isoformat()}; the next review was due {review.due.isoformat()}"
+            if review.reviewed else
+            f"never reviewed (no 'reviewed' date); last updated {review.dated.isoformat()} ({origin}); "
+            f"a review was due {review.due.isoformat()}"
+        )
+        found.append(finding("review-overdue", entry.path, line or 1, message))
+    return found
+
+
+_UPDATE_SOURCES = {"git": "its last git commit", "file": "the file's modification date"}
 
 
 def field_warnings(content: LeafletContent, text: str) -> list[Finding]:

@@ -20,7 +20,8 @@ from leaflets.errors import LeafletError
 from leaflets.project.config import Config
 from leaflets.source.entry import Entry, load_entry
 from leaflets.source.language import base_stem, linked_entry, same_language
-from leaflets.source.review import front_matter_line, review_of
+from leaflets.source.fields import front_matter_line
+from leaflets.source.review import review_of
 
 
 def source_of(entry: Entry, config: Config) -> Path | None:
@@ -48,13 +49,13 @@ def _outdated(entry: Entry, config: Config, commit_dates: Mapping[Path, date | N
         theirs = review_of(source, config.review_period_years, commit_dates=commit_dates)
     except LeafletError:
         return []  # a bad date or unreadable source is reported on its own
-    if own.reviewed >= theirs.reviewed:
+    if own.dated >= theirs.dated:
         return []
     line = front_matter_line(entry, "reviewed") if own.source == "front matter" else None
     return [finding(
         "translation-outdated", entry.path, line or 1,
-        f"translation reviewed {own.reviewed.isoformat()} (from the {own.source}) is older than its source "
-        f"{source_path.name}, reviewed {theirs.reviewed.isoformat()} (from the {theirs.source}); "
+        f"translation reviewed {own.dated.isoformat()} (from the {own.source}) is older than its source "
+        f"{source_path.name}, reviewed {theirs.dated.isoformat()} (from the {theirs.source}); "
         "update the translation and its 'reviewed' date",
     )]
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from leaflets import __version__
+from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.errors import LeafletError
@@ -149,8 +150,9 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--fallback", metavar="LANG", default=None,
               help="With --lang: a medicine with no entry in --lang comes in LANG instead, marked in the contents.")
 @bilingual_option
-@click.option("--impose", type=click.Choice(["saddle"]), default=None,
-              help="Also write OUTPUT-impose.pdf, imposed for saddle stitching (two pages per sheet side).")
+@click.option("--impose", type=click.Choice(IMPOSITIONS), default=None,
+              help="Also write an imposed copy, two pages per sheet side: 'saddle' (OUTPUT-impose.pdf, "
+                   "nested for saddle stitching) or '2up' (OUTPUT-2up.pdf, cut and stack).")
 @jobs_option
 @click.option("--force", is_flag=True, help="Build the booklet even when nothing it is made from has changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")

@@ -66,7 +66,10 @@ def engine_checks() -> list[Check]:
     """WeasyPrint, Pango and HarfBuzz versions, and whether WeasyPrint will subset fonts with HarfBuzz."""
     try:
         import weasyprint
-        from weasyprint.text import ffi
+
+        from leaflets.layout.weasy import text_libraries
+
+        ffi = text_libraries()
     except (ImportError, OSError) as exc:
         return [Check("WeasyPrint", "fail", f"cannot be loaded: {exc}")]
     pango = ffi.pango.pango_version()

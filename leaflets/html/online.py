@@ -18,9 +18,7 @@ import segno
 
 from leaflets.source.entry import Entry
 from leaflets.errors import EntryError
-from leaflets.source.fields import front_matter_line
-
-_ADDRESS = re.compile(r"https?://[^\s/]+\S*")
+from leaflets.source.fields import front_matter_line, is_web_address
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ def online_url(entry: Entry, base_url: str, relative: PurePath | None) -> str | 
     """The entry's own ``url``, else ``base_url`` + ``relative`` as .html, else None."""
     own = entry.metadata.get("url")
     if own is not None:
-        if not isinstance(own, str) or not _ADDRESS.fullmatch(own.strip()):
+        if not isinstance(own, str) or not is_web_address(own):
             raise EntryError(
                 f"front matter 'url' must be an http:// or https:// address, not {own!r}",
                 entry.path, front_matter_line(entry, "url"),

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.weasy import margin_height, page_boxes
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
 
@@ -102,10 +103,10 @@ class LayoutEngine:
         the page's bottom margin to the footer it must hold.
         """
         document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs), tagged=False, language_css=language_css)
-        box = _find_box(document.pages[0]._page_box, selector_class)
+        box = next(page_boxes(document.pages[0], selector_class), None)
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
-        return float(box.margin_height())
+        return margin_height(box)
 
 
 def with_file_identifier(data: bytes, identifier: bytes) -> bytes:
@@ -124,23 +125,3 @@ def with_file_identifier(data: bytes, identifier: bytes) -> bytes:
             end = at + len(marker)
             return data[:end] + entry + data[end:]
     return data
-
-
-def _find_box(box: Any, css_class: str) -> Any:
-    return next(iter_boxes(box, css_class), None)
-
-
-def iter_boxes(box: Any, css_class: str) -> Iterator[Any]:
-    """Every box, depth first, whose element carries ``css_class`` (pseudo-element boxes excluded)."""
-    element = getattr(box, "element", None)
-    tag = getattr(box, "element_tag", None)
-    if element is not None and tag and "::" not in tag and css_class in (element.get("class") or "").split():
-        yield box
-        return
-    for child in getattr(box, "children", ()) or ():
-        yield from iter_boxes(child, css_class)
-
-
-def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
-    """Boxes with ``css_class`` on a laid-out page (margin boxes, so running footers, included) or inside a box."""
-    return iter_boxes(getattr(page, "_page_box", page), css_class)

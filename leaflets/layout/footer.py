@@ -25,6 +25,10 @@ from html.parser import HTMLParser
 from typing import Any, Iterator
 
 from leaflets.layout.linecount import LineCounter, StyledText, line_counter
+from leaflets.layout.weasy import (
+    box_height, box_text, children, computed, computed_style, content_box, element_tag, is_box, iter_boxes, margin_boxes,
+    margin_height,
+)
 from leaflets.project.template_names import PAGE_FOOTER
 
 FOOTER_CLASS = PAGE_FOOTER
@@ -43,7 +47,7 @@ def footer_key(context: dict[str, Any]) -> str:
 
 def laid_out_height(document: Any) -> float | None:
     """The tallest footer on any laid-out page (page numbers can make a later footer taller)."""
-    heights = [float(box.margin_height()) for page in document.pages for box in _footer_boxes(page)]
+    heights = [margin_height(box) for page in document.pages for box in _footer_boxes(page)]
     return max(heights) if heights else None
 
 
@@ -245,7 +249,7 @@ class FooterSizer:
         if footer is None:
             return
         boxes = list(_paragraph_boxes(footer))
-        if len(boxes) != len(shape.paragraphs) or abs(float(footer.margin_height()) - height) > TOLERANCE_PX:
+        if len(boxes) != len(shape.paragraphs) or abs(margin_height(footer) - height) > TOLERANCE_PX:
             return
         paragraphs = []
         for box, paragraph in zip(boxes, shape.paragraphs):
@@ -266,51 +270,47 @@ def _joined(prefix: StyledText, paragraph: StyledText) -> StyledText:
 
 def _footer_boxes(page: Any) -> Iterator[Any]:
     """The running footer on a laid-out page: it lives in a margin box, so the body is not searched."""
-    from leaflets.layout.engine import iter_boxes
-
-    for box in page._page_box.children:
-        if type(box).__name__ == "MarginBox":
-            yield from iter_boxes(box, FOOTER_CLASS)
+    for box in margin_boxes(page):
+        yield from iter_boxes(box, FOOTER_CLASS)
 
 
 def _paragraph_boxes(box: Any) -> Iterator[Any]:
     """The boxes of ``p`` elements in the footer, in document order."""
-    for child in getattr(box, "children", ()) or ():
-        if getattr(child, "element_tag", None) == "p":
+    for child in children(box):
+        if element_tag(child) == "p":
             yield child
-        elif type(child).__name__ not in ("LineBox", "TextBox"):
+        elif not is_box(child, "LineBox") and not is_box(child, "TextBox"):
             yield from _paragraph_boxes(child)
 
 
 def _laid_out_paragraph(box: Any, paragraph: StyledText) -> _LaidOutParagraph | None:
     """What a laid-out paragraph box tells about predicting its siblings-to-be; None if it can't be read."""
-    children = list(getattr(box, "children", ()) or ())
-    if type(box).__name__ != "BlockBox" or not children or any(type(c).__name__ != "LineBox" for c in children):
+    lines = children(box)
+    if not is_box(box, "BlockBox") or not lines or any(not is_box(line, "LineBox") for line in lines):
         return _LaidOutParagraph(paragraph.text, None, 0.0, 0.0, StyledText(""), None)
-    heights = {round(float(line.height), 3) for line in children}
+    heights = {round(box_height(line), 3) for line in lines}
     text_box = next(_text_boxes(box, pseudo=False), None)
     if len(heights) != 1 or text_box is None:
         return None
-    counter = line_counter(text_box.style)
+    counter = line_counter(computed_style(text_box))
     if counter is None:
         return None
     prefix = StyledText("")
-    generated = next(_text_boxes(children[0], pseudo=True), None)
+    generated = next(_text_boxes(lines[0], pseudo=True), None)
     if generated is not None:
-        text = generated.text
-        bold = int(generated.style["font_weight"]) >= 600
-        italic = generated.style["font_style"] != "normal"
+        text = box_text(generated)
+        bold = int(computed(generated, "font_weight")) >= 600
+        italic = computed(generated, "font_style") != "normal"
         prefix = StyledText(text, ((0, len(text), bold, italic),) if bold or italic else ())
-    return _LaidOutParagraph(paragraph.text, len(children), heights.pop(), float(box.width), prefix, counter)
+    return _LaidOutParagraph(paragraph.text, len(lines), heights.pop(), content_box(box)[2], prefix, counter)
 
 
 def _text_boxes(box: Any, pseudo: bool, inside_pseudo: bool = False) -> Iterator[Any]:
     """Text boxes inside generated content (``pseudo``) or inside the element's own content."""
-    tag = getattr(box, "element_tag", "") or ""
-    inside_pseudo = inside_pseudo or tag.endswith("::before")
-    if type(box).__name__ == "TextBox":
+    inside_pseudo = inside_pseudo or element_tag(box).endswith("::before")
+    if is_box(box, "TextBox"):
         if inside_pseudo == pseudo:
             yield box
         return
-    for child in getattr(box, "children", ()) or ():
+    for child in children(box):
         yield from _text_boxes(child, pseudo, inside_pseudo)

@@ -8,15 +8,18 @@ string with attributes); :mod:`leaflets.layout.footer` checks every prediction
 against the laid-out page and lays out again when it was wrong, so a
 prediction that misses costs time, never correctness.
 
-This is the one module that reaches below WeasyPrint's public API. If those
-internals change, :func:`line_counter` returns ``None`` and footers are
-measured by layout as before.
+It reaches below WeasyPrint's public API, through
+:func:`leaflets.layout.weasy.pango_bindings`. If those internals change,
+:func:`line_counter` returns ``None`` and footers are measured by layout as
+before (and tests/test_weasy_internals.py fails, saying which one moved).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from leaflets.layout.weasy import pango_bindings
 
 Run = tuple[int, int, bool, bool]
 """A styled stretch of a paragraph: start and end (character offsets), bold, italic."""
@@ -75,29 +78,12 @@ def _run_attributes(library: Any, bold: bool, italic: bool) -> list[Any]:
 _bindings: Any = None
 
 
-def _load_bindings() -> Any:
-    """WeasyPrint's Pango layout class and library, plus the two attribute constructors it does not declare."""
-    import cffi
-    from weasyprint.text import ffi as weasy_ffi
-    from weasyprint.text.line_break import Layout
-
-    extra = cffi.FFI()
-    extra.include(weasy_ffi.ffi)
-    extra.cdef("""
-        PangoAttribute * pango_attr_weight_new (PangoWeight weight);
-        PangoAttribute * pango_attr_style_new (PangoStyle style);
-    """)
-    attributes = weasy_ffi._dlopen(extra, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
-                                   "libpango-1.0.dylib", "libpango-1.0-0.dll")
-    return weasy_ffi.ffi, weasy_ffi.pango, attributes, Layout, weasy_ffi.TO_UNITS
-
-
 def line_counter(style: Any) -> LineCounter | None:
     """A counter for text in ``style`` (a laid-out TextBox's style), or None when Pango can't be reached."""
     global _bindings
     try:
         if _bindings is None:
-            _bindings = _load_bindings()
+            _bindings = pango_bindings()
         return LineCounter(style, _bindings)
     except Exception:  # noqa: BLE001 - any failure here means: measure by layout instead
         return None

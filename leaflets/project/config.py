@@ -10,7 +10,6 @@ validation from it and says how to add a setting.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +20,7 @@ from leaflets.errors import ConfigError
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.project.settings import read_settings, setting
 from leaflets.source.entry import DEFAULT_LANG
+from leaflets.source.fields import is_web_address
 from leaflets.source.language import is_language_tag
 from leaflets.source.vocabulary import CANONICAL_LABELS, ProjectWords, section_key
 
@@ -69,7 +69,7 @@ def _section_keys(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _web_address(value: str) -> str:
-    if not re.match(r"https?://[^/\s]+", value):
+    if not is_web_address(value):
         raise ValueError(f"must be an http:// or https:// address, not '{value}'")
     return value
 
@@ -140,6 +140,7 @@ class Config:
     base_url: str = setting("", "where the leaflets are published online; each gets a QR code to its page",
                             check=_web_address)
     review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
+    require_review: bool = setting(False, "`check` warns about an entry without `reviewed` (publishers who must review every leaflet)")
     required_languages: tuple[str, ...] = setting(
         (), "languages every entry must be translated into (`check` warns missing-translation)", check=_language_tags,
     )
@@ -150,7 +151,7 @@ class Config:
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Config(**values)

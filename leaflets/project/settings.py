@@ -39,10 +39,10 @@ import dataclasses
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from leaflets.errors import ConfigError
 
@@ -107,9 +107,10 @@ def read_settings(cls: type[T], data: Mapping[str, Any], path: Path | None, pref
         if key not in known:
             raise ConfigError(unknown_key_message(name, key, known), path)
         values[key] = _read_value(name, known[key].type, value, path)
-        if known[key].check is not None:
+        check = known[key].check
+        if check is not None:
             try:
-                values[key] = known[key].check(values[key])
+                values[key] = check(values[key])
             except ValueError as exc:
                 raise ConfigError(f"key '{name}' {exc}", path) from None
     return values
@@ -162,10 +163,10 @@ def _read_value(name: str, kind: Any, value: Any, path: Path | None) -> Any:
         if not all(isinstance(v, item) and not isinstance(v, bool) for v in value):
             raise ConfigError(f"key '{name}' must be {type_name(kind)}", path)
         return tuple(value)
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise wrong
-        return kind(**read_settings(kind, value, path, f"{name}."))  # type: ignore[operator]
+        return kind(**read_settings(kind, value, path, f"{name}."))
     if origin in (dict, Mapping, types.MappingProxyType):
         _, item = typing.get_args(kind)
         if not isinstance(value, dict):

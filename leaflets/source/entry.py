@@ -18,13 +18,14 @@ import yaml
 
 from leaflets.errors import EntryError
 from leaflets.source.language import entry_language, is_language_tag, same_language, suffix_language
+from leaflets.source.fields import key_line
 from leaflets.source.vocabulary import heading
 
 MAX_ENTRY_BYTES = 1_000_000
 DEFAULT_LANG = "en"
 """The language of an entry when neither its front matter nor the project names one."""
 
-_YAML_DATE = re.compile(r"^(?P<key>[^:#]+):\s*(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
+_YAML_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,13 @@ def load_entry(path: Path | str) -> Entry:
 def _invalid_date(front: str) -> tuple[int | None, str]:
     """File line and key of the first YAML date-like value that is not a real date."""
     for number, line in enumerate(front.split("\n"), start=1):
-        match = _YAML_DATE.match(line)
-        if match:
+        keyed = key_line(line)
+        match = _YAML_DATE.match(keyed[1]) if keyed else None
+        if keyed and match:
             try:
                 date(int(match["year"]), int(match["month"]), int(match["day"]))
             except ValueError:
-                return number, match["key"].strip()
+                return number, keyed[0]
     return None, "?"
 
 

@@ -32,6 +32,14 @@ KNOWN_FIELDS: dict[str, str] = {
 _KEY_LINE = re.compile(r"^(?P<quote>['\"]?)(?P<key>[^:#'\"\s][^:'\"]*?)(?P=quote)[ \t]*:")
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*")
+
+
+def is_web_address(text: str) -> bool:
+    """An http:// or https:// address with a host and no spaces: what ``url`` and ``base_url`` must be."""
+    return _WEB_ADDRESS.fullmatch(text.strip()) is not None
+
+
 @dataclass(frozen=True)
 class UnknownField:
     key: str
@@ -39,17 +47,25 @@ class UnknownField:
     suggestion: str | None
 
 
+def key_line(line: str) -> tuple[str, str] | None:
+    """``(key, value text)`` when ``line`` sets a top-level front-matter key (``key: value``), else None."""
+    match = _KEY_LINE.match(line)
+    if match is None:
+        return None
+    return match.group("key").strip(), line[match.end() :].strip()
+
+
 def key_lines(text: str, body_line: int) -> dict[str, int]:
     """File line of each top-level key in the front matter of ``text`` (front matter ends before ``body_line``)."""
     found: dict[str, int] = {}
     for number, line in enumerate(text.split("\n")[1 : max(1, body_line - 2)], start=2):
-        match = _KEY_LINE.match(line)
-        if match:
-            found.setdefault(match.group("key").strip(), number)
+        keyed = key_line(line)
+        if keyed is not None:
+            found.setdefault(keyed[0], number)
     return found
 
 
-def front_matter_line(entry: "Entry", key: str) -> int | None:
+def front_matter_line(entry: Entry, key: str) -> int | None:
     """The file line where front-matter ``key`` of ``entry`` is set, for diagnostics; None when it is not."""
     text = entry.source_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     return key_lines(text, entry.body_line).get(key)

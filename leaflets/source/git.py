@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 GIT_TIMEOUT_SECONDS = 5
 """For one file's look-up; a whole repository's log gets twelve times as long."""
@@ -80,7 +80,7 @@ def run_git(arguments: list[str], folder: Path, timeout: float) -> str | None:
     """What ``git`` prints, run in ``folder`` without taking locks; None when it fails or cannot run."""
     try:
         result = subprocess.run(
-            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=timeout,
+            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=timeout, check=False,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
         )
     except (OSError, subprocess.SubprocessError):

@@ -1,13 +1,16 @@
-"""When an entry was last reviewed, where that date came from, and whether it is overdue.
+"""When an entry was last reviewed or, failing that, last updated, and whether a review is overdue.
 
 Patient-information schemes ask for a review at least every few years, so every
-leaflet prints its review date and ``leaflets check`` warns when it is too old.
-The date comes, in order of trust, from the front matter (``reviewed``), from
-the entry's last git commit, or from the file's modification time. Git is
-asked through :mod:`leaflets.source.git`: once per repository for a whole
-build (one ``git log`` however many entries), only when a ``.git`` folder lies
-above the entries, so building outside a repository costs nothing and a
-missing ``git`` program is not an error.
+leaflet prints a date and ``leaflets check`` warns when a review is too old.
+Only ``reviewed`` in the front matter is a review: a person vouched for the
+text on that day. Without it the leaflet prints what the date is, the day the
+entry was last updated: its last git commit, else the file's modification
+time. A patient or pharmacist reads "reviewed" as a clinical check, so a commit
+or a touched file must never be printed as one (:attr:`Review.reviewed` is None
+then, and :attr:`Review.updated` holds the date). Git is asked through
+:mod:`leaflets.source.git`, once per repository for a whole build, and only
+when a ``.git`` folder lies above the entry, so building entries outside a
+repository costs nothing and a missing ``git`` program is not an error.
 
 The build hands those dates to the renderers, and :func:`review_stamps` turns them into what the build cache must know beyond an
 entry's bytes (its last commit, or its modification day), so a commit or a
@@ -35,17 +38,28 @@ ReviewSource = Literal["front matter", "git", "file"]
 
 @dataclass(frozen=True)
 class Review:
-    """An entry's review date and what follows from it on a given day."""
+    """An entry's date (reviewed, or else updated) and what follows from it on a given day."""
 
-    reviewed: date
+    dated: date
+    """The review date from the front matter, else the day the entry was last updated."""
     source: ReviewSource
-    """Where ``reviewed`` came from: the front matter, the last git commit, or the file's mtime."""
+    """Where ``dated`` came from: the front matter (a review), the last git commit or the file's mtime (an update)."""
     next_review: date | None
     """``next_review`` from the front matter; None when the entry sets none."""
     due: date
-    """When the next review is due: ``next_review``, else ``reviewed`` plus the review period."""
+    """When the next review is due: ``next_review``, else ``dated`` plus the review period."""
     overdue: bool
     """True when ``due`` lies before the day the check is made."""
+
+    @property
+    def reviewed(self) -> date | None:
+        """The day someone reviewed the entry (``reviewed`` in the front matter); None when nobody did."""
+        return self.dated if self.source == "front matter" else None
+
+    @property
+    def updated(self) -> date | None:
+        """The day an unreviewed entry last changed (last commit, else file date); None for a reviewed entry."""
+        return None if self.source == "front matter" else self.dated
 
 
 def review_of(
@@ -58,29 +72,31 @@ def review_of(
     holds; git is asked about the others one by one.
 
     Raises :class:`EntryError` naming the front-matter line when ``reviewed`` or
-    ``next_review`` is not a date, or the next review is not after the last one.
+    ``next_review`` is not a date, or the next review is not after the last
+    review. An entry nobody reviewed may have changed after its planned review
+    (a commit on the day it fell due): that review is simply overdue.
     """
     today = today or build_time().date()
-    reviewed = _front_matter_date(entry, "reviewed")
+    dated = _front_matter_date(entry, "reviewed")
     source: ReviewSource = "front matter"
-    if reviewed is None:
+    next_review = _front_matter_date(entry, "next_review")
+    if dated is not None and next_review is not None and next_review <= dated:
+        raise EntryError(
+            f"front matter 'next_review' ({next_review.isoformat()}) must be after the review date "
+            f"({dated.isoformat()})",
+            entry.path, front_matter_line(entry, "next_review"), code="bad-front-matter",
+        )
+    if dated is None:
         if commit_dates is not None and entry.path in commit_dates:
             committed = commit_dates[entry.path]
         else:
             committed = last_commit_date(entry.path)
         if committed is not None:
-            reviewed, source = committed, "git"
+            dated, source = committed, "git"
         else:
-            reviewed, source = _modification_date(entry.path), "file"
-    next_review = _front_matter_date(entry, "next_review")
-    if next_review is not None and next_review <= reviewed:
-        raise EntryError(
-            f"front matter 'next_review' ({next_review.isoformat()}) must be after the review date "
-            f"({reviewed.isoformat()})",
-            entry.path, front_matter_line(entry, "next_review"), code="bad-front-matter",
-        )
-    due = next_review or add_years(reviewed, period_years)
-    return Review(reviewed, source, next_review, due, due < today)
+            dated, source = _modification_date(entry.path), "file"
+    due = next_review or add_years(dated, period_years)
+    return Review(dated, source, next_review, due, due < today)
 
 
 def add_years(day: date, years: float) -> date:
@@ -110,7 +126,7 @@ def _front_matter_date(entry: Entry, key: str) -> date | None:
 
 
 def review_stamps(paths: Sequence[Path], commit_dates: Mapping[Path, date | None] | None = None) -> dict[Path, str]:
-    """For each entry file, the date its printed review date would come from if the front matter sets none.
+    """For each entry file, the date its leaflet prints as "Updated" if the front matter sets no ``reviewed``.
 
     ``git:YYYY-MM-DD`` (last commit, from ``commit_dates`` or looked up) inside a
     git work tree, else ``file:YYYY-MM-DD`` (modification day); an unreadable

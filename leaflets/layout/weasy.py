@@ -1,0 +1,159 @@
+"""Every WeasyPrint internal leaflets relies on, in one place, each tested by tests/test_weasy_internals.py.
+
+WeasyPrint's public API lays out and writes documents; it does not say where
+a laid-out element ended up or how Pango broke its lines. leaflets needs both:
+the footer is measured and predicted, booklet page numbers are stamped into
+slots found on the page, contents lines become links. Those answers come from
+WeasyPrint's box tree and its Pango bindings, which may change in any
+release. Everything of that kind goes through this module and nowhere else,
+and each internal has a test of its own, so a WeasyPrint upgrade that moves
+one fails loudly in one place instead of misplacing a page number.
+
+Internals used (see each function for the details):
+
+- ``Page._page_box``: the root box of a laid-out page (:func:`page_box`).
+- Box attributes: ``children``, ``element`` / ``element_tag`` (``p::before``
+  for generated content), ``style[...]`` (computed values), ``width`` /
+  ``height``, ``margin_height()``, ``content_box_x()`` / ``content_box_y()``,
+  ``border_box_x()`` / ``border_box_y()`` / ``border_width()`` / ``border_height()``,
+  ``TextBox.text``.
+- Box class names ``MarginBox``, ``BlockBox``, ``LineBox``, ``TextBox``
+  (:func:`is_box`), compared by name so no private module is imported.
+- ``weasyprint.text.line_break.Layout`` and ``weasyprint.text.ffi`` (``ffi``,
+  ``pango``, ``harfbuzz``, ``harfbuzz_subset``, ``TO_UNITS``, ``_dlopen``),
+  plus two Pango functions declared here through cffi (:func:`pango_bindings`).
+
+Also relied on, though not private: the tagged-PDF objects WeasyPrint hands
+a ``finisher`` (``StructTreeRoot`` with ``K`` and ``ParentTree``), edited by
+:mod:`leaflets.pdf.tagging`; the internals test covers that shape too.
+
+Nothing here imports WeasyPrint at module level, so importing the box helpers
+costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+BoxKind = Literal["MarginBox", "BlockBox", "LineBox", "TextBox"]
+
+
+def page_box(page: Any) -> Any:
+    """The root box of a laid-out ``weasyprint.Page`` (private ``_page_box``): its children are the
+    page's margin boxes (running header and footer) and the body's boxes."""
+    return page._page_box
+
+
+def is_box(box: Any, kind: BoxKind) -> bool:
+    """Whether ``box`` is of WeasyPrint's class ``kind`` (``weasyprint.formatting_structure.boxes``)."""
+    return type(box).__name__ == kind
+
+
+def children(box: Any) -> list[Any]:
+    """A box's child boxes; empty for text and replaced boxes, which have none."""
+    return list(getattr(box, "children", ()) or ())
+
+
+def element_tag(box: Any) -> str:
+    """The tag of the element a box was made for: ``p``, or ``p::before`` for generated content; ``""`` for anonymous boxes."""
+    return getattr(box, "element_tag", "") or ""
+
+
+def element_attribute(box: Any, name: str) -> str | None:
+    """Attribute ``name`` of the box's element (``box.element``, an ElementTree element), if any."""
+    element = getattr(box, "element", None)
+    return None if element is None else element.get(name)
+
+
+def has_class(box: Any, css_class: str) -> bool:
+    """Whether the box was made for an element (not a pseudo-element) carrying ``css_class``."""
+    tag = element_tag(box)
+    return bool(tag) and "::" not in tag and css_class in (element_attribute(box, "class") or "").split()
+
+
+def computed(box: Any, name: str) -> Any:
+    """A computed style value of the box (``box.style[name]``, e.g. ``font_size`` in px, ``font_weight``)."""
+    return box.style[name]
+
+
+def computed_style(box: Any) -> Any:
+    """The box's whole computed style (``box.style``), as WeasyPrint's Pango ``Layout`` is built from."""
+    return box.style
+
+
+def box_height(box: Any) -> float:
+    """The height of the box's content area in CSS px (for a line box: the line's height)."""
+    return float(box.height)
+
+
+def margin_height(box: Any) -> float:
+    """The box's height with padding, borders and margins, in CSS px."""
+    return float(box.margin_height())
+
+
+def content_box(box: Any) -> tuple[float, float, float]:
+    """``(x, y, width)`` of the box's content area on the page, in CSS px from the top left."""
+    return float(box.content_box_x()), float(box.content_box_y()), float(box.width)
+
+
+def border_box(box: Any) -> tuple[float, float, float, float]:
+    """``(x, y, width, height)`` of the box's border area on the page, in CSS px from the top left."""
+    return float(box.border_box_x()), float(box.border_box_y()), float(box.border_width()), float(box.border_height())
+
+
+def box_text(box: Any) -> str:
+    """The text a ``TextBox`` sets."""
+    return str(box.text)
+
+
+def iter_boxes(box: Any, css_class: str) -> Iterator[Any]:
+    """Every box, depth first, whose element carries ``css_class`` (pseudo-element boxes excluded);
+    the boxes inside a match are not searched."""
+    if has_class(box, css_class):
+        yield box
+        return
+    for child in children(box):
+        yield from iter_boxes(child, css_class)
+
+
+def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
+    """Boxes with ``css_class`` on a laid-out page (margin boxes, so running footers, included) or inside a box."""
+    return iter_boxes(page_box(page) if hasattr(page, "_page_box") else page, css_class)
+
+
+def margin_boxes(page: Any) -> Iterator[Any]:
+    """The page's margin boxes (where running headers and footers are laid out)."""
+    return (box for box in children(page_box(page)) if is_box(box, "MarginBox"))
+
+
+def pango_bindings() -> tuple[Any, Any, Any, Any, float]:
+    """``(ffi, pango, attributes, Layout, TO_UNITS)``: WeasyPrint's cffi handle and Pango library, a
+    library with the two attribute constructors WeasyPrint does not declare
+    (``pango_attr_weight_new``, ``pango_attr_style_new``), its ``Layout`` class (built from a
+    computed style; ``.layout`` is the PangoLayout, ``.set_text`` sets its text) and Pango units per px.
+
+    Raises whatever loading fails with (ImportError, AttributeError, OSError, cffi errors); callers
+    fall back to measuring by layout.
+    """
+    import cffi
+    from weasyprint.text import ffi as weasy_ffi
+    from weasyprint.text.line_break import Layout
+
+    extra = cffi.FFI()
+    extra.include(weasy_ffi.ffi)
+    extra.cdef("""
+        PangoAttribute * pango_attr_weight_new (PangoWeight weight);
+        PangoAttribute * pango_attr_style_new (PangoStyle style);
+    """)
+    attributes = weasy_ffi._dlopen(extra, "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0",
+                                   "libpango-1.0.dylib", "libpango-1.0-0.dll")
+    return weasy_ffi.ffi, weasy_ffi.pango, attributes, Layout, weasy_ffi.TO_UNITS
+
+
+def text_libraries() -> Any:
+    """WeasyPrint's ``weasyprint.text.ffi`` module: ``pango``, ``harfbuzz`` and ``harfbuzz_subset``
+    (None when HarfBuzz cannot subset), as loaded for laying out; ``leaflets doctor`` reports on them."""
+    from weasyprint.text import ffi
+
+    return ffi

@@ -1,0 +1,163 @@
+"""One test per WeasyPrint internal leaflets uses (leaflets/layout/weasy.py), on real layouts.
+
+When a WeasyPrint upgrade moves one of them, the test named for it fails here,
+rather than a footer being mismeasured or a page number stamped in the wrong place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import weasyprint
+
+from leaflets.layout import weasy
+from leaflets.layout.linecount import StyledText, line_counter
+from leaflets.pdf.tagging import finish_structure
+
+HTML = """<!DOCTYPE html>
+<html lang="en"><head><style>
+@page { size: 200mm 150mm; margin: 20mm 20mm 40mm 20mm; @bottom-center { content: element(footer); } }
+body { margin: 0; font: 12pt "DejaVu Sans"; }
+.page-footer { position: running(footer); font-size: 9pt; }
+.page-footer .page-number::before { content: "Page 1 of 1 "; font-weight: bold; }
+#block { margin: 10px 0; padding: 5px; border: 1px solid black; height: 100px; width: 300px; }
+</style></head><body>
+<footer class="page-footer"><p class="dates">Printed today.</p><p class="page-number"><span>Pharmacy</span></p></footer>
+<div id="block" class="target other" data-entry="7"><p class="inner">Inside the target.</p></div>
+<p class="para">A paragraph long enough to break into several lines when it is laid out in a narrow column of text.</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def document() -> Any:
+    return weasyprint.HTML(string=HTML).render()
+
+
+@pytest.fixture(scope="module")
+def page(document: Any) -> Any:
+    return document.pages[0]
+
+
+def test_page_box_is_the_root_of_the_page(page: Any) -> None:
+    root = weasy.page_box(page)
+    assert root is page._page_box
+    assert type(root).__name__ == "PageBox"
+    assert weasy.children(root), "the page box holds the body and margin boxes"
+
+
+def test_margin_box_class_name_and_running_footer(page: Any) -> None:
+    margins = list(weasy.margin_boxes(page))
+    assert margins and all(type(box).__name__ == "MarginBox" for box in margins)
+    footers = [box for margin in margins for box in weasy.iter_boxes(margin, "page-footer")]
+    assert len(footers) == 1, "the running footer is laid out inside a margin box"
+
+
+def test_block_line_and_text_box_class_names(page: Any) -> None:
+    para = next(weasy.page_boxes(page, "para"))
+    assert weasy.is_box(para, "BlockBox")
+    lines = weasy.children(para)
+    assert lines and all(weasy.is_box(line, "LineBox") for line in lines)
+    texts = [child for line in lines for child in weasy.children(line) if weasy.is_box(child, "TextBox")]
+    assert texts and "paragraph" in weasy.box_text(texts[0])
+
+
+def test_element_tag_and_pseudo_element_tag(page: Any) -> None:
+    number = next(weasy.page_boxes(page, "page-number"))
+    assert weasy.element_tag(number) == "p"
+    tags = set()
+
+    def walk(box: Any) -> None:
+        tags.add(weasy.element_tag(box))
+        for child in weasy.children(box):
+            walk(child)
+
+    walk(number)
+    assert "p::before" in tags, "generated content is tagged 'p::before'"
+
+
+def test_element_attributes_and_class_matching(page: Any) -> None:
+    target = next(weasy.page_boxes(page, "target"))
+    assert weasy.element_attribute(target, "data-entry") == "7"
+    assert weasy.element_attribute(target, "id") == "block"
+    assert weasy.has_class(target, "other") and not weasy.has_class(target, "targ")
+    assert [weasy.element_tag(b) for b in weasy.page_boxes(page, "inner")] == ["p"]
+    assert list(weasy.iter_boxes(target, "inner")), "iter_boxes searches inside a box too"
+
+
+def test_computed_style_values(page: Any) -> None:
+    footer = next(weasy.page_boxes(page, "page-footer"))
+    assert float(weasy.computed(footer, "font_size")) == pytest.approx(12.0)  # 9pt in px
+    generated = _first(weasy.page_boxes(page, "page-number"), lambda b: weasy.element_tag(b).endswith("::before"))
+    assert int(weasy.computed(generated, "font_weight")) == 700
+    assert weasy.computed(generated, "font_style") == "normal"
+    assert weasy.computed_style(footer)["font_size"] == weasy.computed(footer, "font_size")
+
+
+def test_geometry_methods(page: Any) -> None:
+    block = next(weasy.page_boxes(page, "target"))
+    assert weasy.box_height(block) == pytest.approx(100)
+    assert weasy.margin_height(block) == pytest.approx(100 + 2 * 5 + 2 * 1 + 2 * 10)
+    x, y, width = weasy.content_box(block)
+    left_margin_px = 20 / 25.4 * 96
+    assert (x, width) == pytest.approx((left_margin_px + 1 + 5, 300))
+    bx, by, bwidth, bheight = weasy.border_box(block)
+    assert (bx, bwidth, bheight) == pytest.approx((left_margin_px, 312, 112))
+    assert y == pytest.approx(by + 6)
+
+
+def test_pango_layout_and_declared_attribute_functions(page: Any) -> None:
+    ffi, pango, attributes, layout_class, to_units = weasy.pango_bindings()
+    assert to_units == 1024
+    text = next(b for b in _walk(next(weasy.page_boxes(page, "para"))) if weasy.is_box(b, "TextBox"))
+    layout = layout_class(weasy.computed_style(text))
+    pango.pango_layout_set_width(layout.layout, int(200 * to_units))
+    layout.set_text("one two three four five six seven eight nine ten eleven twelve")
+    assert pango.pango_layout_get_line_readonly(layout.layout, 1) != ffi.NULL, "breaks into lines"
+    assert attributes.pango_attr_weight_new(700) != ffi.NULL
+    assert attributes.pango_attr_style_new(2) != ffi.NULL
+
+
+def test_line_counter_agrees_with_layout(page: Any) -> None:
+    para = next(weasy.page_boxes(page, "para"))
+    text = next(b for b in _walk(para) if weasy.is_box(b, "TextBox"))
+    counter = line_counter(weasy.computed_style(text))
+    assert counter is not None, "Pango reached through WeasyPrint's bindings"
+    laid_out = len(weasy.children(para))
+    words = " ".join(weasy.box_text(b) for b in _walk(para) if weasy.is_box(b, "TextBox"))
+    assert counter.count(StyledText(" ".join(words.split())), weasy.content_box(para)[2]) == laid_out
+    assert counter.count(StyledText("bold", ((0, 4, True, False),)), 500) == 1
+
+
+def test_text_libraries_for_doctor() -> None:
+    ffi = weasy.text_libraries()
+    assert ffi.pango.pango_version() >= 14400
+    assert hasattr(ffi, "harfbuzz") and hasattr(ffi, "harfbuzz_subset")
+    assert callable(ffi._dlopen)
+
+
+def test_finisher_receives_weasyprints_structure_tree() -> None:
+    """pdf/tagging.py edits the tagged PDF WeasyPrint hands a finisher: StructTreeRoot, K, ParentTree/Nums."""
+    seen: dict[str, Any] = {}
+
+    def finisher(document: Any, pdf: Any) -> None:
+        objects = pdf.objects
+        tree = objects[int(pdf.catalog["StructTreeRoot"].split(b" ", 1)[0])]
+        parent_tree = objects[int(tree["ParentTree"].split(b" ", 1)[0])]
+        seen.update(kids=tree["K"], nums=parent_tree["Nums"], pages=pdf.page_references)
+        finish_structure(document, pdf)
+
+    document = weasyprint.HTML(string=HTML).render(pdf_tags=True, pdf_variant="pdf/ua-1")
+    data = document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
+    assert data.startswith(b"%PDF") and seen["kids"] and len(seen["nums"]) >= 2 and len(seen["pages"]) == 1
+
+
+def _walk(box: Any) -> list[Any]:
+    found = [box]
+    for child in weasy.children(box):
+        found += _walk(child)
+    return found
+
+
+def _first(boxes: Any, test: Any) -> Any:
+    return next(b for box in boxes for b in _walk(box) if test(b))
