@@ -59,10 +59,18 @@ def test_shape_reads_paragraphs_runs_and_collapsed_whitespace() -> None:
         '</footer>'
     )
     assert shape is not None
-    assert shape.signature == ("footer.page-footer", "div.disclaimer(", "p.", ")", "div.note(", ")", "p.dates")
+    assert shape.signature == ("lang=", "footer.page-footer", "div.disclaimer(", "p.", ")", "div.note(", ")", "p.dates")
     disclaimer, dates = shape.paragraphs
     assert disclaimer == StyledText("Ask a pharmacist first & always.", ((6, 16, True, False), (25, 31, False, True)))
     assert dates.text == "Printed 1 May."
+
+
+def test_shape_depends_on_the_document_language() -> None:
+    """A footer in another language is set in other fonts: it is never predicted from this one."""
+    footer = '<footer class="page-footer"><div class="disclaimer"><p>Texto.</p></div></footer>'
+    spanish = footer_shape(f'<html lang="es" dir="ltr"><body>{footer}</body></html>')
+    arabic = footer_shape(f'<html lang="ar" dir="rtl"><body>{footer}</body></html>')
+    assert spanish is not None and arabic is not None and spanish.signature != arabic.signature
 
 
 @pytest.mark.parametrize("inner", ["<ul><li>a list</li></ul>", "<p>line<br>break</p>", "<p>K<sup>+</sup></p>", "loose text"])
