@@ -573,3 +573,25 @@ def test_tagged_pdf_in_every_language(built: Path, lang: str) -> None:
     squeezed = "".join(text.split())
     assert squeezed.count(label) == 1
     assert squeezed.index(label) > squeezed.index("".join(load_entry(REPO / "entries" / f"{stem(lang)}.md").title.split()))
+
+
+def test_hyphenated_compounds_are_only_held_together_in_spaced_scripts() -> None:
+    from leaflets.source.markdown import render_markdown
+
+    html = str(render_markdown("服用（对乙酰氨基酚-500片剂一至两片），每天1-2次。β-lactamase").html)
+    assert '<span class="nowrap">1-2</span>' in html or "1-2" in html
+    assert "nowrap\">对乙酰" not in html and "片剂一至两片</span>" not in html
+    assert '<span class="nowrap">β-lactamase</span>' in html
+
+
+def test_bilingual_booklet_in_spanish(tmp_path: Path) -> None:
+    output = tmp_path / "es+en.pdf"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", PINNED_EPOCH)
+        result = CliRunner().invoke(main, ["booklet", str(REPO / "entries"), "--lang", "es", "--bilingual", "en",
+                                           "-o", str(output), "-j", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert outline_titles(output) == ["Índice", "Paracetamol"]
+    text = " ".join(" ".join(page_texts(output)).split())
+    assert text.index("Uso") < text.index("Usage") < text.index("Dosis") < text.index("Dosage")
+    assert "Página 1 de" in text and "Page 1 of" not in text

@@ -39,6 +39,9 @@ _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 """Hyphenated words and ranges ("β-lactamase", "1-2 tablets"): kept on one line."""
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]")
+"""Chinese, Japanese and Korean characters: text in them breaks between characters, so a run of them is never
+held on one line (it would have no place to break)."""
 _MAX_UNBROKEN = 30
 
 _LATIN_RUN = re.compile(
@@ -158,7 +161,7 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                 continue
             position = 0
             for match in _COMPOUND.finditer(child.content):
-                if len(match.group()) > _MAX_UNBROKEN:
+                if len(match.group()) > _MAX_UNBROKEN or _WIDE.search(match.group()):
                     continue
                 between = child.content[position:match.start()]
                 if position and not between.strip():
