@@ -101,17 +101,22 @@ def _read_catalog(path: Path) -> gettext.GNUTranslations:
         raise ConfigError(f"invalid message catalog: {exc}", path) from None
 
 
-@lru_cache(maxsize=64)
 def translations(root: Path | None, lang: str) -> gettext.NullTranslations:
-    """The catalog for ``lang``: the project's own messages first, then the built-in ones."""
-    builtin = _builtin(lang)
-    if root is None:
-        return builtin
-    files = project_catalog_files(root, lang)
+    """The catalog for ``lang``: the project's own messages first, then the built-in ones.
+
+    Read once per process and catalog file version (path, size, modification time).
+    """
+    files = project_catalog_files(root, lang) if root is not None else []
     if not files:
-        return builtin
-    own = _read_catalog(files[0])
-    own.add_fallback(builtin)
+        return _builtin(lang)
+    stat = files[0].stat()
+    return _with_project_catalog(files[0], stat.st_size, stat.st_mtime_ns, lang)
+
+
+@lru_cache(maxsize=64)
+def _with_project_catalog(path: Path, _size: int, _mtime: int, lang: str) -> gettext.NullTranslations:
+    own = _read_catalog(path)
+    own.add_fallback(_builtin(lang))
     return own
 
 

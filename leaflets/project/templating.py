@@ -2,7 +2,13 @@
 
 Autoescape and StrictUndefined are on: entry text is data, so ``{{ 7*7 }}``
 in an entry prints as written, and a template that names a missing value
-fails loudly instead of printing a blank where a dose should be.
+fails loudly instead of printing a blank where a dose should be (autoescape
+is off only for ``.css`` templates, the per-language stylesheet, whose
+strings go through :func:`css_string`).
+
+Every text a template prints goes through Jinja's i18n extension (``_()``),
+translated with the catalog of the language being rendered
+(:mod:`leaflets.project.catalogs`); dates through :func:`long_date`.
 """
 
 from __future__ import annotations
