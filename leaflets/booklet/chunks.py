@@ -10,6 +10,8 @@ is on every page, and its section headings for the bookmarks.
 
 from __future__ import annotations
 
+import hashlib
+
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,9 @@ class LaidOutEntry:
     sections: tuple[Mark, ...]
     lang: str = ""
     """The entry's language (a fallback entry's differs from the booklet's)."""
+    digest: str = ""
+    """SHA-256 of the entry's bytes as they were laid out, so the booklet is recorded only when
+    they are the bytes its key was made from (an entry edited mid-build means a rebuild)."""
 
     @property
     def pages(self) -> int:
@@ -136,11 +141,13 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     results: list[EntryResult] = []
     for position, source in job.sources:
         try:
-            content, context, _removed = renderer.prepare(load_entry(source.path), source.relative)
+            loaded = load_entry(source.path)
+            content, context, _removed = renderer.prepare(loaded, source.relative)
             laid_out = renderer.lay_out(content, context)
             entry = LaidOutEntry(
                 position, content.title, page_slots(laid_out.document), section_marks(laid_out.document),
-                content.entry.language(renderer.config.lang),
+                digest=hashlib.sha256(loaded.source_bytes).hexdigest(),
+                lang=content.entry.language(renderer.config.lang),
             )
         except LeafletError as exc:
             results.append(failed_result(source, exc))

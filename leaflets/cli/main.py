@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -17,7 +17,9 @@ from leaflets import __version__
 from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
-from leaflets.errors import LeafletError
+from leaflets.build.guard import UnsafeOutputError
+from leaflets.cli.interrupt import exit_status, interruptible
+from leaflets.errors import Interrupted, LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
@@ -66,7 +68,7 @@ def load_project(project_dir: Path | None) -> Project:
         fail(exc)
 
 
-def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name-defined]
+def fail(exc: LeafletError, status: int = 1) -> NoReturn:
     click.echo(exc.diagnostic(), err=True)
     sys.exit(status)
 
@@ -104,13 +106,19 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
         bilingual=language_option(bilingual),
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    try:
-        report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
-                                force=force, on_start=progress.start)
-    except LeafletError as exc:
-        fail(exc)
+    with interruptible():
+        try:
+            report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
+                                    force=force, on_start=progress.start)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            sys.exit(exit_status(exc.signum))
     progress.finish(report)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
 
 @main.command()
@@ -177,11 +185,17 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
         lang=language_option(lang), fallback=language_option(fallback),
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    try:
-        report = build_booklet(list(paths), output, project, options, choices,
-                               on_result=progress.result, jobs=jobs, on_start=progress.start, force=force)
-    except LeafletError as exc:
-        fail(exc)
+    with interruptible():
+        try:
+            report = build_booklet(list(paths), output, project, options, choices,
+                                   on_result=progress.result, jobs=jobs, on_start=progress.start, force=force)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            sys.exit(exit_status(exc.signum))
     if not quiet and report.imposed is not None:
         click.echo(f"imposed {report.imposed}", err=True)
     progress.finish(report)
