@@ -14,7 +14,7 @@ from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.layout.linecount import StyledText
 from leaflets.project.project import Project
 
-from leaflets.source.entry import effective_lang, load_entry
+from leaflets.source.entry import effective_lang
 
 from conftest import REPO, write_entry
 from pdfread import pages

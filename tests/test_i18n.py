@@ -432,7 +432,10 @@ def test_missing_glyph_is_a_warning_naming_the_character(tmp_path: Path) -> None
 
 
 def test_reading_level_per_language(tmp_path: Path) -> None:
-    long_spanish = "La administración concomitante de anticoagulantes orales incrementa significativamente la probabilidad de complicaciones hemorrágicas, especialmente en pacientes con insuficiencia renal."
+    long_spanish = (
+        "La administración concomitante de anticoagulantes orales incrementa significativamente la probabilidad "
+        "de complicaciones hemorrágicas, especialmente en pacientes con insuficiencia renal."
+    )
     hard = write_entry(tmp_path, "a.es.md", f"# A\n\n### Uso\n{long_spanish} {long_spanish}\n\n### Dosis\nUno.\n")
     long_arabic = " ".join(["يجب"] * 60) + "."
     wordy = write_entry(tmp_path, "b.ar.md", f"# أ\n\n### الاستخدام\n{long_arabic}\n\n### الجرعة\nقرص.\n")

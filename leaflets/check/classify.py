@@ -108,8 +108,14 @@ _PATTERNS = (
     ("asks", ASKS, ("please", "i need", "complete")),
     ("declines", DECLINES, ("i can", "unable", "i could")),
     ("cannot-cover", CANNOT_COVER, ("cannot be", "can not be", "could not be", "possible")),
-    ("asks", ASKS_OTHER, ("por favor", "necesito", "nombre completo", "veuillez", "besoin", "nom complet", "يرجى", "من فضلك", "الرجاء", "कृपया", "请")),
-    ("declines", DECLINES_OTHER, ("no puedo", "no podemos", "no me es", "no soy", "je ne", "incapable", "لا أستطيع", "لا يمكنني", "لا أتمكن", "मैं", "我无法", "我不能", "我没法")),
+    ("asks", ASKS_OTHER, (
+        "por favor", "necesito", "nombre completo", "veuillez", "besoin", "nom complet",
+        "يرجى", "من فضلك", "الرجاء", "कृपया", "请",
+    )),
+    ("declines", DECLINES_OTHER, (
+        "no puedo", "no podemos", "no me es", "no soy", "je ne", "incapable",
+        "لا أستطيع", "لا يمكنني", "لا أتمكن", "मैं", "我无法", "我不能", "我没法",
+    )),
     ("cannot-cover", CANNOT_COVER_OTHER, ("no se", "imposible", "pas être", "impossible", "لا يمكن", "नहीं किया जा सकता", "无法")),
 )
 """Each pattern with words it cannot match without, checked first because most sections have none."""

@@ -189,10 +189,9 @@ class LeafletRenderer:
         rtl = direction(lang) == "rtl"
         partner = self._partner(content, lang)
         sections = []
-        if partner is None:
-            pairs = [(section, None) for section in content.sections]
-        else:
-            pairs = pair_sections(content, partner)
+        pairs: list[tuple[Section | None, Section | None]] = (
+            [(section, None) for section in content.sections] if partner is None else pair_sections(content, partner)
+        )
         partner_rtl = partner is not None and direction(effective_lang(partner.entry, self.config.lang)) == "rtl"
         for index, (section, other) in enumerate(pairs):
             parallel = self._section_view(other, index, partner_rtl, removed) if other is not None else None

@@ -111,7 +111,9 @@ def linked_entry(path: Path, lang: str, own_lang: str, default: str) -> Path | N
         return None
     folder, stem, suffix = path.parent, base_stem(path), path.suffix
     candidates = [folder / f"{stem}.{lang}{suffix}"]
-    candidates += sorted(p for p in folder.glob(f"{glob_escape(stem)}.*{suffix}") if suffix_language(p) and same_language(suffix_language(p) or "", lang))
+    candidates += sorted(
+        p for p in folder.glob(f"{glob_escape(stem)}.*{suffix}") if same_language(suffix_language(p) or "", lang)
+    )
     if same_language(default, lang):
         candidates.append(folder / f"{stem}{suffix}")
     return next((candidate for candidate in candidates if candidate.is_file() and candidate != path), None)

@@ -116,7 +116,10 @@ SECTION_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 """Heading and label words per language (primary subtag) and canonical section key, lower case."""
 
 FOOTER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "es": {"disclaimer": ("aviso", "aviso legal", "aviso importante", "descargo de responsabilidad", "exención de responsabilidad"), "note": ("nota",)},
+    "es": {
+        "disclaimer": ("aviso", "aviso legal", "aviso importante", "descargo de responsabilidad", "exención de responsabilidad"),
+        "note": ("nota",),
+    },
     "fr": {"disclaimer": ("avertissement", "clause de non-responsabilité", "avis de non-responsabilité"), "note": ("note", "remarque")},
     "ar": {"disclaimer": ("إخلاء مسؤولية", "إخلاء المسؤولية", "تنويه"), "note": ("ملاحظة", "ملحوظة")},
     "hi": {"disclaimer": ("अस्वीकरण",), "note": ("टिप्पणी", "नोट")},
@@ -127,9 +130,17 @@ FOOTER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "usage": ("uso", "usos", "indicaciones", "utilisation", "indications", "الاستخدام", "الاستعمال", "उपयोग", "用途", "适应症"),
     "dosage": ("dosis", "posología", "posologie", "الجرعة", "खुराक", "用法", "用量", "剂量"),
-    "side_effects": ("efectos secundarios", "efectos adversos", "effets indésirables", "effets secondaires", "الآثار الجانبية", "الأعراض الجانبية", "दुष्प्रभाव", "副作用", "不良反应"),
-    "how_it_works": ("cómo actúa", "cómo funciona", "mode d'action", "mode d’action", "كيف يعمل", "آلية العمل", "कैसे काम", "作用原理", "作用机制"),
-    "precautions": ("precauciones", "advertencias", "précautions", "mises en garde", "الاحتياطات", "التحذيرات", "सावधानि", "सावधानी", "注意事项", "警告"),
+    "side_effects": (
+        "efectos secundarios", "efectos adversos", "effets indésirables", "effets secondaires",
+        "الآثار الجانبية", "الأعراض الجانبية", "दुष्प्रभाव", "副作用", "不良反应",
+    ),
+    "how_it_works": (
+        "cómo actúa", "cómo funciona", "mode d'action", "mode d’action", "كيف يعمل", "آلية العمل", "कैसे काम", "作用原理", "作用机制",
+    ),
+    "precautions": (
+        "precauciones", "advertencias", "précautions", "mises en garde", "الاحتياطات", "التحذيرات", "सावधानि", "सावधानी",
+        "注意事项", "警告",
+    ),
 }
 """Words that show a label is about a leaflet topic (for telling leaflets from refusals), beside the English ones."""
 
