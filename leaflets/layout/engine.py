@@ -15,6 +15,8 @@ from typing import Any, Callable
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from leaflets.errors import ConfigError
+from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.weasy import margin_height, page_boxes, subset_large_fonts_in_one_pass
 from leaflets.project.options import STYLESHEETS
@@ -37,14 +39,24 @@ class LayoutEngine:
         subset_large_fonts_in_one_pass()  # CJK fonts: half the time of writing a Chinese leaflet
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
+        self.stylesheets: list[weasyprint.CSS] = []
+        self._refused: list[str] = []
+        for path in self.stylesheet_paths:
+            fetcher = ProjectFetcher(project.trusted_dirs, path)
+            self.stylesheets.append(weasyprint.CSS(
+                string=read_stylesheet(project, path), base_url=path.as_uri(),
+                font_config=self.font_config, url_fetcher=fetcher,
+            ))
+            self._refused += [f"{path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)]
         self._fetcher = ProjectFetcher(project.trusted_dirs)
-        self.stylesheets = [
-            weasyprint.CSS(filename=str(path), font_config=self.font_config, url_fetcher=self._fetcher)
-            for path in self.stylesheet_paths
-        ]
         self.language_position = len(self.stylesheets) if language_position is None else language_position
         """Where a language's generated stylesheet goes: after leaflet.css (and large-print.css), before booklet.css."""
         self._language_sheets: dict[str, weasyprint.CSS] = {}
+
+    def take_refusals(self) -> list[str]:
+        """Warnings for what the stylesheets asked for and were refused (``@import``, ``@font-face``), once."""
+        refused, self._refused = self._refused, []
+        return refused
 
     def sheets_for(self, language_css: str | None) -> list[weasyprint.CSS]:
         """The stylesheets with a language's generated one in its place, parsed once per process and language."""
@@ -108,6 +120,14 @@ class LayoutEngine:
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
         return margin_height(box)
+
+
+def read_stylesheet(project: Project, path: Path) -> str:
+    """A stylesheet's text, read as a bounded regular file inside the project's folders."""
+    try:
+        return read_regular(path, project.trusted_dirs).decode("utf-8", errors="replace")
+    except RefusedFile as exc:
+        raise ConfigError(f"stylesheet refused: {exc.reason}", path) from None
 
 
 def with_file_identifier(data: bytes, identifier: bytes) -> bytes:

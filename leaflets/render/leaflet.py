@@ -8,6 +8,7 @@ beyond reading the entry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -30,10 +31,11 @@ from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
 from leaflets.pdf.tagging import finish_structure
-from leaflets.source.markdown import RemovedHtml, render_markdown
-from leaflets.html.online import online_link, online_url
+from leaflets.source.markdown import ImagePolicy, RemovedHtml, render_markdown
+from leaflets.html.online import QrCodeTooLong, online_link, online_url
 from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
+from leaflets.source.fields import front_matter_line
 from leaflets.source.review import review_of
 from leaflets.source.sections import FooterText, LeafletContent, Section, normalise
 from leaflets.source.vocabulary import CANONICAL_LABELS
@@ -128,7 +130,7 @@ class LeafletRenderer:
             html = self.templates.render(
                 self.template, **context, stylesheet_hrefs=hrefs, language_css=self.language_css(context["lang"])
             )
-            return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
+            return RenderedLeaflet(html.encode("utf-8"), content, None, tuple(context["notices"]), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
         data = self.engine.write_pdf(laid_out.document, identifier, finisher=finish_structure)
@@ -148,9 +150,11 @@ class LeafletRenderer:
     ) -> "LaidOutLeaflet":
         """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
         entry = content.entry
-        fetcher = ProjectFetcher(self.project.trusted_dirs, entry.path)
+        fetcher = ProjectFetcher(self.project.embed_dirs(entry.path), entry.path)
         document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
-        warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
+        warnings = tuple(self.engine.take_refusals()) + tuple(context.get("notices", ())) + tuple(
+            f"{entry.path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)
+        )
         return LaidOutLeaflet(document, html, warnings)
 
     def lay_out_page(
@@ -185,6 +189,8 @@ class LeafletRenderer:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
         removed: list[RemovedHtml] = []
+        notices: list[str] = []
+        policy = functools.partial(_image_policy, self.project, entry.path)
         lang = effective_lang(entry, self.config.lang)
         rtl = direction(lang) == "rtl"
         partner = self._partner(content, lang)
@@ -194,28 +200,41 @@ class LeafletRenderer:
         )
         partner_rtl = partner is not None and direction(effective_lang(partner.entry, self.config.lang)) == "rtl"
         for index, (section, other) in enumerate(pairs):
-            parallel = self._section_view(other, index, partner_rtl, removed) if other is not None else None
+            parallel = None
+            if other is not None and partner is not None:
+                parallel = self._section_view(other, index, partner_rtl, removed, notices, policy, partner.entry.path)
             if section is None:
                 assert other is not None
                 view = SectionView(other.key, f"section-{index + 1}-{other.key}", "", "", other.known, Markup(""), parallel)
             else:
-                view = self._section_view(section, index, rtl, removed)
+                view = self._section_view(section, index, rtl, removed, notices, policy, entry.path)
                 view = SectionView(view.key, view.id, view.label, view.qualifier, view.known, view.html, parallel)
             sections.append(view)
-        disclaimer = self._footer_html(content.disclaimer, self.default_text("disclaimer", lang), removed, rtl)
-        note = self._footer_html(content.note, self.default_text("note", lang), removed, rtl)
+        disclaimer = self._footer_html(
+            content.disclaimer, self.default_text("disclaimer", lang), removed, notices, policy, entry.path, rtl,
+        )
+        note = self._footer_html(content.note, self.default_text("note", lang), removed, notices, policy, entry.path, rtl)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )
-        context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        try:
+            context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        except QrCodeTooLong as exc:
+            line = front_matter_line(entry, "url") if "url" in entry.metadata else None
+            notices.append(f"{entry.path}:{line or 1}: warning: {exc}")
         context["sections"] = sections
+        context["notices"] = notices
         context["parallel"] = self._parallel_context(partner) if partner is not None else None
         return context, tuple(removed)
 
-    def _section_view(self, section: Section, index: int, rtl: bool, removed: list[RemovedHtml]) -> SectionView:
-        rendered = render_markdown(section.markdown, section.line, section.heading_level, rtl)
+    def _section_view(
+        self, section: Section, index: int, rtl: bool, removed: list[RemovedHtml], notices: list[str],
+        policy: ImagePolicy, path: Path,
+    ) -> SectionView:
+        rendered = render_markdown(section.markdown, section.line, section.heading_level, policy, rtl)
         removed.extend(rendered.removed)
+        notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
         return SectionView(
             section.key, f"section-{index + 1}-{section.key}", section.label, section.qualifier, section.known, rendered.html,
         )
@@ -306,11 +325,17 @@ class LeafletRenderer:
         except ValueError:
             return relative
 
-    def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml], rtl: bool = False) -> Markup:
+    def _footer_html(
+        self, text: FooterText | None, default: str, removed: list[RemovedHtml],
+        notices: list[str] | None = None, policy: ImagePolicy | None = None, path: Path | None = None, rtl: bool = False,
+    ) -> Markup:
+        """The footer text as HTML; what does not print as written is added to ``notices`` against ``path``."""
         if text is None:
             return render_markdown(default, rtl=rtl).html
-        rendered = render_markdown(text.markdown, text.line, rtl=rtl)
+        rendered = render_markdown(text.markdown, text.line, image_policy=policy, rtl=rtl)
         removed.extend(rendered.removed)
+        if notices is not None and path is not None:
+            notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
         return rendered.html
 
     def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
@@ -351,6 +376,10 @@ class LeafletRenderer:
                 error_line,
                 code="footer-too-long",
             )
+
+
+def _image_policy(project: Project, entry: Path, src: str) -> str | None:
+    return project.image_refusal(src, entry)
 
 
 def _footer_line(content: LeafletContent) -> int | None:
