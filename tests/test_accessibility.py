@@ -17,10 +17,13 @@ from leaflets.source.markdown import render_markdown
 from leaflets.project.project import Project
 from leaflets.source.sections import normalise
 
+from leaflets.source.language import suffix_language
+
 from conftest import REPO, write_entry
 from pdfread import missing_in_order, normalised, pages, pdftotext, structure_text, words_of
 
-EXAMPLES = sorted(p.stem for p in (REPO / "entries").glob("*.md"))
+EXAMPLES = sorted(p.stem for p in (REPO / "entries").glob("*.md") if suffix_language(p) is None)
+"""The English examples; their translations (paracetamol.es.md ...) are read back by tests/test_i18n.py."""
 STYLES = [REPO / "styles" / "leaflet.css", REPO / "styles" / "large-print.css"]
 
 

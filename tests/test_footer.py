@@ -14,6 +14,8 @@ from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.layout.linecount import StyledText
 from leaflets.project.project import Project
 
+from leaflets.source.entry import effective_lang
+
 from conftest import REPO, write_entry
 from pdfread import pages
 
@@ -57,10 +59,18 @@ def test_shape_reads_paragraphs_runs_and_collapsed_whitespace() -> None:
         '</footer>'
     )
     assert shape is not None
-    assert shape.signature == ("footer.page-footer", "div.disclaimer(", "p.", ")", "div.note(", ")", "p.dates")
+    assert shape.signature == ("lang=", "footer.page-footer", "div.disclaimer(", "p.", ")", "div.note(", ")", "p.dates")
     disclaimer, dates = shape.paragraphs
     assert disclaimer == StyledText("Ask a pharmacist first & always.", ((6, 16, True, False), (25, 31, False, True)))
     assert dates.text == "Printed 1 May."
+
+
+def test_shape_depends_on_the_document_language() -> None:
+    """A footer in another language is set in other fonts: it is never predicted from this one."""
+    footer = '<footer class="page-footer"><div class="disclaimer"><p>Texto.</p></div></footer>'
+    spanish = footer_shape(f'<html lang="es" dir="ltr"><body>{footer}</body></html>')
+    arabic = footer_shape(f'<html lang="ar" dir="rtl"><body>{footer}</body></html>')
+    assert spanish is not None and arabic is not None and spanish.signature != arabic.signature
 
 
 @pytest.mark.parametrize("inner", ["<ul><li>a list</li></ul>", "<p>line<br>break</p>", "<p>K<sup>+</sup></p>", "loose text"])
@@ -121,12 +131,17 @@ def test_footer_too_long_is_refused_after_a_prediction(tmp_path: Path, repo_proj
 
 
 def test_examples_need_one_footer_laid_out_alone(repo_project: Project) -> None:
-    """The examples' footers differ in their review dates; all but the first are predicted, and rightly."""
+    """The examples' footers differ in their review dates; all but the first in each language are predicted, and rightly.
+
+    A footer in another language is set in other fonts, so it is measured once per language.
+    """
     renderer = LeafletRenderer(repo_project, BuildOptions())
-    for path in sorted((REPO / "entries").glob("*.md")):
+    paths = sorted((REPO / "entries").glob("*.md"))
+    for path in paths:
         lay_out(renderer, path)
     stats = renderer.footers.stats
-    assert stats.measured == 1 and stats.relaid == 0
+    languages = {effective_lang(load_entry(path), repo_project.config.lang) for path in paths}
+    assert stats.measured == len(languages) and stats.relaid == 0
 
 
 def test_line_counting_failure_falls_back_to_measuring(tmp_path: Path, repo_project: Project, monkeypatch) -> None:

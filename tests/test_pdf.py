@@ -13,10 +13,13 @@ from leaflets.build.builder import build_leaflets
 from leaflets.render.leaflet import BuildOptions
 from leaflets.project.project import Project
 
+from leaflets.source.language import suffix_language
+
 from conftest import CORPUS_CHARACTERS, REPO, write_entry
 from pdfread import metadata, normalised, pages
 
-EXAMPLES = sorted(p.stem for p in (REPO / "entries").glob("*.md"))
+EXAMPLES = sorted(p.stem for p in (REPO / "entries").glob("*.md") if suffix_language(p) is None)
+"""The English examples; their translations (paracetamol.es.md ...) are read back by tests/test_i18n.py."""
 
 
 def build_one(project: Project, entry: Path, out: Path, **options) -> Path:

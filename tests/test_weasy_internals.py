@@ -161,3 +161,26 @@ def _walk(box: Any) -> list[Any]:
 
 def _first(boxes: Any, test: Any) -> Any:
     return next(b for box in boxes for b in _walk(box) if test(b))
+
+
+def test_large_fonts_are_subset_in_one_pass_with_the_same_glyphs() -> None:
+    """The replaced subsetter keeps every glyph a CJK document shows, embedded, and leaves small fonts to WeasyPrint."""
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts
+
+    assert weasy.subset_large_fonts_in_one_pass() is True
+    assert getattr(fonts.Font._harfbuzz_subset, "leaflets_one_pass", False)
+    assert weasy.subset_large_fonts_in_one_pass() is True  # installing twice changes nothing
+    html = '<html lang="zh-Hans"><body style="font-family: \'Noto Sans CJK SC\'">对乙酰氨基酚 用法用量 副作用</body></html>'
+    data = weasyprint.HTML(string=html).write_pdf()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        fonts_used = list(pdf.pages[0].Resources.Font.values())
+        descendant = fonts_used[0].DescendantFonts[0]
+        assert "Noto-Sans-CJK-SC" in str(descendant.BaseFont)
+        program = descendant.FontDescriptor.get("/FontFile3") or descendant.FontDescriptor.get("/FontFile2")
+        embedded = TTFont(io.BytesIO(program.read_bytes()))
+    assert embedded["maxp"].numGlyphs > weasy.LARGE_FONT_GLYPHS  # glyph ids kept (RETAIN_GIDS) ...
+    assert len(data) < 1_000_000  # ... but only the used outlines: not the 16 MB face

@@ -39,6 +39,8 @@ class BookletInfo:
     subtitle: str
     author: str
     lang: str
+    contents_label: str = "Contents"
+    """The contents' bookmark, in the booklet's language."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
         kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
         writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
         _structure_tree(writer, structure, info)
-        outline = _outline(writer, _bookmarks(layout), page_numbers)
+        outline = _outline(writer, _bookmarks(layout, info.contents_label), page_numbers)
         metadata = writer.reserve()
         writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
         info_number = writer.reserve()
@@ -111,8 +113,8 @@ def _no_references(_obj: pikepdf.Object) -> int:
     raise AssertionError("booklet metadata holds no indirect objects")
 
 
-def _bookmarks(layout: BookletLayout) -> list[Bookmark]:
-    marks = [Bookmark("Contents", layout.contents_page)]
+def _bookmarks(layout: BookletLayout, contents_label: str = "Contents") -> list[Bookmark]:
+    marks = [Bookmark(contents_label, layout.contents_page)]
     for entry in layout.entries:
         start = layout.starts[entry.position] - 1
         sections = tuple(Bookmark(mark.label, start + mark.page, mark.top) for mark in entry.sections)

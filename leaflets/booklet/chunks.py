@@ -47,6 +47,10 @@ class Slot:
     top: float
     right: float
     font_size: float = 0.0
+    left: float = 0.0
+    """Its left end from the page's left edge: right-to-left footers put the page number there."""
+    rtl: bool = False
+    """The slot's text runs right to left, so the stamp is set flush left (where "Page N of M" ends up)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class LaidOutEntry:
     title: str
     slots: tuple[Slot, ...]
     sections: tuple[Mark, ...]
+    lang: str = ""
+    """The entry's language (a fallback entry's differs from the booklet's)."""
     digest: str = ""
     """SHA-256 of the entry's bytes as they were laid out, so the booklet is recorded only when
     they are the bytes its key was made from (an entry edited mid-build means a rebuild)."""
@@ -115,7 +121,7 @@ def page_slots(document: weasyprint.Document) -> tuple[Slot, ...]:
 def slot_of(box: Any, page_width: float) -> Slot:
     """The slot a laid-out box's content area leaves for text set flush right in it."""
     x, y, width = content_box(box)
-    return Slot(y, page_width - (x + width), float(computed(box, "font_size")))
+    return Slot(y, page_width - (x + width), float(computed(box, "font_size")), x, computed(box, "direction") == "rtl")
 
 
 def section_marks(document: weasyprint.Document) -> tuple[Mark, ...]:
@@ -146,7 +152,8 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
             laid_out = renderer.lay_out(content, context)
             entry = LaidOutEntry(
                 position, content.title, page_slots(laid_out.document), section_marks(laid_out.document),
-                hashlib.sha256(loaded.source_bytes).hexdigest(),
+                digest=hashlib.sha256(loaded.source_bytes).hexdigest(),
+                lang=content.entry.language(renderer.config.lang),
             )
             prefix = f"entry{position}-"
             keep_anchors_apart(laid_out.document, prefix)
@@ -195,12 +202,15 @@ def keep_anchors_apart(document: weasyprint.Document, prefix: str) -> None:
         ]
 
 
-def scan_titles(_state: Any, sources: list[EntrySource]) -> list[tuple[EntrySource, str | None, EntryResult | None]]:
-    """Read each entry's title (for ordering) or the reason it cannot be read."""
-    found: list[tuple[EntrySource, str | None, EntryResult | None]] = []
+def scan_titles(
+    default_lang: str, sources: list[EntrySource]
+) -> list[tuple[EntrySource, str | None, str, EntryResult | None]]:
+    """Read each entry's title and language (for choosing and ordering) or the reason it cannot be read."""
+    found: list[tuple[EntrySource, str | None, str, EntryResult | None]] = []
     for source in sources:
         try:
-            found.append((source, load_entry(source.path).title, None))
+            entry = load_entry(source.path)
+            found.append((source, entry.title, entry.language(default_lang), None))
         except LeafletError as exc:
-            found.append((source, None, failed_result(source, exc)))
+            found.append((source, None, default_lang, failed_result(source, exc)))
     return found

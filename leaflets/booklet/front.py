@@ -19,11 +19,14 @@ import weasyprint
 from leaflets.booklet.chunks import PX_TO_PT, BookletRenderer, LaidOutEntry, Slot, entry_destination, page_slots, slot_of
 from leaflets.pdf.tagging import TaggedPart, TocLink, finish_parts
 from leaflets.clock import build_time
+from leaflets.project.dates import long_date
 from leaflets.project.config import CONFIG_FILENAME
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.weasy import border_box, element_attribute, page_boxes
-from leaflets.booklet.selection import initial
+from leaflets.booklet.collation import initial_letter
+from leaflets.booklet.languages import language_name
 from leaflets.project.template_names import BLANK_PAGE_ID, CONTENTS_ENTRY, CONTENTS_PAGE, ENTRY_ATTRIBUTE
+from leaflets.source.language import same_language
 
 CONTENTS_PART_LINES = 400
 """Contents lines per layout: one part for most booklets, about sixteen for the whole corpus."""
@@ -66,6 +69,10 @@ class ContentsLine:
     position: int
     """The entry's index in booklet order."""
     title: str
+    lang: str = ""
+    """The entry's language, when it is not the booklet's (its title is tagged with it)."""
+    note: str = ""
+    """The name of that language in the booklet's, printed after the title: "(en inglés)"."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ class FrontJob:
     folder: Path
     title: str
     cover: Cover | None = None
+    lang: str = ""
+    """The booklet's language (cover, contents and footer texts); empty: the project's."""
     groups: tuple[ContentsGroup, ...] = ()
     first: bool = False
     digits: int = 1
@@ -112,13 +121,17 @@ class FrontPart:
 
 
 def contents_parts(
-    entries: Sequence[LaidOutEntry], grouped: bool, part_lines: int | None = None
+    entries: Sequence[LaidOutEntry], grouped: bool, part_lines: int | None = None, lang: str | None = None,
 ) -> list[tuple[ContentsGroup, ...]]:
-    """Split the contents into parts of at most ``part_lines`` lines, grouped under initials when ``grouped``."""
+    """Split the contents into parts of at most ``part_lines`` lines, grouped under initials when ``grouped``.
+
+    ``lang`` is the booklet's language when it has one (``--lang``): entries in
+    another language are marked with its name, and initials follow its alphabet.
+    """
     part_lines = part_lines or CONTENTS_PART_LINES
-    lines = [ContentsLine(entry.position, entry.title) for entry in entries]
+    lines = [_contents_line(entry, lang) for entry in entries]
     if grouped:
-        runs = [(letter, list(run)) for letter, run in groupby(lines, key=lambda line: initial(line.title))]
+        runs = [(letter, list(run)) for letter, run in groupby(lines, key=lambda line: initial_letter(line.title, lang or "en"))]
     else:
         runs = [("", lines)]
     parts: list[list[ContentsGroup]] = [[]]
@@ -136,6 +149,12 @@ def contents_parts(
     return [tuple(part) for part in parts if part]
 
 
+def _contents_line(entry: LaidOutEntry, lang: str | None) -> ContentsLine:
+    if lang is None or not entry.lang or same_language(entry.lang, lang):
+        return ContentsLine(entry.position, entry.title)
+    return ContentsLine(entry.position, entry.title, entry.lang, language_name(entry.lang, lang))
+
+
 def number_digits(entries: Sequence[LaidOutEntry]) -> int:
     """Digits in a bound on the last page number, known before the contents are laid out.
 
@@ -149,14 +168,15 @@ def number_digits(entries: Sequence[LaidOutEntry]) -> int:
 def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
     """Lay out the cover or one contents part and write it to the job's folder."""
     project = renderer.project
-    disclaimer, note = renderer.default_footer()
-    context = renderer.page_context(job.title, project.config.lang, disclaimer, note, project.root / CONFIG_FILENAME)
+    lang = job.lang or project.config.lang
+    disclaimer, note = renderer.default_footer(lang)
+    context = renderer.page_context(job.title, lang, disclaimer, note, project.root / CONFIG_FILENAME)
     if job.cover is not None:
         moment = build_time()
         template = "booklet/cover.html"
         context.update(
             subtitle=job.cover.subtitle, duplex=job.cover.duplex, entry_count=job.cover.entry_count,
-            build_date=f"{moment.day} {moment:%B %Y}", description=job.cover.subtitle,
+            build_date=long_date(moment.date(), lang), description=job.cover.subtitle,
         )
     else:
         template = "booklet/contents.html"

@@ -49,7 +49,13 @@ from leaflets.project.template_names import CONTENTS_PAGE
 from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_stamps
 from leaflets.booklet.selection import read_list
-from leaflets.source.titles import title_key
+from leaflets.booklet.collation import collation_key, groups_by_initial
+from leaflets.booklet.languages import Scanned, select_language
+from leaflets.build.builder import bilingual_sources
+from leaflets.project.catalogs import gettext_for
+from leaflets.project.config import DEFAULT_BOOKLET_TITLE
+from leaflets.project.footer_texts import language_setting
+from leaflets.source.language import same_language
 from leaflets.booklet.stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
 
 CHUNK_ENTRIES = 12
@@ -68,6 +74,10 @@ class BookletOptions:
     list_file: Path | None = None
     duplex: bool = False
     impose: str | None = None
+    lang: str | None = None
+    """Only entries in this language (``--lang``), with cover, contents and running texts in it."""
+    fallback: str | None = None
+    """With ``lang``: medicines with no entry in ``lang`` come in this language instead, marked in the contents."""
 
 
 @dataclass
@@ -106,7 +116,7 @@ def booklet_key(
     list_text = read_regular(booklet.list_file, limit=MAX_TEXT_BYTES).decode("utf-8", "replace") if booklet.list_file else ""
     extra = {
         "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
-        "impose": str(booklet.impose), "list": list_text,
+        "impose": str(booklet.impose), "list": list_text, "lang": str(booklet.lang), "fallback": str(booklet.fallback),
     }
     stylesheets = options.stylesheets + BOOKLET_STYLESHEETS + STAMP_STYLESHEETS
     fingerprint = Fingerprint()
@@ -159,6 +169,7 @@ def build_booklet(
         sources = read_list(booklet.list_file)
     else:
         sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
+    sources = bilingual_sources(sources, options.bilingual, project.config.lang)
     if not sources:
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
@@ -220,29 +231,33 @@ def _write_booklet(
 
     Returns each entry laid out with the digest of the bytes it was laid out from.
     """
-    ordered = _titles(sources, booklet.list_file is None, jobs, record)
+    lang = booklet.lang or project.config.lang
+    ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record)
     chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
     entries = [entry for chunk in chunks for entry in chunk.entries]
     if not entries:
         raise LeafletError("no entry could be built, so no booklet was written")
     config = project.config
-    title = booklet.title if booklet.title is not None else config.booklet_title
-    subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
-    cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
+    title = booklet.title if booklet.title is not None else booklet_title(project, lang)
+    subtitle = booklet.subtitle if booklet.subtitle is not None else booklet_subtitle(project, lang)
+    cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex), lang=lang)
+    grouped = booklet.list_file is None and groups_by_initial(lang)
     contents = [
-        FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
-        for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
+        FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries), lang=lang)
+        for number, groups in enumerate(contents_parts(entries, grouped=grouped, lang=lang), start=1)
     ]
     front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
     plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
     starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
-    stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
+    stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp, lang)
     parts = [
         (path, len(job.pages))
         for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
     ]
     layout = BookletLayout(starts=starts, entries=tuple(entries), contents_page=front[0].pages)
-    info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
+    info = BookletInfo(
+        title, subtitle, config.author or config.organisation, lang, gettext_for(project.root, lang)("Contents")
+    )
     report.pages = assemble(parts, layout, info, output)
     if imposed is not None and booklet.impose is not None:
         report.imposed = imposed
@@ -272,20 +287,51 @@ def _up_to_date(
 
 
 def _titles(
-    sources: list[EntrySource], by_title: bool, jobs: int, record: Callable[[EntryResult], None]
+    sources: list[EntrySource], booklet: BookletOptions, lang: str, default_lang: str, jobs: int,
+    record: Callable[[EntryResult], None],
 ) -> list[EntrySource]:
-    """The readable entries in booklet order; unreadable ones are recorded as failures."""
+    """The readable entries in booklet order; unreadable ones are recorded as failures.
+
+    Each medicine comes in the booklet's language (``--lang``, else the
+    project's), or the fallback; titles sort by that language's collation.
+    """
     batches = [sources[i : i + SCAN_BATCH] for i in range(0, len(sources), SCAN_BATCH)]
-    titled: list[tuple[EntrySource, str]] = []
-    for batch in map_in_workers(scan_titles, batches, jobs, _no_state):
-        for source, title, failure in batch:
+    scanned: list[Scanned] = []
+    for batch in map_in_workers(scan_titles, batches, jobs, _language_state, (default_lang,)):
+        for source, title, entry_lang, failure in batch:
             if failure is not None:
                 record(failure)
             else:
-                titled.append((source, title or ""))
-    if by_title:
-        titled.sort(key=lambda pair: (title_key(pair[1]), pair[1], str(pair[0].relative), str(pair[0].path)))
-    return [source for source, _title in titled]
+                scanned.append(Scanned(source, title or "", entry_lang))
+    if booklet.list_file is None:  # a list names exactly the entries wanted, in any language
+        scanned = select_language(scanned, lang, booklet.fallback)
+    if booklet.list_file is None:
+        scanned.sort(key=lambda item: (collation_key(item.title, lang), item.title, str(item.source.relative), str(item.source.path)))
+    return [item.source for item in scanned]
+
+
+def _language_state(default_lang: str) -> str:
+    return default_lang
+
+
+def booklet_title(project: Project, lang: str) -> str:
+    """The cover title: ``[languages.LANG] booklet_title``, else ``booklet_title`` (the built-in one translated)."""
+    own = language_setting(project.config, lang, "booklet_title")
+    if own:
+        return own
+    configured = project.config.booklet_title
+    if configured == DEFAULT_BOOKLET_TITLE or not same_language(lang, project.config.lang):
+        translated = gettext_for(project.root, lang)(DEFAULT_BOOKLET_TITLE)
+        if translated != DEFAULT_BOOKLET_TITLE or configured == DEFAULT_BOOKLET_TITLE:
+            return translated
+    return configured
+
+
+def booklet_subtitle(project: Project, lang: str) -> str:
+    own = language_setting(project.config, lang, "booklet_subtitle")
+    if own:
+        return own
+    return project.config.booklet_subtitle if same_language(lang, project.config.lang) else ""
 
 
 def _lay_out_entries(
@@ -311,7 +357,7 @@ def _lay_out_entries(
 
 
 def _stamp_jobs(
-    plan: PagePlan, starts: dict[int, int], front: list[FrontPart], chunks: list[Chunk], folder: Path
+    plan: PagePlan, starts: dict[int, int], front: list[FrontPart], chunks: list[Chunk], folder: Path, lang: str = "en",
 ) -> list[StampJob]:
     """One job per part, in booklet order, each page given its number (and contents lines theirs)."""
     jobs = []
@@ -324,7 +370,7 @@ def _stamp_jobs(
             )
             pages.append(PlacedPage(part.path, index, part.slots[index], number, stamps))
             number += 1
-        jobs.append(StampJob(tuple(pages), plan.total, part.path.with_name(f"numbered-{part.path.name}")))
+        jobs.append(StampJob(tuple(pages), plan.total, part.path.with_name(f"numbered-{part.path.name}"), lang))
     cover = front[0]
     assert cover.blank_index is not None
     blank = PlacedPage(cover.path, cover.blank_index, cover.slots[cover.blank_index], 0)
@@ -339,5 +385,5 @@ def _stamp_jobs(
             pages.extend(PlacedPage(chunk.path, offset + p, entry.slots[p], start + p) for p in range(entry.pages))
             offset += entry.pages
             index += 1
-        jobs.append(StampJob(tuple(pages), plan.total, chunk.path.with_name(f"numbered-{chunk.path.name}")))
+        jobs.append(StampJob(tuple(pages), plan.total, chunk.path.with_name(f"numbered-{chunk.path.name}"), lang))
     return jobs

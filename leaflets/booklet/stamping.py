@@ -53,6 +53,8 @@ class StampJob:
     pages: tuple[PlacedPage, ...]
     total: int
     output: Path
+    lang: str = ""
+    """The booklet's language: "Página 3 de 40"."""
 
 
 class Stamper:
@@ -66,7 +68,7 @@ class Stamper:
 
     def overlay(self, job: StampJob) -> bytes:
         html = self.templates.render(
-            "booklet/stamp.html", lang=self.project.config.lang, paper=self.paper, total=job.total, pages=job.pages
+            "booklet/stamp.html", lang=job.lang or self.project.config.lang, paper=self.paper, total=job.total, pages=job.pages
         )
         document = self.engine.render(html, self.project.root, ProjectFetcher(self.project.trusted_dirs))
         if len(document.pages) != len(job.pages):

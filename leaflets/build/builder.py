@@ -18,7 +18,7 @@ from pathlib import Path
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key, entry_key_of
+from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key, entry_key_of
 from leaflets.build.guard import OutputGuard, UnsafeOutputError
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
 from leaflets.errors import ConfigError, LeafletError, OutputError
@@ -30,6 +30,7 @@ from leaflets.parallel import map_unordered, stop_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.source.entry import parse_entry, read_text
 from leaflets.source.git import last_commit_dates
+from leaflets.source.language import entry_language, linked_entry, same_language
 from leaflets.source.review import review_stamps
 
 if TYPE_CHECKING:
@@ -165,7 +166,8 @@ def plan_build(
         if source in clashes:
             planned.append(PlannedEntry(source, target, None, False, clashes[source], edition=options.name_suffix))
             continue
-        key = entry_key(dependencies, source.path, stamps.get(source.path), project.embed_dirs(source.path))
+        own_dependencies = with_companions(dependencies, _companions(source, options, project))
+        key = entry_key(own_dependencies, source.path, stamps.get(source.path), project.embed_dirs(source.path))
         known = None if force else cache.known_failure(target, key)
         current = not force and cache.is_current(target, key)
         refused = None
@@ -175,9 +177,38 @@ def plan_build(
             except UnsafeOutputError as exc:
                 refused = exc.diagnostic()
         planned.append(PlannedEntry(
-            source, target, key, current, None, known, refused, stamps.get(source.path), dependencies,
+            source, target, key, current, None, known, refused, stamps.get(source.path), own_dependencies,
         ))
     return planned
+
+
+def with_companions(dependencies: str, companions: list[Path]) -> str:
+    """``dependencies`` extended with the files an output prints besides its entry (a bilingual partner)."""
+    if not companions:
+        return dependencies
+    fingerprint = Fingerprint().add("dependencies", dependencies)
+    for path in companions:
+        fingerprint.add_file(path)
+    return fingerprint.hexdigest()
+
+
+def _companions(source: EntrySource, options: BuildOptions, project: Project) -> list[Path]:
+    """Files beside the entry that its output prints: the linked entry of a bilingual edition."""
+    if not options.bilingual:
+        return []
+    own = entry_language({}, source.path, project.config.lang)
+    partner = linked_entry(source.path, options.bilingual, own, project.config.lang)
+    return [partner] if partner is not None else [source.path.with_name(f".no-{options.bilingual}-partner")]
+
+
+def bilingual_sources(sources: Sequence[EntrySource], second: str | None, default_lang: str) -> list[EntrySource]:
+    """The entries a bilingual edition is made of: all but those in the second language (they print beside the others).
+
+    Languages are read from file names here (``NAME.LANG.md``; no suffix is the project's language).
+    """
+    if not second:
+        return list(sources)
+    return [s for s in sources if not same_language(entry_language({}, s.path, default_lang), second)]
 
 
 def build_leaflets(
@@ -203,7 +234,9 @@ def build_leaflets(
     began = time.time()
     options = options or BuildOptions(paper=project.config.paper)
     found_warnings: list[str] = []
-    sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
+    sources = bilingual_sources(
+        find_entries(list(paths) if paths else [project.entries_dir], found_warnings), options.bilingual, project.config.lang
+    )
     cache = OutputCache.load(out_dir / CACHE_FILENAME)
     guard = OutputGuard(project, [source.path for source in sources], cache.wrote)
     guard.check_folder(out_dir)

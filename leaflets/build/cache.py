@@ -37,13 +37,14 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from leaflets import __version__
-from leaflets.project.options import LEAFLET_TEMPLATE, STYLESHEETS
+from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLESHEETS
 from leaflets.build.output import atomic_write
 from leaflets.errors import OutputError
 from leaflets.project.project import Project
 from leaflets.project.templating import Templates
 from leaflets.files import MAX_RESOURCE_BYTES, RefusedFile, inside, read_regular
 from leaflets.source.entry import MAX_ENTRY_BYTES
+from leaflets.project.catalogs import builtin_catalog_files, project_catalog_files
 
 CACHE_FILENAME = ".leaflets-cache.json"
 CACHE_FORMAT = 2
@@ -111,7 +112,10 @@ def dependency_key(
     fingerprint.add("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
     fingerprint.add("fonts", installed_fonts())
     fingerprint.add("extra", _canonical_json(dict(extra or {})))
-    for path in Templates(project).sources(template):
+    templates = Templates(project)
+    for path in [*templates.sources(template), *templates.sources(LANGUAGE_STYLESHEET)]:
+        fingerprint.add_file(path)
+    for path in [*builtin_catalog_files(), *project_catalog_files(project.root)]:
         fingerprint.add_file(path)
     for path in stylesheet_files(project, stylesheets):
         fingerprint.add_file(path, project.trusted_dirs)

@@ -24,18 +24,22 @@ from typing import Any, Callable, Mapping, Sequence
 import segno
 
 from leaflets.check.classify import requester_text
+from leaflets.project.config import project_words
 from leaflets.project.config import Config
 from leaflets.source.discover import EDITION_SUFFIXES, EntrySource, clash_message, find_entries, output_clashes
 from leaflets.source.entry import Entry, effective_lang, parse_entry, read_text
 from leaflets.errors import EntryError
 from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
 from leaflets.check.findings import Finding, finding
+from leaflets.check.glyphs import Coverage, configured_coverage, missing_characters
 from leaflets.check.rules import errors_in, finding_from_error
+from leaflets.check.translations import translation_warnings
 from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, might_drop, render_markdown
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
-from leaflets.check.readability import reading_level, warm_up
+from leaflets.check.readability import MAX_SENTENCE_WORDS, formula_name, graded_language, reading_level, sentence_length, warm_up
 from leaflets.source.git import last_commit_dates
+from leaflets.source.language import primary
 from leaflets.source.review import review_of
 from leaflets.source.sections import LeafletContent, normalise
 from leaflets.source.titles import title_key
@@ -152,8 +156,11 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
             "no-disclaimer", path, written[-1],
             "no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed",
         ))
-    if effective_lang(entry, config.lang).lower().startswith("en"):
-        found += reading_level_warnings(content, config.max_reading_grade)
+    language = graded_language(effective_lang(entry, config.lang))
+    if language is not None:
+        found += reading_level_warnings(content, config.max_reading_grade, language)
+    else:
+        found += sentence_length_warnings(content)
     addressed = requester_text(content)
     if addressed is not None:
         found.append(finding(
@@ -163,18 +170,34 @@ def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
     return found
 
 
-def reading_level_warnings(content: LeafletContent, max_grade: float) -> list[Finding]:
-    readability = reading_level(
+def _graded_sections(content: LeafletContent) -> list[tuple[str, int, str]]:
+    return [
         (section.label or "introduction", section.heading_line or section.line, section.markdown)
         for section in content.sections
-    )
+    ]
+
+
+def sentence_length_warnings(content: LeafletContent, max_words: float = MAX_SENTENCE_WORDS) -> list[Finding]:
+    """Where no reading grade can be computed (Arabic, Hindi, Chinese ...): sentences too long on average."""
+    measured = sentence_length(_graded_sections(content))
+    if measured.average <= max_words:
+        return []
+    return [finding(
+        "reading-level", content.entry.path, measured.longest_line,
+        f"sentences average {measured.average:g} words (maximum {max_words:g}); "
+        f"longest sentences in section '{measured.longest_label}' ({measured.longest_average:g} words)",
+    )]
+
+
+def reading_level_warnings(content: LeafletContent, max_grade: float, language: str = "en_US") -> list[Finding]:
+    readability = reading_level(_graded_sections(content), language)
     hardest = readability.hardest
     if readability.grade <= max_grade or hardest is None:
         return []
     return [finding(
         "reading-level", content.entry.path, hardest.line,
-        f"reads at grade {readability.grade:.1f} (Flesch-Kincaid; maximum {max_grade:g}); "
-        f"hardest section: '{hardest.label}' at grade {hardest.counts.grade:.1f}",
+        f"reads at grade {readability.grade:.1f} ({formula_name(language)}; maximum {max_grade:g}); "
+        f"hardest section: '{hardest.label}' at grade {hardest.counts.grade_in(language):.1f}",
     )]
 
 
@@ -208,9 +231,26 @@ class EntryCheck:
     findings: tuple[Finding, ...]
     title: str | None = None
     title_line: int = 1
+    lang: str = ""
+    """The entry's language: translations of one medicine share a title without being duplicates."""
 
     def count(self, level: str) -> int:
         return sum(1 for f in self.findings if f.level == level)
+
+
+def glyph_warnings(entry: Entry, text: str, coverage: Coverage | None) -> list[Finding]:
+    """Characters in the entry file that no configured font has, named with the line of their first use."""
+    if coverage is None:
+        return []
+    missing = missing_characters(text, coverage)
+    if not missing:
+        return []
+    named = ", ".join(f"U+{ord(char):04X} {char!r} (line {line})" for char, line in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    return [finding(
+        "missing-glyph", entry.path, missing[0][1],
+        f"no configured font has {named}{more}; it would print from a fallback font or as an empty box",
+    )]
 
 
 class Checker:
@@ -218,11 +258,13 @@ class Checker:
 
     def __init__(
         self, config: Config, commit_dates: Mapping[Path, date | None] | None = None, project: Project | None = None,
+        coverage: Coverage | None = None,
     ) -> None:
         self.config = config
         self.commit_dates = commit_dates
         self.project = project
         """Given, images are checked against the folders build may embed from."""
+        self.coverage = coverage
 
     def check(self, source: EntrySource) -> EntryCheck:
         path = source.path
@@ -231,13 +273,18 @@ class Checker:
             entry = parse_entry(text, path, raw)
         except EntryError as exc:
             return EntryCheck(source, (finding_from_error(exc, path),))
-        content = normalise(entry)
+        content = normalise(entry, project_words(self.config))
         errors = errors_in(content, self.config)
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
         found += dropped_warnings(content, self.project)
+        found += glyph_warnings(entry, text, self.coverage)
+        found += translation_warnings(entry, self.config, self.commit_dates)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
-        return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
+        return EntryCheck(
+            source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text),
+            effective_lang(entry, self.config.lang),
+        )
 
 
 def _title_line(entry: Entry, text: str) -> int:
@@ -270,7 +317,7 @@ def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
                 break
         if check.title is None:
             continue
-        key = title_key(check.title)
+        key = primary(check.lang) + "\x00" + title_key(check.title)
         earlier = first_title.setdefault(key, check)
         if earlier is not check:
             extra.setdefault(index, []).append(finding(
@@ -344,9 +391,9 @@ def check_entries(
         warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
     batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
     commit_dates = last_commit_dates([source.path for source in sources])
-    checks = [
-        c for batch in map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates, project)) for c in batch
-    ]
+    coverage = configured_coverage(project)  # before the workers fork: font maps are read once
+    checker_args = (project.config, commit_dates, project, coverage)
+    checks = [c for batch in map_in_workers(_check_batch, batches, jobs, Checker, checker_args) for c in batch]
     checks = across_entries(checks)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]

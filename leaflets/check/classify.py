@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from leaflets.source.sections import LeafletContent
-from leaflets.source.vocabulary import bold_label, heading
+from leaflets.source.vocabulary import TOPIC_WORDS, bold_label, heading
 
 TOPICS: dict[str, re.Pattern[str]] = {
     "usage": re.compile(r"\b(usage|uses?|used for|indications?)\b", re.I),
@@ -31,6 +31,12 @@ TOPICS: dict[str, re.Pattern[str]] = {
     "how_it_works": re.compile(r"\b(how (it|they|does it|do they) works?|mechanism)\b", re.I),
     "precautions": re.compile(r"\b(precautions?|warnings?|contraindications?)\b", re.I),
 }
+for _topic, _words in TOPIC_WORDS.items():
+    # Words in other languages: plain substrings (word boundaries mean little in Chinese or Devanagari).
+    TOPICS[_topic] = re.compile(
+        TOPICS[_topic].pattern + "|" + "|".join(re.escape(word) for word in _words), re.I
+    )
+
 MAX_SECTIONS_BESIDE_REFUSAL = 2
 """A page that declines or asks for more may still name this many sections and not be a leaflet."""
 
@@ -44,12 +50,41 @@ ASKS = re.compile(
 )
 """Asking the reader for input: a leaflet tells, it never asks for the medicine's name."""
 
+ASKS_OTHER = re.compile(
+    # Spanish
+    r"\bpor favor,? (?:proporcione|proporcióneme|indique|especifique|aclare|facilite)(?:me)?\b[^.]{0,60}?"
+    r"\b(?:nombres?|detalles|información|productos?|marcas?|medicamentos?|fármacos?)\b"
+    r"|\bnecesito (?:el|la|los|más)\b[^.]{0,60}\b(?:nombres?|detalles|información)\b"
+    r"|\bno es un nombre completo\b"
+    # French
+    r"|\bveuillez (?:me )?(?:fournir|préciser|indiquer|donner|clarifier)\b[^.]{0,60}?"
+    r"\b(?:noms?|détails|informations?|produits?|marques?|médicaments?)\b"
+    r"|\bj['’]ai besoin (?:du|de la|des|de plus)\b[^.]{0,60}\b(?:noms?|détails|informations?)\b"
+    r"|\bn['’]est pas un nom complet\b"
+    # Arabic, Hindi, Chinese
+    r"|(?:يرجى|من فضلك|الرجاء) (?:تقديم|تحديد|توضيح|ذكر|إعطاء)[^.؟]{0,60}(?:اسم|الاسم|معلومات|تفاصيل|المنتج)"
+    r"|कृपया[^।.]{0,60}(?:पूरा नाम|नाम|जानकारी|विवरण)[^।.]{0,30}(?:बताएँ|बताएं|दें|प्रदान करें|स्पष्ट करें)"
+    r"|请(?:提供|说明|明确|告诉我|具体说明|指明)[^。]{0,20}(?:名称|全称|名字|药名|信息|详情|品牌)",
+    re.I,
+)
+"""The same request for a fuller name or more detail in the other shipped languages."""
+
 DECLINES = re.compile(
     r"\bI (?:cannot|can ?not|can't|am unable to|'m unable to|could not|couldn't|was unable to) "
     r"(?:provide|find|create|give|generate|offer|locate|identify|supply)\b",
     re.I,
 )
 """The writer, in the first person, declining to describe the medicine."""
+
+DECLINES_OTHER = re.compile(
+    r"\bno (?:puedo|podemos|me es posible|soy capaz de) (?:proporcionar|dar|ofrecer|encontrar|crear|generar|identificar|facilitar)\b"
+    r"|\bje ne (?:peux|suis pas en mesure de) (?:pas )?(?:fournir|donner|trouver|créer|générer|identifier|proposer)\b"
+    r"|\bje suis incapable de (?:fournir|donner|trouver)\b"
+    r"|لا (?:أستطيع|يمكنني|أتمكن من) (?:تقديم|إعطاء|توفير|إيجاد|العثور|إنشاء)"
+    r"|मैं[^।.]{0,60}(?:प्रदान|उपलब्ध|नहीं दे|नहीं बना|नहीं ढूंढ|नहीं ढूँढ)[^।.]{0,20}(?:सकता|सकती)"
+    r"|我(?:无法|不能|没法)(?:提供|找到|给出|生成|识别)",
+    re.I,
+)
 
 CANNOT_COVER = re.compile(
     r"\b(?:cannot|can ?not|could not) be (?:accurately |reliably |safely )?(?:provided|completed|given|described)\b"
@@ -58,10 +93,30 @@ CANNOT_COVER = re.compile(
 )
 """Impersonal statements that the leaflet's sections cannot be written."""
 
+CANNOT_COVER_OTHER = re.compile(
+    r"\bno se (?:puede|pueden|podría|podrían) (?:proporcionar|completar|dar|describir)\b"
+    r"|\b(?:es|sería) imposible\b"
+    r"|\bne (?:peut|peuvent|pourrait|pourraient) pas être (?:fourni|fournie|fournies|fournis|complété|complétée|décrit|décrite|donné|donnée)s?\b"
+    r"|\b(?:est|serait) impossible\b"
+    r"|لا يمكن (?:تقديم|إكمال|وصف)"
+    r"|(?:प्रदान|पूरा|वर्णन) नहीं किया जा सकता"
+    r"|无法(?:提供|完成|描述)",
+    re.I,
+)
+
 _PATTERNS = (
     ("asks", ASKS, ("please", "i need", "complete")),
     ("declines", DECLINES, ("i can", "unable", "i could")),
     ("cannot-cover", CANNOT_COVER, ("cannot be", "can not be", "could not be", "possible")),
+    ("asks", ASKS_OTHER, (
+        "por favor", "necesito", "nombre completo", "veuillez", "besoin", "nom complet",
+        "يرجى", "من فضلك", "الرجاء", "कृपया", "请",
+    )),
+    ("declines", DECLINES_OTHER, (
+        "no puedo", "no podemos", "no me es", "no soy", "je ne", "incapable",
+        "لا أستطيع", "لا يمكنني", "لا أتمكن", "मैं", "我无法", "我不能", "我没法",
+    )),
+    ("cannot-cover", CANNOT_COVER_OTHER, ("no se", "imposible", "pas être", "impossible", "لا يمكن", "नहीं किया जा सकता", "无法")),
 )
 """Each pattern with words it cannot match without, checked first because most sections have none."""
 
@@ -112,7 +167,7 @@ def signals(content: LeafletContent) -> list[Signal]:
                 continue
             for match in pattern.finditer(text):
                 sentence = _sentence_around(text, match.start(), match.end())
-                if not sentence.endswith("?"):
+                if not sentence.endswith(("?", "؟", "？")):
                     line = section.line + text.count("\n", 0, match.start())
                     found.append(Signal(kind, sentence, line))
     return sorted(found, key=lambda s: s.line)
@@ -145,7 +200,9 @@ def requester_text(content: LeafletContent) -> Signal | None:
 
 
 def _sentence_around(text: str, start: int, end: int, limit: int = 100) -> str:
-    begin = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "? ", "! ", ": ")) + 1
-    stop = min((i for i in (text.find(mark, end) for mark in (". ", "\n", "? ", "! ")) if i != -1), default=len(text))
+    begin = max(text.rfind(mark, 0, start) for mark in (". ", "\n", "? ", "! ", ": ", "。", "।", "؟ ", "：")) + 1
+    stop = min(
+        (i for i in (text.find(mark, end) for mark in (". ", "\n", "? ", "! ", "。", "।", "؟")) if i != -1), default=len(text)
+    )
     sentence = " ".join(text[begin : stop + 1].split())
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"

@@ -40,6 +40,9 @@ CODES: dict[str, tuple[Level, str]] = {
     "dropped-content": ("warning", "what does not print as written: text nested past 10 levels, emphasis nested past 10, "
                                    "a table wider than the page, a word longer than a line, an address too long for a QR code, "
                                    "an image build refuses to embed"),
+    "missing-glyph": ("warning", "the entry uses a character none of the configured fonts has (it would print from another font, or as a box)"),
+    "translation-outdated": ("warning", "a translation was last reviewed before its source entry"),
+    "missing-translation": ("warning", "a language listed in required_languages has no translation of the entry"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 

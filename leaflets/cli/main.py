@@ -23,6 +23,7 @@ from leaflets.errors import Interrupted, LeafletError, printable
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
+from leaflets.source.language import is_language_tag
 
 if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
     from leaflets.check.checker import CheckReport, EntryCheck
@@ -39,11 +40,25 @@ jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Worker processes (default: the number of usable CPUs).",
 )
+bilingual_option = click.option(
+    "--bilingual", metavar="LANG", default=None,
+    help="Bilingual edition: each section followed by the same section of the linked LANG entry "
+         "(NAME.md or NAME.LANG.md beside it); files are named NAME.XX+LANG.pdf.",
+)
 large_print_option = click.option(
     "--large-print", is_flag=True,
     help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
 )
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
+
+
+def language_option(value: str | None) -> str | None:
+    """A language tag given on the command line (``--bilingual``, ``--lang``, ``--fallback``), checked."""
+    if value is None:
+        return None
+    if not is_language_tag(value):
+        raise click.BadParameter(f"'{value}' is not a language tag such as en, es or zh-Hans")
+    return value
 
 
 def load_project(project_dir: Path | None) -> Project:
@@ -72,12 +87,13 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
               help="html writes the exact HTML and CSS WeasyPrint lays out, viewable in a browser.")
 @large_print_option
+@bilingual_option
 @project_option
 @jobs_option
 @click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
-def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool,
+def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool, bilingual: str | None,
           project_dir: Path | None, jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
 
@@ -87,6 +103,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
+        bilingual=language_option(bilingual),
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     with interruptible():
@@ -135,6 +152,12 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--title", default=None, help="Cover title (default: 'booklet_title' in leaflets.toml).")
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
+@click.option("--lang", "lang", metavar="LANG", default=None,
+              help="Only entries in LANG (NAME.LANG.md, or lang in the front matter), with cover, contents and "
+                   "page texts in LANG, sorted by LANG's alphabet.")
+@click.option("--fallback", metavar="LANG", default=None,
+              help="With --lang: a medicine with no entry in --lang comes in LANG instead, marked in the contents.")
+@bilingual_option
 @click.option("--impose", type=click.Choice(IMPOSITIONS), default=None,
               help="Also write an imposed copy, two pages per sheet side: 'saddle' (OUTPUT-impose.pdf, "
                    "nested for saddle stitching) or '2up' (OUTPUT-2up.pdf, cut and stack).")
@@ -143,7 +166,8 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_print: bool, project_dir: Path | None,
-            list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, impose: str | None,
+            list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, lang: str | None,
+            fallback: str | None, bilingual: str | None, impose: str | None,
             jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one booklet PDF: cover, contents, then every entry. PATHS as for build (default: entries/)."""
     from leaflets.booklet.make import BookletOptions, build_booklet
@@ -151,8 +175,15 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     if list_file is not None and paths:
         raise click.UsageError("give entries either as PATHS or with --list, not both")
     project = load_project(project_dir)
-    options = BuildOptions(paper=(paper or project.config.paper).lower(), large_print=large_print)
-    choices = BookletOptions(title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose)
+    if fallback is not None and lang is None:
+        raise click.UsageError("--fallback needs --lang")
+    options = BuildOptions(
+        paper=(paper or project.config.paper).lower(), large_print=large_print, bilingual=language_option(bilingual)
+    )
+    choices = BookletOptions(
+        title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose,
+        lang=language_option(lang), fallback=language_option(fallback),
+    )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     with interruptible():
         try:

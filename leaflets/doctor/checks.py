@@ -56,6 +56,9 @@ def run_checks(project: Project, out_dir: Path) -> list[Check]:
     checks.extend(engine_checks())
     if all(check.status != "fail" for check in checks):
         checks.extend(font_checks(project))
+        from leaflets.doctor.languages import language_font_checks
+
+        checks.extend(language_font_checks(project))
     checks.append(output_check(out_dir))
     return checks
 
@@ -101,7 +104,9 @@ def font_checks(project: Project, characters: str = CORPUS_CHARACTERS) -> list[C
 
     The font a list resolves to is its first family that is installed (or a
     generic family's match); it must cover every corpus character, or those
-    characters print from a fallback font, or as empty boxes.
+    characters print from a fallback font, or as empty boxes. Lists chosen for
+    one language with ``:lang()`` (Arabic, Devanagari, CJK fonts) are checked
+    against that language's characters instead (:mod:`leaflets.doctor.languages`).
     """
     try:
         stacks, faces = font_stacks(project)
@@ -113,7 +118,10 @@ def font_checks(project: Project, characters: str = CORPUS_CHARACTERS) -> list[C
     if fontconfig is None:
         return [Check("fonts", "fail", "fontconfig cannot be loaded")]
     checks = []
+    language_stacks = {stack for lang, stack in font_stack_rules(project).items() if lang and lang != "en"}
     for stack in stacks:
+        if stack in language_stacks:
+            continue
         name = f"font {', '.join(stack)}"
         candidates = (
             _font_face(family, faces[family.lower()], characters) if family.lower() in faces
@@ -155,6 +163,33 @@ def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path
                     stacks.append(families)
         faces.update(_font_faces(rules, path.parent))
     return stacks, faces
+
+
+def font_stack_rules(project: Project) -> dict[str, tuple[str, ...]]:
+    """The ``font-family`` stack per language the stylesheets choose with ``:lang(xx)`` ("" for the root's).
+
+    The last rule wins, as in the cascade (the project's stylesheets come after the built-in ones).
+    """
+    import tinycss2
+
+    found: dict[str, tuple[str, ...]] = {}
+    names = sorted({*STYLESHEETS, *(path.name for folder in project.style_dirs for path in folder.glob("*.css"))})
+    for name in names:
+        path = project.stylesheet(name)
+        rules = tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
+        for rule in rules:
+            if rule.type != "qualified-rule":
+                continue
+            prelude = tinycss2.serialize(rule.prelude)
+            languages = re.findall(r":lang\(\s*([A-Za-z-]+)\s*\)", prelude)
+            if not languages and not re.fullmatch(r"\s*(html|\[lang\]|:root)\s*", prelude):
+                continue
+            for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True):
+                if declaration.type == "declaration" and declaration.lower_name == "font-family":
+                    families = _families(tinycss2.serialize(declaration.value))
+                    for lang in languages or [""]:
+                        found[lang.split("-")[0].lower()] = families
+    return found
 
 
 def _declarations(nodes: list[Any], in_face: bool = False) -> Iterator[tuple[Any, bool]]:

@@ -64,6 +64,7 @@ _ITALIC = {"em", "i"}
 _PLAIN_INLINE = {"span", "time", "a", "abbr"}
 _CONTAINERS = {"div", "footer"}
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+_HTML_LANG = re.compile(r"<html[^>]*\slang=\"([^\"]*)\"")
 _VOID = {"br", "img", "hr", "wbr", "input", "meta", "link"}
 
 
@@ -161,13 +162,18 @@ class _FooterParser(HTMLParser):
 
 
 def footer_shape(html: str) -> FooterShape | None:
-    """The footer in ``html`` as paragraphs of styled text, or None when lines can't be predicted from it."""
+    """The footer in ``html`` as paragraphs of styled text, or None when lines can't be predicted from it.
+
+    The document's language is part of the shape: another language sets the footer in other
+    fonts (and labels), so its lines are only predicted from a footer in the same language.
+    """
     parser = _FooterParser()
     parser.feed(html)
     parser.close()
     if parser.unpredictable or not parser.signature:
         return None
-    return FooterShape(tuple(parser.signature), tuple(parser.paragraphs))
+    lang = _HTML_LANG.search(html)
+    return FooterShape((f"lang={lang.group(1) if lang else ''}", *parser.signature), tuple(parser.paragraphs))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,10 @@ Internals used (see each function for the details):
   ``pango``, ``harfbuzz``, ``harfbuzz_subset``, ``TO_UNITS``, ``_dlopen``),
   plus two Pango functions declared here through cffi (:func:`pango_bindings`).
 
+- ``weasyprint.pdf.fonts.Font._harfbuzz_subset`` (with ``hb_face``, ``missing``
+  and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
+  :data:`LARGE_FONT_GLYPHS` glyphs by :func:`subset_large_fonts_in_one_pass`.
+
 Also relied on, though not private: the tagged-PDF objects WeasyPrint hands
 a ``finisher`` (``StructTreeRoot`` with ``K`` and ``ParentTree``), edited by
 :mod:`leaflets.pdf.tagging`; the internals test covers that shape too.
@@ -157,3 +161,61 @@ def text_libraries() -> Any:
     from weasyprint.text import ffi
 
     return ffi
+
+
+LARGE_FONT_GLYPHS = 20_000
+"""Fonts with more glyphs than this (CJK fonts: Noto Sans CJK has 65,535) are subset in one pass."""
+
+
+def subset_large_fonts_in_one_pass() -> bool:
+    """Make WeasyPrint subset very large fonts with one HarfBuzz pass instead of two; True once installed.
+
+    WeasyPrint subsets each font twice when writing a PDF: first keeping the glyph ids
+    used (``RETAIN_GIDS``), then again keeping every glyph id up to the highest used,
+    to drop the empty glyphs after it. For a CJK font the highest id used lies near the
+    end of its 65,535 glyphs, so the second pass drops next to nothing, yet it walks
+    tens of thousands of glyphs: half of what writing a Chinese leaflet costs
+    (bench/languages.py). Here the first pass also applies the second's options (no
+    hinting) and the second is left out, for large fonts only; smaller fonts go through
+    WeasyPrint's own code unchanged, so Latin, Arabic and Devanagari output is byte for
+    byte what it was.
+    """
+    from weasyprint.pdf import fonts
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+
+    original = getattr(fonts.Font, "_harfbuzz_subset", None)
+    if original is None or harfbuzz_subset is None or getattr(original, "leaflets_one_pass", False):
+        return original is not None and getattr(original, "leaflets_one_pass", False)
+
+    def one_pass(self: Any, to_unicode: Any, hinting: bool) -> None:
+        if harfbuzz.hb_face_get_glyph_count(self.hb_face) <= LARGE_FONT_GLYPHS:
+            original(self, to_unicode, hinting)
+            return
+        subset_input = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
+        glyphs = harfbuzz_subset.hb_subset_input_glyph_set(subset_input)
+        used = ffi.new(f"hb_codepoint_t[{len(to_unicode)}]", sorted(to_unicode))
+        harfbuzz.hb_set_add_sorted_array(glyphs, used, len(to_unicode))
+        flags = (
+            harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
+            | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
+            | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+        )
+        if not hinting:
+            flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+        if self.missing:
+            flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+        harfbuzz_subset.hb_subset_input_set_flags(subset_input, flags)
+        dropped = harfbuzz_subset.hb_subset_input_set(subset_input, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG)
+        tags = sorted(harfbuzz.hb_tag_from_string(name, -1) for name in (
+            b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG "))
+        harfbuzz.hb_set_add_sorted_array(dropped, ffi.new(f"hb_codepoint_t[{len(tags)}]", tags), len(tags))
+        face = ffi.gc(harfbuzz_subset.hb_subset_or_fail(self.hb_face, subset_input), harfbuzz.hb_face_destroy)
+        content = fonts.get_hb_object_data(face) if face else None
+        if content:
+            self.file_content = content
+            return
+        original(self, to_unicode, hinting)  # HarfBuzz refused: WeasyPrint's own way, with its warning
+
+    one_pass.leaflets_one_pass = True  # type: ignore[attr-defined]
+    fonts.Font._harfbuzz_subset = one_pass
+    return True

@@ -15,7 +15,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from leaflets.errors import ConfigError
 from leaflets.files import MAX_TEXT_BYTES, RefusedFile, read_regular
@@ -23,19 +24,28 @@ from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.project.settings import read_settings, setting
 from leaflets.source.entry import DEFAULT_LANG
 from leaflets.source.fields import is_web_address
-from leaflets.source.vocabulary import CANONICAL_LABELS, section_key
+from leaflets.source.language import is_language_tag
+from leaflets.source.vocabulary import CANONICAL_LABELS, ProjectWords, section_key
 
 CONFIG_FILENAME = "leaflets.toml"
 
-DEFAULT_DISCLAIMER = (
+def N_(message: str) -> str:
+    """Marks a text for the message catalogs (pybabel extract) without translating it here."""
+    return message
+
+
+DEFAULT_DISCLAIMER = N_(
     "This leaflet is for general information only and is not medical advice. "
     "Do not start, stop or change any medicine without talking to a doctor or pharmacist "
     "who knows your health and the other medicines you take."
 )
-DEFAULT_NOTE = (
+DEFAULT_NOTE = N_(
     "This information may not be accurate or complete and may be out of date. "
     "Always consult a qualified healthcare professional before acting on it."
 )
+
+DEFAULT_BOOKLET_TITLE = N_("Medicine information leaflets")
+"""Printed translated into the booklet's language unless a project sets its own title."""
 
 
 def _not_empty(value: str) -> str:
@@ -80,6 +90,45 @@ def _review_period(value: float) -> float:
     return value
 
 
+def _language_tags(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not is_language_tag(value):
+            raise ValueError(f"names '{value}', which is not a language tag such as es, fr or zh-Hans")
+    return values
+
+
+def _language_table_names(tables: Mapping[str, "LanguageSettings"]) -> Mapping[str, "LanguageSettings"]:
+    for name in tables:
+        if not is_language_tag(name):
+            raise ValueError(f"has a table [languages.{name}]; '{name}' is not a language tag such as es or zh-Hans")
+    return tables
+
+
+_FOOTER_KINDS = ("disclaimer", "note")
+
+
+def _label_words(labels: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    """Label words per section key (or ``disclaimer``/``note``), lower case."""
+    for key in labels:
+        if key not in CANONICAL_LABELS and key not in _FOOTER_KINDS:
+            known = ", ".join([*CANONICAL_LABELS, *_FOOTER_KINDS])
+            raise ValueError(f"names an unknown section '{key}' (known: {known})")
+    return MappingProxyType({key: tuple(" ".join(w.lower().split()) for w in words) for key, words in labels.items()})
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    """One ``[languages.xx]`` table: texts and label words for entries in that language."""
+
+    disclaimer: str = setting("", "default disclaimer for entries in this language (else the built-in translation)")
+    note: str = setting("", "default accuracy note for entries in this language")
+    booklet_title: str = setting("", "booklet cover title for booklets in this language (--lang)")
+    booklet_subtitle: str = setting("", "booklet cover subtitle for booklets in this language")
+    labels: Mapping[str, tuple[str, ...]] = setting(
+        MappingProxyType({}), "extra heading/label words: section key (or disclaimer, note) = [words]", check=_label_words,
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings for a build; each field declared with ``setting`` is a key of leaflets.toml."""
@@ -90,7 +139,7 @@ class Config:
     note: str = setting(DEFAULT_NOTE, "default accuracy note", check=_not_empty)
     paper: str = setting(DEFAULT_PAPER, f"paper size: {', '.join(PAGE_SIZES)}", check=_paper)
     lang: str = setting(DEFAULT_LANG, "default language of entries")
-    booklet_title: str = setting("Medicine information leaflets", "booklet cover title")
+    booklet_title: str = setting(DEFAULT_BOOKLET_TITLE, "booklet cover title")
     booklet_subtitle: str = setting("", "booklet cover subtitle")
     required_sections: tuple[str, ...] = setting(
         ("usage", "side_effects", "precautions"), "sections `leaflets check` requires", check=_section_keys,
@@ -103,6 +152,13 @@ class Config:
     review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
     require_review: bool = setting(False, "`check` warns about an entry without `reviewed` (publishers who must review every leaflet)")
     printer: str = setting("", "CUPS printer `leaflets serve` prints patients' copies on with lp", check=_printer_name)
+    required_languages: tuple[str, ...] = setting(
+        (), "languages every entry must be translated into (`check` warns missing-translation)", check=_language_tags,
+    )
+    languages: Mapping[str, LanguageSettings] = setting(
+        MappingProxyType({}), "per-language [languages.xx] tables: disclaimer, note, booklet_title, "
+        "booklet_subtitle and [languages.xx.labels]", check=_language_table_names,
+    )
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 
@@ -137,3 +193,14 @@ def load_config(path: Path) -> Config:
 def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed TOML mapping and turn it into a :class:`Config`."""
     return Config(source=path, **read_settings(Config, data, path))
+
+
+def project_words(config: Config) -> ProjectWords:
+    """The label words of every ``[languages.xx.labels]`` table, for recognising sections in any entry."""
+    sections: dict[str, str] = {}
+    footer: dict[str, str] = {}
+    for table in config.languages.values():
+        for key, words in table.labels.items():
+            target = footer if key in _FOOTER_KINDS else sections
+            target.update({word: key for word in words})
+    return ProjectWords(MappingProxyType(sections), MappingProxyType(footer)) if sections or footer else ProjectWords()

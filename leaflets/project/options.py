@@ -14,6 +14,8 @@ from leaflets.project.paper import DEFAULT_PAPER
 OutputFormat = Literal["pdf", "html"]
 
 LEAFLET_TEMPLATE = "leaflet.html"
+LANGUAGE_STYLESHEET = "language.css"
+"""The template each language's generated stylesheet is rendered from (templates/, the project's own first)."""
 STYLESHEETS = ("leaflet.css",)
 """The stylesheets every leaflet is laid out with, looked up in the project's styles/ first."""
 LARGE_PRINT_STYLESHEETS = ("large-print.css",)
@@ -31,6 +33,9 @@ class BuildOptions:
     format: OutputFormat = "pdf"
     large_print: bool = False
     """Large-print edition: styles/large-print.css on top of leaflet.css, files named ``*-large``."""
+    bilingual: str | None = None
+    """Bilingual edition with this language: each section followed by the same section of the linked
+    entry in that language; files named ``NAME.LANG+en``."""
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
@@ -40,4 +45,4 @@ class BuildOptions:
     @property
     def name_suffix(self) -> str:
         """Added to output file names so both editions can share one folder."""
-        return "-large" if self.large_print else ""
+        return ("-large" if self.large_print else "") + (f"+{self.bilingual}" if self.bilingual else "")

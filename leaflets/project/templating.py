@@ -10,16 +10,22 @@ downloaded), so they run in Jinja's :class:`SandboxedEnvironment`: no
 Templates are loaded only as regular files inside the template folders, under
 the size limit (:func:`leaflets.files.read_regular`): ``{% include
 '/etc/passwd' %}``, ``../`` and a symlink out of the folder are refused.
+
+Autoescape is off only for ``.css`` templates (the per-language stylesheet,
+templates/language.css), whose strings go through :func:`css_string`. Every
+text a template prints goes through Jinja's i18n extension (``_()``),
+translated with the catalog of the language being rendered
+(:mod:`leaflets.project.catalogs`); dates through :func:`long_date`.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import os
 import signal
 import threading
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,18 +36,35 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from leaflets.files import MAX_TEXT_BYTES, RefusedFile, read_regular
 
 from leaflets.errors import ConfigError
+from leaflets.project.catalogs import translations
+from leaflets.project.dates import long_date
 from leaflets.project.project import Project
+from leaflets.source.language import direction, text_direction
+
+_PLACEHOLDER = re.compile(r"%\((?P<name>page|pages)\)s")
 
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for ``content:``), whatever quotes or backslashes it holds."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\\n' or ord(ch) < 32 else ch for ch in str(text))
+    return f'"{escaped}"'
 
 
-def long_date(day: date) -> str:
-    """``15 September 2025``: no numeric form a reader could take as month/day, independent of locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def css_counters(message: str) -> str:
+    """A translated "Page %(page)s of %(pages)s" as CSS ``content``: strings around ``counter(page)`` and ``counter(pages)``.
+
+    The translation decides the order of words and numbers ("第 %(page)s 页，共 %(pages)s 页").
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(str(message)):
+        if match.start() > position:
+            parts.append(css_string(str(message)[position:match.start()]))
+        parts.append(f"counter({match['name']})")
+        position = match.end()
+    if position < len(str(message)):
+        parts.append(css_string(str(message)[position:]))
+    return " ".join(parts) or '""'
 
 
 class ProjectLoader(BaseLoader):
@@ -154,15 +177,29 @@ class Templates:
         self.project = project
         self.environment = LimitedSandbox(
             loader=ProjectLoader(project.template_dirs),
-            autoescape=True,
+            autoescape=lambda name: not (name or "").endswith(".css"),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
         self.environment.filters["long_date"] = long_date
+        self.environment.filters["text_direction"] = direction
+        self.environment.filters["auto_dir"] = text_direction
+        self.environment.filters["css_string"] = css_string
+        self.environment.filters["css_counters"] = css_counters
+        self._installed: str | None = None
+
+    def use_language(self, lang: str) -> None:
+        """Translate what the templates print into ``lang`` (the project's catalog first, then the built-in one)."""
+        if self._installed != lang:
+            self.environment.install_gettext_translations(translations(self.project.root, lang), newstyle=True)  # type: ignore[attr-defined]
+            self._installed = lang
 
     def render(self, name: str, **context: Any) -> str:
+        """Render ``name`` in the language ``context["lang"]`` (English when it names none)."""
         try:
+            self.use_language(str(context.get("lang") or "en"))
             with _time_limit(TEMPLATE_SECONDS, name):
                 return self.environment.get_template(name).render(**context)
         except TemplateError as exc:

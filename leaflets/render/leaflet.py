@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import weasyprint
 from markupsafe import Markup
@@ -21,6 +21,7 @@ from markupsafe import Markup
 from leaflets import __version__
 from leaflets.check.rules import refuse_errors
 from leaflets.clock import build_time, w3c_datetime
+from leaflets.project.config import project_words
 from leaflets.project.config import Config
 from leaflets.project.paper import paper
 from leaflets.project.template_names import PAGE_FOOTER
@@ -32,12 +33,17 @@ from leaflets.layout.engine import LayoutEngine
 from leaflets.pdf.tagging import finish_structure
 from leaflets.source.markdown import ImagePolicy, RemovedHtml, render_markdown
 from leaflets.html.online import QrCodeTooLong, online_link, online_url
-from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
+from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
 from leaflets.source.fields import front_matter_line
 from leaflets.source.review import review_of
-from leaflets.source.sections import FooterText, LeafletContent, normalise
+from leaflets.source.sections import FooterText, LeafletContent, Section, normalise
+from leaflets.source.vocabulary import CANONICAL_LABELS
 from leaflets.project.templating import Templates
+from leaflets.source.language import base_stem, direction, linked_entry
+from leaflets.source.pairing import pair_sections
+from leaflets.project.catalogs import gettext_for
+from leaflets.project.footer_texts import default_footer_text
 
 MAX_FOOTER_SHARE = 0.4
 """The footer may take at most this share of the page height, or the body has no room."""
@@ -70,6 +76,8 @@ class SectionView:
     qualifier: str
     known: bool
     html: Markup
+    parallel: "SectionView | None" = None
+    """The same section of the linked entry in a bilingual edition."""
 
 
 @dataclass
@@ -94,7 +102,10 @@ class LeafletRenderer:
         self.config: Config = self.project.config
         self.templates = Templates(self.project)
         self.paper = paper(self.options.paper)
-        self.engine = LayoutEngine(self.project, self.options.stylesheets + self.extra_stylesheets)
+        self.engine = LayoutEngine(
+            self.project, self.options.stylesheets + self.extra_stylesheets, language_position=len(self.options.stylesheets)
+        )
+        self._language_css: dict[str, str] = {}
         logo = self.project.logo_path
         self.logo_uri = logo.as_uri() if logo else None
         self._shapes: dict[str, FooterShape | None] = {}
@@ -123,7 +134,9 @@ class LeafletRenderer:
         context.update(extra or {})
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
-            html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
+            html = self.templates.render(
+                self.template, **context, stylesheet_hrefs=hrefs, language_css=self.language_css(context["lang"])
+            )
             return RenderedLeaflet(html.encode("utf-8"), content, None, tuple(context["notices"]), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
@@ -134,7 +147,7 @@ class LeafletRenderer:
         self, entry: Entry, relative: PurePath | None = None
     ) -> tuple[LeafletContent, dict[str, Any], tuple[RemovedHtml, ...]]:
         """Sections and template variables for ``entry``; raises for errors that must not print."""
-        content = normalise(entry)
+        content = normalise(entry, project_words(self.config))
         refuse_errors(content, self.config)
         context, removed = self.context(content, relative)
         return content, context, removed
@@ -163,8 +176,8 @@ class LeafletRenderer:
         """
         key = footer_key(context)
         for attempt in range(3):
-            html = self.templates.render(template, **context, stylesheet_hrefs=[])
-            document = self.engine.render(html, source.resolve().parent, fetcher)
+            html = self.templates.render(template, **context, stylesheet_hrefs=[], language_css="")
+            document = self.engine.render(html, source.resolve().parent, fetcher, language_css=self.language_css(context["lang"]))
             planned, actual = context["footer_height"], laid_out_height(document)
             if actual is None or abs(actual - planned) <= TOLERANCE_PX or (attempt and actual < planned):
                 break
@@ -184,24 +197,34 @@ class LeafletRenderer:
         entry = content.entry
         removed: list[RemovedHtml] = []
         notices: list[str] = []
-        sections = []
         policy = functools.partial(_image_policy, self.project, entry.path)
-        for index, section in enumerate(content.sections):
-            rendered = render_markdown(section.markdown, section.line, section.heading_level, policy)
-            removed.extend(rendered.removed)
-            notices.extend(f"{entry.path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
-            sections.append(SectionView(
-                section.key, f"section-{index + 1}-{section.key}", section.label,
-                section.qualifier, section.known, rendered.html,
-            ))
-        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed, notices, policy, entry.path)
-        note = self._footer_html(content.note, self.config.note, removed, notices, policy, entry.path)
         lang = effective_lang(entry, self.config.lang)
+        rtl = direction(lang) == "rtl"
+        partner = self._partner(content, lang)
+        sections = []
+        pairs: list[tuple[Section | None, Section | None]] = (
+            [(section, None) for section in content.sections] if partner is None else pair_sections(content, partner)
+        )
+        partner_rtl = partner is not None and direction(effective_lang(partner.entry, self.config.lang)) == "rtl"
+        for index, (section, other) in enumerate(pairs):
+            parallel = None
+            if other is not None and partner is not None:
+                parallel = self._section_view(other, index, partner_rtl, removed, notices, policy, partner.entry.path)
+            if section is None:
+                assert other is not None
+                view = SectionView(other.key, f"section-{index + 1}-{other.key}", "", "", other.known, Markup(""), parallel)
+            else:
+                view = self._section_view(section, index, rtl, removed, notices, policy, entry.path)
+                view = SectionView(view.key, view.id, view.label, view.qualifier, view.known, view.html, parallel)
+            sections.append(view)
+        disclaimer = self._footer_html(
+            content.disclaimer, self.default_text("disclaimer", lang), removed, notices, policy, entry.path, rtl,
+        )
+        note = self._footer_html(content.note, self.default_text("note", lang), removed, notices, policy, entry.path, rtl)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )
-        context["description"] = f"Patient information leaflet: {entry.title}"
         try:
             context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
         except QrCodeTooLong as exc:
@@ -209,7 +232,46 @@ class LeafletRenderer:
             notices.append(f"{entry.path}:{line or 1}: warning: {exc}")
         context["sections"] = sections
         context["notices"] = notices
+        context["parallel"] = self._parallel_context(partner) if partner is not None else None
         return context, tuple(removed)
+
+    def _section_view(
+        self, section: Section, index: int, rtl: bool, removed: list[RemovedHtml], notices: list[str],
+        policy: ImagePolicy, path: Path,
+    ) -> SectionView:
+        rendered = render_markdown(section.markdown, section.line, section.heading_level, policy, rtl)
+        removed.extend(rendered.removed)
+        notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
+        return SectionView(
+            section.key, f"section-{index + 1}-{section.key}", section.label, section.qualifier, section.known, rendered.html,
+        )
+
+    def _partner(self, content: LeafletContent, lang: str) -> LeafletContent | None:
+        """In a bilingual edition, the linked entry in the second language, checked as strictly as the first."""
+        second = self.options.bilingual
+        if not second:
+            return None
+        path = linked_entry(content.entry.path, second, lang, self.config.lang)
+        if path is None:
+            raise EntryError(
+                f"no {second} entry to pair with for the bilingual edition "
+                f"(expected {base_stem(content.entry.path)}.{second}{content.entry.path.suffix} beside it)",
+                content.entry.path, code="bad-entry",
+            )
+        partner = normalise(load_entry(path), project_words(self.config))
+        refuse_errors(partner, self.config)
+        return partner
+
+    def _parallel_context(self, partner: LeafletContent) -> dict[str, Any]:
+        """What the template needs of the second language: its tag, direction, title and section labels."""
+        lang = effective_lang(partner.entry, self.config.lang)
+        translate = gettext_for(self.project.root, lang)
+        return {
+            "lang": lang,
+            "dir": direction(lang),
+            "title": partner.entry.title,
+            "labels": {key: translate(label) for key, label in CANONICAL_LABELS.items()},
+        }
 
     def page_context(
         self, title: str, lang: str, disclaimer: Markup, note: Markup, source: Path,
@@ -244,9 +306,25 @@ class LeafletRenderer:
         context["measure"] = False
         return context
 
-    def default_footer(self) -> tuple[Markup, Markup]:
+    def language_css(self, lang: str) -> str:
+        """The generated stylesheet of ``lang`` (templates/language.css rendered with its catalog), once per process."""
+        css = self._language_css.get(lang)
+        if css is None:
+            css = self.templates.render(LANGUAGE_STYLESHEET, lang=lang, direction=direction(lang))
+            self._language_css[lang] = css
+        return css
+
+    def default_text(self, kind: Literal["disclaimer", "note"], lang: str) -> str:
+        """The disclaimer or note (Markdown) an entry in ``lang`` without its own gets."""
+        return default_footer_text(self.config, self.project.root, kind, lang)
+
+    def default_footer(self, lang: str | None = None) -> tuple[Markup, Markup]:
         """The disclaimer and note from settings, as HTML, for pages that belong to no entry."""
-        return render_markdown(self.config.disclaimer).html, render_markdown(self.config.note).html
+        lang = lang or self.config.lang
+        return (
+            render_markdown(self.default_text("disclaimer", lang)).html,
+            render_markdown(self.default_text("note", lang)).html,
+        )
 
     def _url_path(self, entry: Entry, relative: PurePath | None) -> PurePath | None:
         """Entries under the project's entries/ keep that path online however the build was started."""
@@ -257,12 +335,12 @@ class LeafletRenderer:
 
     def _footer_html(
         self, text: FooterText | None, default: str, removed: list[RemovedHtml],
-        notices: list[str] | None = None, policy: ImagePolicy | None = None, path: Path | None = None,
+        notices: list[str] | None = None, policy: ImagePolicy | None = None, path: Path | None = None, rtl: bool = False,
     ) -> Markup:
         """The footer text as HTML; what does not print as written is added to ``notices`` against ``path``."""
         if text is None:
-            return render_markdown(default).html
-        rendered = render_markdown(text.markdown, text.line, image_policy=policy)
+            return render_markdown(default, rtl=rtl).html
+        rendered = render_markdown(text.markdown, text.line, image_policy=policy, rtl=rtl)
         removed.extend(rendered.removed)
         if notices is not None and path is not None:
             notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
@@ -279,7 +357,7 @@ class LeafletRenderer:
             self.footers.stats.known += 1
             return known
         measuring = self.templates.render(
-            self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": []}
+            self.template, **{**context, "measure": True, "footer_height": 0, "stylesheet_hrefs": [], "language_css": ""}
         )
         shape = footer_shape(measuring)
         self._shapes = {key: shape}  # for lay_out_page to learn from; one entry at a time
@@ -288,7 +366,9 @@ class LeafletRenderer:
             self.footers.stats.predicted += 1
             return predicted
         self.footers.stats.measured += 1
-        height = self.engine.measure_height(measuring, source.resolve().parent, PAGE_FOOTER)
+        height = self.engine.measure_height(
+            measuring, source.resolve().parent, PAGE_FOOTER, self.language_css(context["lang"])
+        )
         self._check_footer_fits(height, source, error_line)
         return height
 

@@ -18,6 +18,7 @@ import yaml
 
 from leaflets.errors import EntryError, short_repr
 from leaflets.files import RefusedFile, read_regular
+from leaflets.source.language import entry_language, is_language_tag, same_language, suffix_language
 from leaflets.source.fields import key_line
 from leaflets.source.frontyaml import FrontMatterTooLarge, load_front_matter
 from leaflets.source.vocabulary import heading
@@ -44,13 +45,16 @@ class Entry:
     source_bytes: bytes = field(repr=False, default=b"")
     title_from_heading: bool = False
 
+    def language(self, default: str | None = None) -> str:
+        """Shorthand for :func:`effective_lang`."""
+        return effective_lang(self, default)
+
 
 def effective_lang(entry: Entry, project_lang: str | None = None) -> str:
-    """The language ``entry`` is printed and checked in: its front matter's ``lang``, else the
-    project's (``lang`` in leaflets.toml), else :data:`DEFAULT_LANG`."""
-    if "lang" in entry.metadata:
-        return entry.lang
-    return project_lang or DEFAULT_LANG
+    """The language ``entry`` is printed and checked in: its front matter's ``lang``, else its file
+    name's language suffix (``warfarin.es.md``), else the project's (``lang`` in leaflets.toml), else
+    :data:`DEFAULT_LANG`. Build, check, booklets and bilingual editions all ask this one function."""
+    return entry_language(entry.metadata, entry.path, project_lang or DEFAULT_LANG)
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
@@ -115,11 +119,18 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
 
     title, from_heading = _find_title(metadata, body, path)
     lang = metadata.get("lang", DEFAULT_LANG)
-    if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+    if not is_language_tag(lang):
         raise EntryError(
             f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {short_repr(lang)}",
             path, 2, code="bad-front-matter",
         )
+    suffix = suffix_language(path)
+    if suffix is not None and "lang" in metadata and not same_language(lang, suffix):
+        raise EntryError(
+            f"front matter 'lang' is {lang!r} but the file name says {suffix!r} (NAME.{suffix}.md)",
+            path, 2, code="bad-front-matter",
+        )
+    lang = entry_language(metadata, path, DEFAULT_LANG)
     return Entry(
         path=path,
         title=title,

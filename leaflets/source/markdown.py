@@ -40,7 +40,20 @@ _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 """Hyphenated words and ranges ("β-lactamase", "1-2 tablets"): kept on one line."""
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]")
+"""Chinese, Japanese and Korean characters: text in them breaks between characters, so a run of them is never
+held on one line (it would have no place to break)."""
 _MAX_UNBROKEN = 30
+
+_LATIN_RUN = re.compile(
+    r"(?:\d+(?:[.,]\d+)*[ \u00a0]?)?[A-Za-z][A-Za-z0-9.%/+\-]*(?:[ \u00a0]+[A-Za-z0-9][A-Za-z0-9.%/+\-]*)*[A-Za-z0-9%]?"
+    r"|\d+(?:[.,]\d+)*[ \u00a0]?(?:%|[-–]\d+(?:[.,]\d+)*)",
+)
+"""Latin words, doses and ranges inside right-to-left text ("500 mg", "Paracetamol", "1-2", "5%")."""
+FSI, PDI = "\u2068", "\u2069"
+"""Unicode's first-strong isolate and its closing mark: the run between them is laid out in its own
+direction, so "500 mg" or "vitamin B12" reads the same inside Arabic text as alone (Pango/FriBidi
+apply the isolates within a line; they print nothing)."""
 
 _parser = MarkdownIt("commonmark", {"html": True}).enable("table")
 _MAX_NESTING = int(_parser.options["maxNesting"])
@@ -104,11 +117,11 @@ def might_drop(source: str) -> bool:
         sum(line.count(marker) for marker in "*_~") > markers for line in source.split("\n")
     ):
         return True
-    return max(map(len, source.split()), default=0) > MAX_WORD
+    return _LONG_WORD.search(source) is not None
 
 
 def render_markdown(
-    source: str, first_line: int = 1, heading_level: int = 2, image_policy: ImagePolicy | None = None
+    source: str, first_line: int = 1, heading_level: int = 2, image_policy: ImagePolicy | None = None, rtl: bool = False,
 ) -> RenderedMarkdown:
     """Render ``source`` (whose first line is file line ``first_line``).
 
@@ -116,6 +129,7 @@ def render_markdown(
     headings are shifted so they sit below the section's own ``<h2>``.
     ``image_policy`` refuses images (remote, outside the project, not a
     regular file); a refused image is replaced by its alternative text.
+    ``rtl`` (text in a right-to-left language) isolates Latin runs, numbers and doses.
     What does not print as written is listed in ``dropped``.
     """
     tokens = _parser.parse(source)
@@ -131,6 +145,8 @@ def render_markdown(
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
     _keep_compounds_whole(tokens)
+    if rtl:
+        _isolate_latin_runs(tokens)
     html = _parser.renderer.render(tokens, _parser.options, {})
     clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES, link_rel=None)
     return RenderedMarkdown(Markup(clean), tuple(removed), tuple(dropped), _plain_text(tokens))
@@ -208,7 +224,9 @@ def _report_wide_tables(tokens: list[Token], first_line: int, dropped: list[Drop
             table = None
 
 
-_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
+_LONG_WORD = re.compile(rf"(?:(?!{_WIDE.pattern})\S){{{MAX_WORD + 1},}}")
+"""A run of more than MAX_WORD characters with no break opportunity: Chinese and Japanese characters
+break anywhere, so they end a run as a space does."""
 
 
 def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
@@ -333,7 +351,7 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                 continue
             position = 0
             for match in _COMPOUND.finditer(child.content):
-                if len(match.group()) > _MAX_UNBROKEN:
+                if len(match.group()) > _MAX_UNBROKEN or _WIDE.search(match.group()):
                     continue
                 between = child.content[position:match.start()]
                 if position and not between.strip():
@@ -348,6 +366,21 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                 position = match.end()
             children.append(Token("text", "", 0, content=child.content[position:]))
         token.children = [c for c in children if c.type != "text" or c.content]
+
+
+def _isolate_latin_runs(tokens: list[Token]) -> None:
+    """Put each Latin run of right-to-left text between FSI and PDI (see :data:`FSI`)."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type == "text" and child.content:
+                child.content = _LATIN_RUN.sub(lambda match: f"{FSI}{match.group()}{PDI}", child.content)
+
+
+def isolate_latin(text: str) -> str:
+    """``text`` with its Latin runs isolated, for right-to-left text outside Markdown (titles)."""
+    return _LATIN_RUN.sub(lambda match: f"{FSI}{match.group()}{PDI}", text)
 
 
 def _shift_headings(tokens: list[Token], heading_level: int) -> None:
@@ -376,7 +409,7 @@ def _plain_text(tokens: list[Token]) -> str:
     for token in tokens:
         if token.type == "inline" and token.children:
             parts.append("".join(
-                " " if c.type in ("softbreak", "hardbreak") else c.content
+                " " if c.type in ("softbreak", "hardbreak") else c.content.replace(FSI, "").replace(PDI, "")
                 for c in token.children
                 if c.type in ("text", "code_inline", "softbreak", "hardbreak")
             ))

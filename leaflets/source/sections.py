@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leaflets.source.entry import Entry
-from leaflets.source.vocabulary import CANONICAL_LABELS, bold_label, canonical_key, footer_kind, heading
+from leaflets.source.vocabulary import (
+    CANONICAL_LABELS, COLONS, NO_PROJECT_WORDS, ProjectWords, bold_label, canonical_key, footer_kind, heading,
+)
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -74,16 +76,17 @@ class LeafletContent:
         return next((s for s in self.sections if s.key == key), None)
 
 
-def heading_key(heading: str) -> tuple[str | None, str, str, str]:
+def heading_key(heading: str, words: ProjectWords = NO_PROJECT_WORDS) -> tuple[str | None, str, str, str]:
     """Like :func:`canonical_key`, also for ``Generic Name: Abacavir`` headings.
 
     Returns ``(key, name, qualifier, rest)`` where ``rest`` is text that followed
     a known label on the heading line and belongs to the section body.
     """
-    key, name, qualifier = canonical_key(heading)
-    if key is None and ":" in heading:
-        label, rest = heading.split(":", 1)
-        label_key, label_name, label_qualifier = canonical_key(label)
+    key, name, qualifier = canonical_key(heading, words.sections)
+    colon = next((mark for mark in COLONS if mark in heading), None)
+    if key is None and colon is not None:
+        label, rest = heading.split(colon, 1)
+        label_key, label_name, label_qualifier = canonical_key(label, words.sections)
         if label_key is not None and rest.strip():
             return label_key, label_name, label_qualifier, rest.strip()
     return key, name, qualifier, ""
@@ -134,8 +137,8 @@ def _chunks(lines: list[str]) -> list[_Chunk]:
     return chunks
 
 
-def normalise(entry: Entry) -> LeafletContent:
-    """Split ``entry`` into sections and footer texts."""
+def normalise(entry: Entry, words: ProjectWords = NO_PROJECT_WORDS) -> LeafletContent:
+    """Split ``entry`` into sections and footer texts; ``words`` are the project's own label words."""
     lines = entry.body.split("\n")
     base = entry.body_line
     chunks = _chunks(lines)
@@ -148,7 +151,7 @@ def normalise(entry: Entry) -> LeafletContent:
     footer: dict[str, list[_Chunk]] = {"disclaimer": [], "note": []}
     trailing = True
     for chunk in reversed(chunks):
-        kind = footer_kind(lines[chunk.start]) if chunk.kind == "text" else None
+        kind = footer_kind(lines[chunk.start], words.footer) if chunk.kind == "text" else None
         if kind and (trailing or kind == "disclaimer"):
             footer[kind].insert(0, chunk)
             dropped.update(range(chunk.start, chunk.end))
@@ -156,14 +159,14 @@ def normalise(entry: Entry) -> LeafletContent:
             trailing = False
     chunks = [c for c in chunks if c.start not in dropped]
 
-    known_heading_levels = [c.level for c in chunks if c.kind == "heading" and heading_key(c.heading)[0]]
+    known_heading_levels = [c.level for c in chunks if c.kind == "heading" and heading_key(c.heading, words)[0]]
     if known_heading_levels:
         style: Literal["headings", "bold-labels", "plain"] = "headings"
         section_level = min(known_heading_levels)
     else:
         section_level = 0
         has_bold = any(
-            c.kind == "text" and (m := bold_label(lines[c.start])) and canonical_key(m.group("label"))[0]
+            c.kind == "text" and (m := bold_label(lines[c.start])) and canonical_key(m.group("label"), words.sections)[0]
             for c in chunks
         )
         style = "bold-labels" if has_bold else "plain"
@@ -172,7 +175,7 @@ def normalise(entry: Entry) -> LeafletContent:
     replacements: dict[int, str] = {}
     for chunk in chunks:
         if chunk.kind == "heading":
-            key, name, qualifier, rest = heading_key(chunk.heading)
+            key, name, qualifier, rest = heading_key(chunk.heading, words)
             if key is None and (section_level == 0 or chunk.level > section_level):
                 continue
             if rest:
@@ -182,9 +185,9 @@ def normalise(entry: Entry) -> LeafletContent:
             starts.append((chunk.start, _section_stub(key, name, qualifier, base + chunk.start, chunk.level)))
         elif style == "bold-labels":
             match = bold_label(lines[chunk.start])
-            key = canonical_key(match.group("label"))[0] if match else None
+            key = canonical_key(match.group("label"), words.sections)[0] if match else None
             if match and key:
-                _, name, qualifier = canonical_key(match.group("label"))
+                _, name, qualifier = canonical_key(match.group("label"), words.sections)
                 replacements[chunk.start] = match.group("rest")
                 starts.append((chunk.start, _section_stub(key, name, qualifier, base + chunk.start, 0)))
 

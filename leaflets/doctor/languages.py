@@ -1,0 +1,63 @@
+"""``leaflets doctor`` per language: which font a language's text is set in, and whether it covers the language.
+
+For each shipped language the stylesheets' ``:lang()`` rules name a font stack
+(``[lang]:lang(ar) { font-family: "Noto Naskh Arabic", "DejaVu Sans", ... }``);
+the language's characters are its catalog's texts (every fixed string a leaflet
+in that language prints, the translated disclaimer and note) plus the letters
+of its script. The first installed family of the stack is the font used; the
+check fails when the stack's installed fonts together miss a character, which
+would print from an unrelated fallback font or as an empty box.
+"""
+
+from __future__ import annotations
+
+from leaflets.doctor.checks import Check, FontConfig, font_stack_rules
+from leaflets.project.catalogs import translations
+from leaflets.project.project import Project
+from leaflets.source.language import SHIPPED_LANGUAGES, primary
+
+SCRIPT_LETTERS: dict[str, str] = {
+    "ar": "".join(chr(c) for c in range(0x0621, 0x064B)) + "٠١٢٣٤٥٦٧٨٩،؛؟",
+    "hi": "".join(chr(c) for c in (*range(0x0905, 0x093A), *range(0x093E, 0x094E))) + "।०१२३४५६७८९",
+    "es": "áéíóúüñÁÉÍÓÚÜÑ¿¡",
+    "fr": "àâçéèêëîïôûùüÿœæÀÂÇÉÈÊËÎÏÔÛÙÜŸŒÆ«»",
+    "zh": "，。：；（）、“”",
+}
+"""Letters of each script beyond those its catalog happens to use."""
+
+
+def language_characters(project: Project, lang: str) -> str:
+    """The characters a leaflet in ``lang`` prints for sure: its catalog's texts and its script's letters."""
+    catalog = translations(project.root, lang)
+    texts = [str(value) for value in getattr(catalog, "_catalog", {}).values()]
+    chars = set("".join(texts)) | set(SCRIPT_LETTERS.get(primary(lang), ""))
+    return "".join(sorted(char for char in chars if char.isprintable() and not char.isspace() and not char.isascii()))
+
+
+def language_font_checks(project: Project) -> list[Check]:
+    """One check per shipped language: the font used and whether the stack covers the language's characters."""
+    fontconfig = FontConfig.load()
+    if fontconfig is None:
+        return [Check("language fonts", "fail", "fontconfig cannot be loaded")]
+    rules = font_stack_rules(project)
+    checks = []
+    for lang in SHIPPED_LANGUAGES:
+        stack = rules.get(primary(lang)) or rules.get("") or ("sans-serif",)
+        characters = language_characters(project, lang)
+        installed = [font for font in (fontconfig.resolve(family, characters) for family in stack) if font.exact]
+        name = f"language {lang}"
+        if not installed:
+            checks.append(Check(name, "fail", f"none of {', '.join(stack)} is installed"))
+            continue
+        used = installed[0]
+        missing = "".join(char for char in characters if all(char in font.missing for font in installed))
+        if missing:
+            checks.append(Check(name, "fail", f"{used.family} ({used.file}) and its fallbacks lack {' '.join(missing)}"))
+        elif used.missing:
+            fallback = ", ".join(dict.fromkeys(font.family for font in installed[1:]))
+            checks.append(Check(
+                name, "ok", f"{used.family} ({used.file}); {len(used.missing)} of {len(characters)} characters from {fallback}",
+            ))
+        else:
+            checks.append(Check(name, "ok", f"{used.family} ({used.file}), covers all {len(characters)} characters"))
+    return checks

@@ -1,0 +1,123 @@
+"""Which language an entry is written in, and what follows from it (direction, catalog, linked entries).
+
+A translation sits beside its source as ``NAME.LANG.md`` (``warfarin.es.md``
+beside ``warfarin.md``), as in Hugo and mkdocs-static-i18n; ``lang`` in its
+front matter may say the same or more (``zh-Hans``, ``pt-BR``). A file without
+a language suffix is in the project's ``lang``. :func:`entry_language` is the
+one place that decides, so build, check, booklets and the templates agree.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "ar", "hi", "zh-Hans")
+"""Languages whose catalogs, label words, default footer texts and fonts come with leaflets."""
+
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug"})
+"""Primary subtags of languages written right to left."""
+
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)$")
+_KNOWN_PRIMARY = frozenset({
+    "af", "am", "ar", "az", "be", "bg", "bn", "bs", "ca", "cs", "cy", "da", "de", "el", "en", "es", "et", "eu",
+    "fa", "fi", "fil", "fr", "ga", "gl", "gu", "ha", "he", "hi", "hr", "hu", "hy", "id", "ig", "is", "it", "ja",
+    "ka", "kk", "km", "kn", "ko", "ku", "ky", "lo", "lt", "lv", "mk", "ml", "mn", "mr", "ms", "mt", "my", "ne",
+    "nl", "no", "nb", "nn", "pa", "pl", "ps", "pt", "ro", "ru", "si", "sk", "sl", "so", "sq", "sr", "sv", "sw",
+    "ta", "te", "th", "ti", "tl", "tr", "uk", "ur", "uz", "vi", "yo", "yue", "zh", "zu", "ckb", "sd", "ug", "dv", "yi",
+})
+"""Language subtags accepted as a file-name suffix, so ``vitamin.b12.md`` is not taken for a language."""
+
+
+def is_language_tag(value: Any) -> bool:
+    return isinstance(value, str) and _TAG.fullmatch(value) is not None
+
+
+def primary(lang: str) -> str:
+    """``zh-Hans`` -> ``zh``; ``pt-BR`` -> ``pt``."""
+    return lang.replace("_", "-").split("-")[0].lower()
+
+
+def suffix_language(path: Path) -> str | None:
+    """The language a file name declares: ``warfarin.es.md`` -> ``es``; None without a suffix."""
+    match = _SUFFIX.match(Path(path).stem)
+    if match is None or primary(match["lang"]) not in _KNOWN_PRIMARY:
+        return None
+    return match["lang"].replace("_", "-")
+
+
+def base_stem(path: Path) -> str:
+    """The file name shared by an entry and its translations: ``warfarin.es.md`` -> ``warfarin``."""
+    stem = Path(path).stem
+    return _SUFFIX.match(stem)["stem"] if suffix_language(path) else stem  # type: ignore[index]
+
+
+def entry_language(metadata: Mapping[str, Any], path: Path, default: str = "en") -> str:
+    """The entry's effective language: front matter ``lang``, else the file-name suffix, else ``default``."""
+    declared = metadata.get("lang")
+    if is_language_tag(declared):
+        return str(declared)
+    return suffix_language(path) or default
+
+
+def same_language(a: str, b: str) -> bool:
+    """``es`` and ``es-MX`` name the same language for finding a translation; ``zh-Hans`` and ``zh`` too."""
+    return primary(a) == primary(b)
+
+
+def direction(lang: str) -> Literal["ltr", "rtl"]:
+    return "rtl" if primary(lang) in RTL_LANGUAGES else "ltr"
+
+
+def text_direction(text: str) -> Literal["ltr", "rtl"]:
+    """The direction of ``text`` by its first strong character (what ``dir="auto"`` means; WeasyPrint lacks it)."""
+    import unicodedata
+
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
+
+
+def shipped_language(lang: str) -> str | None:
+    """The shipped language that serves ``lang`` (``es-MX`` -> ``es``, ``zh`` -> ``zh-Hans``), or None."""
+    lowered = lang.lower()
+    for shipped in SHIPPED_LANGUAGES:
+        if shipped.lower() == lowered:
+            return shipped
+    return next((shipped for shipped in SHIPPED_LANGUAGES if primary(shipped) == primary(lang)), None)
+
+
+def babel_locale(lang: str) -> str:
+    """A Babel locale identifier for ``lang``: ``zh-Hans`` -> ``zh_Hans``; ``en`` -> ``en_GB`` (day month year)."""
+    if lang.lower() == "en":
+        return "en_GB"
+    return lang.replace("-", "_")
+
+
+def linked_entry(path: Path, lang: str, own_lang: str, default: str) -> Path | None:
+    """The entry beside ``path`` in language ``lang``: ``NAME.LANG.md``, or ``NAME.md`` when that is in ``lang``.
+
+    ``own_lang`` is the language of ``path`` itself (None is returned for it);
+    ``default`` is the project language, which files without a suffix are in
+    (their front matter is not read here: a translation names its source by file name).
+    """
+    if same_language(lang, own_lang):
+        return None
+    folder, stem, suffix = path.parent, base_stem(path), path.suffix
+    candidates = [folder / f"{stem}.{lang}{suffix}"]
+    candidates += sorted(
+        p for p in folder.glob(f"{glob_escape(stem)}.*{suffix}") if same_language(suffix_language(p) or "", lang)
+    )
+    if same_language(default, lang):
+        candidates.append(folder / f"{stem}{suffix}")
+    return next((candidate for candidate in candidates if candidate.is_file() and candidate != path), None)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
