@@ -18,7 +18,8 @@ from pathlib import Path
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
-from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
+from leaflets.build.cache import OutputCache, cache_filename, dependency_key, entry_key
+from leaflets.build.shard import Shard
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
 from leaflets.errors import EntryError, LeafletError, OutputError
 from leaflets.project.options import STYLES_FOLDER, BuildOptions
@@ -31,6 +32,11 @@ from leaflets.source.review import review_stamps
 
 if TYPE_CHECKING:
     from leaflets.render.leaflet import LeafletRenderer
+
+RenderBackend = Callable[
+    [list[tuple[EntrySource, Path]], Project, BuildOptions, Mapping[Path, "date | None"]], Iterator[EntryResult]
+]
+"""Builds ``(source, out_dir)`` jobs elsewhere and yields their results in order, outputs written."""
 
 ENTRIES_PER_WORKER = 480
 """Entries each worker is given before fresh ones take over. A long-lived worker's memory
@@ -99,13 +105,18 @@ class PlannedEntry:
 def plan_build(
     sources: Sequence[EntrySource], out_dir: Path, project: Project, options: BuildOptions,
     cache: OutputCache, force: bool = False, commit_dates: Mapping[Path, date | None] | None = None,
+    shard: Shard | None = None,
 ) -> list[PlannedEntry]:
     """Decide, in this process and without rendering anything, which outputs need building.
 
     ``commit_dates`` are the entries' last commit dates if already looked up.
+    With ``shard``, only that shard's entries are planned; clashing outputs are
+    still found over the whole set, so every shard refuses the same ones.
     """
     dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
     clashes = output_clashes(list(sources))
+    if shard is not None:
+        sources = [source for source in sources if shard.holds(source.relative)]
     stamps = review_stamps([source.path for source in sources], commit_dates)
     planned = []
     for source in sources:
@@ -128,6 +139,8 @@ def build_leaflets(
     jobs: int | None = None,
     force: bool = False,
     on_start: Callable[[int, int], None] | None = None,
+    shard: Shard | None = None,
+    renders: "RenderBackend | None" = None,
 ) -> BuildReport:
     """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``.
 
@@ -136,7 +149,9 @@ def build_leaflets(
     ``out_dir/.leaflets-cache.json``. ``on_start(entries, to_build)`` is called
     once the plan is known. ``jobs`` worker processes share the entries to
     build (default: every usable CPU); results arrive, and ``on_result`` is
-    called, in input order.
+    called, in input order. With ``shard`` only that shard's entries are built,
+    and the keys go to the shard's own cache file (all are read). ``renders``
+    replaces the local worker processes (``--dask``: :mod:`leaflets.cluster`).
     """
     started = time.perf_counter()
     options = options or BuildOptions(paper=project.config.paper)
@@ -144,20 +159,24 @@ def build_leaflets(
     check_writable(out_dir)
     if options.format == "html":
         copy_stylesheets(project, out_dir, options)
-    cache = OutputCache.load(out_dir / CACHE_FILENAME)
-    commit_dates = last_commit_dates([source.path for source in sources])
-    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates)
+    cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
+    mine = [source for source in sources if shard is None or shard.holds(source.relative)]
+    commit_dates = last_commit_dates([source.path for source in mine])
+    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates, shard)
     stale = [entry for entry in planned if not entry.current and entry.clashes_with is None and entry.known_failure is None]
     if on_start is not None:
         on_start(len(planned), len(stale))
     report = BuildReport()
     jobs = usable_cpus() if jobs is None else jobs
-    if stale:
-        import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it
-    built = map_in_workers(
-        build_one, [(entry.source, out_dir) for entry in stale], jobs, new_renderer, (project, options, commit_dates),
-        items_per_worker=ENTRIES_PER_WORKER,
-    )
+    work = [(entry.source, out_dir) for entry in stale]
+    if renders is not None:
+        built = renders(work, project, options, commit_dates)
+    else:
+        if stale:
+            import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it
+        built = map_in_workers(
+            build_one, work, jobs, new_renderer, (project, options, commit_dates), items_per_worker=ENTRIES_PER_WORKER,
+        )
     try:
         for entry, result in _in_order(planned, built):
             if result.status == "built":
@@ -169,6 +188,7 @@ def build_leaflets(
             report.results.append(result)
             if on_result is not None:
                 on_result(result)
+            cache.save_if_due()
     finally:
         try:
             cache.save()

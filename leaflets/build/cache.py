@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -39,6 +40,13 @@ from leaflets.project.project import Project
 from leaflets.project.templating import Templates
 
 CACHE_FILENAME = ".leaflets-cache.json"
+CACHE_GLOB = ".leaflets-cache*.json"
+"""Every cache file in an output folder: the build's own and one per shard (:mod:`leaflets.build.shard`)."""
+
+
+def cache_filename(part: str | None = None) -> str:
+    """``.leaflets-cache.json``, or ``.leaflets-cache.<part>.json`` for one shard of a build."""
+    return CACHE_FILENAME if part is None else f".leaflets-cache.{part}.json"
 CACHE_FORMAT = 2
 
 _MISSING = b"\x00missing\x00"
@@ -228,30 +236,39 @@ class OutputCache:
     _records: dict[str, _Record] = field(default_factory=dict)
     _failures: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Per output: the key of inputs that failed to build, and the error they gave."""
+    _others: dict[str, _Record] = field(default_factory=dict)
+    _saved: float = field(default_factory=time.monotonic)
+    """Records from the folder's other cache files (other shards, or the unsharded build): read, and
+    taken over into this file when still current, but never written back to theirs."""
 
     @classmethod
-    def load(cls, path: Path) -> "OutputCache":
+    def load(cls, path: Path, shared: bool = False) -> "OutputCache":
+        """The cache in ``path``; with ``shared``, also every other cache file beside it (other shards')."""
         cache = cls(path)
-        try:
-            data = json.loads(path.read_bytes())
-            if data.get("format") != CACHE_FORMAT or data.get("leaflets") != __version__:
-                return cache
-            cache._records = {name: _Record(**record) for name, record in data["outputs"].items()}
-            cache._failures = {name: (str(f["key"]), str(f["error"])) for name, f in data["failures"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            cache._records, cache._failures = {}, {}
+        cache._records, cache._failures = _read(path)
+        if shared:
+            for other in sorted(path.parent.glob(CACHE_GLOB)):
+                if other.name != path.name:
+                    cache._others.update(_read(other)[0])
         return cache
 
     def is_current(self, output: Path, key: str | None) -> bool:
         """True when ``output`` was written with ``key`` and is still there, unchanged."""
-        record = self._records.get(self._name(output))
-        if key is None or record is None or record.key != key:
+        name = self._name(output)
+        if key is None:
             return False
-        try:
-            stat = output.stat()
-        except OSError:
-            return False
-        return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+        for records in (self._records, self._others):
+            record = records.get(name)
+            if record is None or record.key != key:
+                continue
+            try:
+                stat = output.stat()
+            except OSError:
+                return False
+            if stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns:
+                self._records[name] = record
+                return True
+        return False
 
     def record(self, output: Path, key: str | None) -> None:
         """Remember that ``output`` has just been written from inputs with ``key``."""
@@ -285,8 +302,29 @@ class OutputCache:
         }
         atomic_write(self.path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 
+    def save_if_due(self, interval: float = 10.0) -> None:
+        """Save at most every ``interval`` seconds during a long build, so a process killed
+        mid-build (a pod evicted, a Slurm task pre-empted) leaves a record of what it finished."""
+        now = time.monotonic()
+        if now - self._saved >= interval:
+            self.save()
+            self._saved = now
+
     def _name(self, output: Path) -> str:
         try:
             return output.relative_to(self.path.parent).as_posix()
         except ValueError:
             return output.resolve().as_posix()
+
+
+def _read(path: Path) -> tuple[dict[str, _Record], dict[str, tuple[str, str]]]:
+    """The records and failures of one cache file; nothing when it is missing, corrupt or another version's."""
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") != CACHE_FORMAT or data.get("leaflets") != __version__:
+            return {}, {}
+        records = {name: _Record(**record) for name, record in data["outputs"].items()}
+        failures = {name: (str(f["key"]), str(f["error"])) for name, f in data["failures"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}, {}
+    return records, failures

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
 
 if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
+    from leaflets.build.shard import Shard
     from leaflets.check.checker import CheckReport, EntryCheck
 
 paper_option = click.option(
@@ -42,6 +45,44 @@ large_print_option = click.option(
     help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
 )
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+shard_option = click.option(
+    "--shard", "shard_text", default=None, metavar="I/N|N",
+    help="Take only the I-th (from 0) of N parts of the entries; N alone reads I from JOB_COMPLETION_INDEX "
+         "(Kubernetes) or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (Slurm).",
+)
+dask_option = click.option(
+    "--dask", "dask_address", default=None, metavar="ADDRESS",
+    help="Send the work to the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786); needs leaflets[dask].",
+)
+
+
+def usage_error(message: str) -> "NoReturn":  # type: ignore[name-defined]
+    """One line and exit status 2: what a batch scheduler's log should show for a bad option."""
+    click.echo(f"leaflets: error: {message}", err=True)
+    sys.exit(2)
+
+
+def shard_from(text: str | None) -> "Shard | None":
+    from leaflets.build.shard import ShardError, parse_shard
+
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ShardError as exc:
+        usage_error(str(exc))
+
+
+@contextmanager
+def cluster(address: str | None) -> "Iterator[Any]":
+    """The Dask cluster for ``--dask ADDRESS`` (:mod:`leaflets.cluster`, imported only then), else None."""
+    if address is None:
+        yield None
+        return
+    from leaflets.cluster.client import connect
+
+    with connect(address) as remote:
+        yield remote
 
 
 def load_project(project_dir: Path | None) -> Project:
@@ -72,24 +113,30 @@ def main() -> None:
 @large_print_option
 @project_option
 @jobs_option
+@shard_option
+@dask_option
 @click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool,
-          project_dir: Path | None, jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
+          project_dir: Path | None, jobs: int | None, shard_text: str | None, dask_address: str | None,
+          force: bool, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
 
     Entries whose output is up to date (same entry, templates, styles, settings
     and options as when it was written) are skipped; see OUT/.leaflets-cache.json.
     """
+    shard = shard_from(shard_text)
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:
-        report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
-                                force=force, on_start=progress.start)
+        with cluster(dask_address) as remote:
+            report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
+                                    force=force, on_start=progress.start, shard=shard,
+                                    renders=remote.render_builds if remote else None)
     except LeafletError as exc:
         fail(exc)
     progress.finish(report)
@@ -164,21 +211,30 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
               help="json prints one document with every finding and a summary, for CI and scripts.")
 @click.option("--strict", is_flag=True, help="Count warnings as errors.")
 @jobs_option
+@shard_option
+@dask_option
 @click.option("-q", "--quiet", is_flag=True, help="Leave out the closing summary.")
 def check(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, strict: bool, jobs: int | None,
-          quiet: bool) -> None:
+          shard_text: str | None, dask_address: str | None, quiet: bool) -> None:
     """Find what would print wrong: one `path:line: level: code: message` line per finding.
 
     Exit status 0 when there is no error, 1 when there is (with --strict, any warning), 2 for usage errors.
     """
     from leaflets.check.checker import check_entries
 
+    shard = shard_from(shard_text)
     project = load_project(project_dir)
     missing = next((path for path in paths if not path.exists()), None)
     if missing is not None:
         raise click.BadParameter(f"{missing}: no such file or folder", param_hint="PATHS")
     on_entry = print_findings if fmt == "text" else None
-    report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry)
+    select = None if shard is None else (lambda source: shard.holds(source.relative))
+    try:
+        with cluster(dask_address) as remote:
+            report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry, select=select,
+                                   checks_elsewhere=remote.check_batches if remote else None)
+    except LeafletError as exc:
+        fail(exc)
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     elif not quiet:
