@@ -20,7 +20,7 @@ import leaflets
 
 PACKAGE = Path(leaflets.__file__).resolve().parent
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",),
+    ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",), ("cluster",),
     ("cli", "doctor"),
 )
 SHARED = {"leaflets", "leaflets.errors", "leaflets.clock", "leaflets.parallel"}

@@ -1,0 +1,194 @@
+"""The client side of ``--dask ADDRESS``: connect, send batches, write what comes back.
+
+Only imported when ``--dask`` is given, so a local build never loads Dask.
+Entries go in batches of :data:`BATCH_SIZE` (one task per entry would cost
+the scheduler more than a small leaflet costs to render); at most
+:data:`BATCHES_PER_THREAD` batches per worker thread are out at once, so the
+client's memory stays bounded however many entries there are. Results come
+back in input order and the client writes them atomically, so the cache,
+progress bar, messages and exit status are those of a local build. A worker
+that dies mid-batch is Dask's business: the scheduler runs its tasks again
+elsewhere (``retries`` covers a task that raised).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from leaflets.build.builder import output_path
+from leaflets.build.output import atomic_write
+from leaflets.build.results import EntryResult, failed_result
+from leaflets.errors import LeafletError
+from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions
+from leaflets.project.project import Project
+from leaflets.source.discover import EntrySource
+
+BATCH_SIZE = 20
+"""Entries per task: ~20 x 0.2 s of rendering per task against ~1 ms of scheduler work per task."""
+BATCHES_PER_THREAD = 3
+"""Batches in flight per worker thread: enough to keep every worker busy, few enough to bound memory."""
+CONNECT_SECONDS = 5
+RETRIES = 2
+"""Dask re-runs a task that raised this many times (an internal error, not a bad entry: those are results)."""
+
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+
+
+def connect(address: str) -> "Any":
+    """A context manager yielding a :class:`Remote` for the scheduler at ``address``; LeafletError when none answers."""
+    return _connected(address)
+
+
+@contextmanager
+def _connected(address: str) -> Iterator["Remote"]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise LeafletError("--dask needs Dask's distributed package: pip install 'leaflets[dask]'") from None
+    from leaflets.cluster.worker import LeafletsPlugin
+
+    try:
+        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LeafletError(f"no Dask scheduler answered at {address} within {CONNECT_SECONDS}s ({reason})") from None
+    try:
+        client.register_plugin(LeafletsPlugin(), name="leaflets")
+        yield Remote(client)
+    finally:
+        client.close()
+
+
+@dataclass
+class Remote:
+    """A connected Dask client and the three kinds of work leaflets sends it."""
+
+    client: Any
+
+    def threads(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def in_order(
+        self, function: Callable[..., Out], batches: list[Item], *shared: Any
+    ) -> Iterator[tuple[Item, Out | Exception]]:
+        """``function(*shared, batch)`` for every batch on the cluster, yielded in input order.
+
+        A batch whose task failed for good (it raised more than RETRIES times, or killed more
+        workers than the scheduler allows) yields the exception instead of its result.
+        """
+        window = BATCHES_PER_THREAD * self.threads()
+        pending: deque[tuple[Item, Any]] = deque()
+        shared_futures = [self.client.scatter(value, broadcast=True, hash=True) if _big(value) else value for value in shared]
+        upcoming = iter(batches)
+        try:
+            while True:
+                while len(pending) < window:
+                    batch = next(upcoming, None)
+                    if batch is None:
+                        break
+                    future = self.client.submit(function, *shared_futures, batch, pure=False, retries=RETRIES)
+                    pending.append((batch, future))
+                if not pending:
+                    return
+                batch, future = pending.popleft()
+                try:
+                    outcome: Out | Exception = future.result()
+                except Exception as exc:  # noqa: BLE001 - reported per entry by the caller
+                    outcome = exc
+                yield batch, outcome
+        finally:
+            for _batch, future in pending:
+                future.cancel()
+
+    def render_builds(
+        self, work: list[tuple[EntrySource, Path]], project: Project, options: BuildOptions,
+        commit_dates: Mapping[Path, date | None],
+    ) -> Iterator[EntryResult]:
+        """The builder's backend: render ``work`` on the cluster, write the outputs here, yield results in order."""
+        from leaflets.cluster.bundle import bundle_project, parcel_entry
+        from leaflets.cluster.worker import render_batch
+
+        if not work:
+            return
+        bundle = bundle_project(project, options.stylesheets, (LEAFLET_TEMPLATE,))
+        batches = [work[i : i + BATCH_SIZE] for i in range(0, len(work), BATCH_SIZE)]
+
+        def parcels(batch: list[tuple[EntrySource, Path]]) -> list[Any]:
+            return [
+                (parcel_entry(source, project.root, commit_dates.get(source.path)), _styles_href(source))
+                for source, _out in batch
+            ]
+
+        packed = (parcels(batch) for batch in batches)
+        jobs = iter(work)
+        for parcel_batch, rendered in self.in_order(render_batch, _Lazy(packed, len(batches)), bundle, options, client_epoch()):
+            if isinstance(rendered, Exception):
+                for (source, _out), _parcel in zip(jobs, parcel_batch):
+                    yield failed_result(source, rendered, f"{type(rendered).__name__}: {rendered}")
+                continue
+            for (source, out_dir), outcome in zip(jobs, rendered):
+                yield _written(source, output_path(out_dir, source, options), outcome)
+
+    def check_batches(
+        self, batches: list[list[EntrySource]], config: Any, commit_dates: Mapping[Path, date | None],
+    ) -> Iterator[list[Any]]:
+        """The checker's backend: each batch of entries checked on the cluster, in order."""
+        from leaflets.cluster.bundle import parcel_entry
+        from leaflets.cluster.worker import check_batch
+
+        nowhere = Path("/nonexistent-project")
+        packed = ([parcel_entry(source, nowhere, commit_dates.get(source.path)) for source in batch] for batch in batches)
+        for _parcels, checks in self.in_order(check_batch, _Lazy(packed, len(batches)), config, client_epoch()):
+            if isinstance(checks, Exception):
+                raise LeafletError(f"the Dask cluster could not check a batch of entries: {type(checks).__name__}: {checks}")
+            yield checks
+
+
+class _Lazy(list):  # type: ignore[type-arg]
+    """Batches packed only as they are sent, so entry bytes are read a window ahead, not all at once."""
+
+    def __init__(self, produce: Iterator[Any], length: int) -> None:
+        super().__init__()
+        self._produce = produce
+        self._length = length
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._produce)
+
+    def __len__(self) -> int:
+        return self._length
+
+
+def client_epoch() -> str:
+    """The build time the workers print: this machine's SOURCE_DATE_EPOCH, else now (one moment for the whole build)."""
+    from leaflets.clock import build_time
+
+    return str(int(build_time().timestamp()))
+
+
+def _styles_href(source: EntrySource) -> str:
+    return "/".join([".."] * (len(source.relative.parts) - 1) + [STYLES_FOLDER])
+
+
+def _big(value: Any) -> bool:
+    from leaflets.cluster.bundle import ProjectBundle
+
+    return isinstance(value, ProjectBundle)
+
+
+def _written(source: EntrySource, target: Path, outcome: Any) -> EntryResult:
+    """Write a worker's output here, atomically, and say what happened as a local build would."""
+    if outcome.data is None:
+        return EntryResult(source, "failed", error=outcome.error, detail=outcome.detail, from_input=outcome.from_input)
+    try:
+        atomic_write(target, outcome.data)
+    except LeafletError as exc:
+        return failed_result(source, exc)
+    return EntryResult(source, "built", target, warnings=outcome.warnings, pages=outcome.pages)
