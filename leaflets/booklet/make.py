@@ -50,6 +50,9 @@ CHUNKS_PER_WORKER = 40
 """Chunks each worker is given before fresh ones take over (see build.ENTRIES_PER_WORKER)."""
 SCAN_BATCH = 200
 
+ChunkBackend = Callable[[list[ChunkJob], Project, BuildOptions, Mapping[Path, "date | None"]], Iterator[Chunk]]
+"""Lays out chunk jobs elsewhere and yields their chunks in order, each chunk's PDF written to its job's folder."""
+
 
 @dataclass(frozen=True)
 class BookletOptions:
@@ -126,8 +129,12 @@ def build_booklet(
     jobs: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
     force: bool = False,
+    chunks_elsewhere: ChunkBackend | None = None,
 ) -> BookletReport:
     """Build one booklet PDF at ``output`` from the entries under ``paths`` (default: the project's entries/).
+
+    ``chunks_elsewhere`` lays the entries out somewhere else (``--dask``: :mod:`leaflets.cluster`);
+    cover, contents and stamping stay here.
 
     Bad entries are reported (through ``on_result`` and the report) and left
     out; the booklet is still written. Raises :class:`LeafletError` when
@@ -168,7 +175,7 @@ def build_booklet(
     ordered = _titles(sources, booklet.list_file is None, jobs, record)
     with tempfile.TemporaryDirectory(prefix=".leaflets-booklet-", dir=output.parent) as folder:
         temp = Path(folder)
-        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
+        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere)
         entries = [entry for chunk in chunks for entry in chunk.entries]
         if not entries:
             raise LeafletError("no entry could be built, so no booklet was written")
@@ -252,6 +259,7 @@ def _titles(
 def _lay_out_entries(
     ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
     record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
+    chunks_elsewhere: ChunkBackend | None = None,
 ) -> list[Chunk]:
     size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
     numbered = list(enumerate(ordered))
@@ -260,9 +268,12 @@ def _lay_out_entries(
         for number, start in enumerate(range(0, len(numbered), size))
     ]
     chunks = []
-    renders = map_in_workers(
-        render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER
-    )
+    if chunks_elsewhere is not None:
+        renders = chunks_elsewhere(work, project, options, commit_dates)
+    else:
+        renders = map_in_workers(
+            render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER
+        )
     for chunk in renders:
         for result in chunk.results:
             record(result)

@@ -178,12 +178,13 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
               help="Also write an imposed copy, two pages per sheet side: 'saddle' (OUTPUT-impose.pdf, "
                    "nested for saddle stitching) or '2up' (OUTPUT-2up.pdf, cut and stack).")
 @jobs_option
+@dask_option
 @click.option("--force", is_flag=True, help="Build the booklet even when nothing it is made from has changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_print: bool, project_dir: Path | None,
             list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, impose: str | None,
-            jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
+            jobs: int | None, dask_address: str | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one booklet PDF: cover, contents, then every entry. PATHS as for build (default: entries/)."""
     from leaflets.booklet.make import BookletOptions, build_booklet
 
@@ -194,8 +195,10 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     choices = BookletOptions(title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose)
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     try:
-        report = build_booklet(list(paths), output, project, options, choices,
-                               on_result=progress.result, jobs=jobs, on_start=progress.start, force=force)
+        with cluster(dask_address) as remote:
+            report = build_booklet(list(paths), output, project, options, choices, on_result=progress.result,
+                                   jobs=remote.threads() if remote else jobs, on_start=progress.start, force=force,
+                                   chunks_elsewhere=remote.render_chunks if remote else None)
     except LeafletError as exc:
         fail(exc)
     if not quiet and report.imposed is not None:

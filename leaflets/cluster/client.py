@@ -131,10 +131,35 @@ class Remote:
         for parcel_batch, rendered in self.in_order(render_batch, _Lazy(packed, len(batches)), bundle, options, client_epoch()):
             if isinstance(rendered, Exception):
                 for (source, _out), _parcel in zip(jobs, parcel_batch):
-                    yield failed_result(source, rendered, f"{type(rendered).__name__}: {rendered}")
+                    yield _cluster_failure(source, rendered)
                 continue
             for (source, out_dir), outcome in zip(jobs, rendered):
                 yield _written(source, output_path(out_dir, source, options), outcome)
+
+    def render_chunks(
+        self, work: list[Any], project: Project, options: BuildOptions, commit_dates: Mapping[Path, date | None],
+    ) -> Iterator[Any]:
+        """The booklet's backend: chunks laid out on the cluster, their PDFs written to the jobs' folders here."""
+        from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, Chunk
+        from leaflets.cluster.bundle import bundle_project, parcel_entry
+        from leaflets.cluster.worker import chunk_batch
+
+        bundle = bundle_project(project, options.stylesheets + BOOKLET_STYLESHEETS, (LEAFLET_TEMPLATE,))
+        packed = (
+            (job.number, [(position, parcel_entry(source, project.root, commit_dates.get(source.path)))
+                          for position, source in job.sources])
+            for job in work
+        )
+        jobs = iter(work)
+        for _packed, rendered in self.in_order(chunk_batch, _Lazy(packed, len(work)), bundle, options, client_epoch()):
+            job = next(jobs)
+            path = job.folder / f"chunk-{job.number:05d}.pdf"
+            if isinstance(rendered, Exception):
+                yield Chunk(path, (), tuple(_cluster_failure(source, rendered) for _position, source in job.sources))
+                continue
+            if rendered.data is not None:
+                atomic_write(path, rendered.data)
+            yield Chunk(path, rendered.entries, rendered.results)
 
     def check_batches(
         self, batches: list[list[EntrySource]], config: Any, commit_dates: Mapping[Path, date | None],
@@ -181,6 +206,16 @@ def _big(value: Any) -> bool:
     from leaflets.cluster.bundle import ProjectBundle
 
     return isinstance(value, ProjectBundle)
+
+
+def _cluster_failure(source: EntrySource, exc: Exception) -> EntryResult:
+    """An entry whose task failed on the cluster for good: one line, the whole story with --verbose."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return EntryResult(
+        source, "failed",
+        error=f"{source.path}: error: the Dask cluster could not build it: {type(exc).__name__}: {first_line}",
+        detail=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def _written(source: EntrySource, target: Path, outcome: Any) -> EntryResult:

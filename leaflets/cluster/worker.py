@@ -190,3 +190,59 @@ def _check_batch(config: Any, parcels: list[EntryParcel]) -> list[Any]:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class RenderedChunk:
+    """A chunk laid out on a worker: its PDF bytes (None when every entry failed), what the booklet
+    needs of its entries, and their results (sources as the client names them)."""
+
+    data: bytes | None
+    entries: tuple[Any, ...]
+    results: tuple[Any, ...]
+
+
+def chunk_batch(
+    bundle: ProjectBundle, options: BuildOptions, epoch: str, job: tuple[int, list[tuple[int, EntryParcel]]]
+) -> RenderedChunk:
+    """Lay out one booklet chunk as :func:`leaflets.booklet.chunks.render_chunk` does locally; bytes back."""
+    with build_time_of(epoch):
+        return _chunk_batch(bundle, options, job)
+
+
+def _chunk_batch(bundle: ProjectBundle, options: BuildOptions, job: tuple[int, list[tuple[int, EntryParcel]]]) -> RenderedChunk:
+    from leaflets.booklet.chunks import ChunkJob, render_chunk
+    from leaflets.source.discover import EntrySource
+
+    number, numbered = job
+    state = plugin()
+    materialised = state.project(bundle)
+    renderer = state.renderer(bundle, options, "booklet")
+    placed = [materialised.place(parcel) for _position, parcel in numbered]
+    renderer.commit_dates = {path: parcel.committed for path, (_p, parcel) in zip(placed, numbered)}
+    folder = Path(tempfile.mkdtemp(prefix="chunk-", dir=materialised.mirror))
+    try:
+        sources = tuple(
+            (position, EntrySource(Path(parcel.relative), path)) for path, (position, parcel) in zip(placed, numbered)
+        )
+        chunk = render_chunk(renderer, ChunkJob(number, sources, folder))
+        data = chunk.path.read_bytes() if chunk.entries else None
+        by_path = {path: (parcel, EntrySource(Path(parcel.relative), Path(parcel.client_path))) for path, (_p, parcel) in zip(placed, numbered)}
+        results = []
+        for result in chunk.results:
+            parcel, client = by_path[result.source.path]
+
+            def back(text: str | None) -> str | None:
+                return None if text is None else materialised.client_text(text, result.source.path, parcel)
+
+            results.append(replace(
+                result, source=client, error=back(result.error), detail=back(result.detail),
+                warnings=tuple(materialised.client_text(w, result.source.path, parcel) for w in result.warnings),
+            ))
+        return RenderedChunk(data, chunk.entries, tuple(results))
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        for path in placed:
+            path.unlink(missing_ok=True)
