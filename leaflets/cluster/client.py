@@ -130,10 +130,10 @@ class Remote:
         jobs = iter(work)
         for parcel_batch, rendered in self.in_order(render_batch, _Lazy(packed, len(batches)), bundle, options, client_epoch()):
             if isinstance(rendered, Exception):
-                for (source, _out), _parcel in zip(jobs, parcel_batch):
+                for _parcel, (source, _out) in zip(parcel_batch, jobs):  # the batch first: zip must not take a job too many
                     yield _cluster_failure(source, rendered)
                 continue
-            for (source, out_dir), outcome in zip(jobs, rendered):
+            for outcome, (source, out_dir) in zip(rendered, jobs):
                 yield _written(source, output_path(out_dir, source, options), outcome)
 
     def render_chunks(
