@@ -115,18 +115,26 @@ def main() -> None:
 @jobs_option
 @shard_option
 @dask_option
+@click.option("--editions", "editions_text", default=None, metavar="'paper=a4,letter large-print=no,yes lang=all'",
+              help="Build every combination in one run, each entry parsed once; files are named "
+                   "NAME.LANG[-PAPER][-large].pdf (the project's paper has no suffix). Replaces --paper and --large-print.")
 @click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool,
           project_dir: Path | None, jobs: int | None, shard_text: str | None, dask_address: str | None,
-          force: bool, quiet: bool, verbose: bool) -> None:
+          editions_text: str | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
 
     Entries whose output is up to date (same entry, templates, styles, settings
     and options as when it was written) are skipped; see OUT/.leaflets-cache.json.
     """
     shard = shard_from(shard_text)
+    if editions_text is not None:
+        if paper is not None or large_print:
+            usage_error("--editions names the papers and print sizes itself; leave out --paper and --large-print")
+        editions_build(paths, out_dir, fmt, load_project(project_dir), jobs, shard, dask_address, editions_text,
+                       force, quiet, verbose)
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
@@ -137,6 +145,28 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
             report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
                                     force=force, on_start=progress.start, shard=shard,
                                     renders=remote.render_builds if remote else None)
+    except LeafletError as exc:
+        fail(exc)
+    progress.finish(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Project, jobs: int | None,
+                   shard: "Shard | None", dask_address: str | None, text: str, force: bool, quiet: bool,
+                   verbose: bool) -> "NoReturn":  # type: ignore[name-defined]
+    """``build --editions``: every combination in one run (leaflets.build.editions)."""
+    from leaflets.build.editions import EditionsError, build_editions, parse_editions
+
+    try:
+        choice = parse_editions(text)
+    except EditionsError as exc:
+        usage_error(str(exc))
+    progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
+    try:
+        with cluster(dask_address) as remote:
+            report = build_editions(list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
+                                    on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
+                                    shard=shard, renders=remote.render_editions if remote else None)
     except LeafletError as exc:
         fail(exc)
     progress.finish(report)

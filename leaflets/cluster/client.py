@@ -161,6 +161,35 @@ class Remote:
                 atomic_write(path, rendered.data)
             yield Chunk(path, rendered.entries, rendered.results)
 
+    def render_editions(
+        self, work: list[Any], project: Project, commit_dates: Mapping[Path, date | None],
+    ) -> Iterator[list[EntryResult]]:
+        """``--editions`` backend: each entry sent once with its editions; outputs written here, in order."""
+        from leaflets.build.editions import EditionJob
+        from leaflets.cluster.bundle import bundle_project, parcel_entry
+        from leaflets.cluster.worker import render_editions_batch
+
+        if not work:
+            return
+        stylesheets = tuple(dict.fromkeys(s for job in work for options, _t in job.outputs for s in options.stylesheets))
+        bundle = bundle_project(project, stylesheets, (LEAFLET_TEMPLATE,))
+        batches: list[list[EditionJob]] = [work[i : i + BATCH_SIZE] for i in range(0, len(work), BATCH_SIZE)]
+        packed = (
+            [(parcel_entry(job.source, project.root, commit_dates.get(job.source.path)), _styles_href(job.source),
+              [options for options, _target in job.outputs]) for job in batch]
+            for batch in batches
+        )
+        jobs = iter(work)
+        for items, rendered in self.in_order(render_editions_batch, _Lazy(packed, len(batches)), bundle, client_epoch()):
+            if isinstance(rendered, Exception):
+                for _item, job in zip(items, jobs):
+                    yield [_cluster_failure(job.source, rendered)] * len(job.outputs)
+                continue
+            for outcomes, job in zip(rendered, jobs):
+                yield [
+                    _written(job.source, target, outcome) for (_options, target), outcome in zip(job.outputs, outcomes)
+                ]
+
     def check_batches(
         self, batches: list[list[EntrySource]], config: Any, commit_dates: Mapping[Path, date | None],
     ) -> Iterator[list[Any]]:

@@ -246,3 +246,57 @@ def _chunk_batch(bundle: ProjectBundle, options: BuildOptions, job: tuple[int, l
         shutil.rmtree(folder, ignore_errors=True)
         for path in placed:
             path.unlink(missing_ok=True)
+
+
+def render_editions_batch(
+    bundle: ProjectBundle, epoch: str, items: list[tuple[EntryParcel, str, list[BuildOptions]]]
+) -> list[list[RenderedParcel]]:
+    """``--editions`` on the cluster: each entry parsed once, then rendered in each of its editions."""
+    with build_time_of(epoch):
+        return _render_editions_batch(bundle, items)
+
+
+def _render_editions_batch(
+    bundle: ProjectBundle, items: list[tuple[EntryParcel, str, list[BuildOptions]]]
+) -> list[list[RenderedParcel]]:
+    from pathlib import PurePosixPath
+
+    from leaflets.errors import EntryError
+    from leaflets.source.entry import load_entry
+
+    state = plugin()
+    materialised = state.project(bundle)
+    placed = [materialised.place(parcel) for parcel, _href, _options in items]
+    dates = {path: parcel.committed for path, (parcel, _h, _o) in zip(placed, items)}
+    out = []
+    for path, (parcel, href, editions) in zip(placed, items):
+        def back(text: str) -> str:
+            return materialised.client_text(text, path, parcel)
+
+        try:
+            entry = load_entry(path)
+        except LeafletError as exc:
+            failed = RenderedParcel(None, error=back(exc.diagnostic()), from_input=isinstance(exc, EntryError))
+            out.append([failed] * len(editions))
+            path.unlink(missing_ok=True)
+            continue
+        results = []
+        for options in editions:
+            renderer = state.renderer(bundle, options)
+            renderer.commit_dates = dates
+            try:
+                rendered = renderer.render_entry(entry, href, PurePosixPath(parcel.relative))
+            except LeafletError as exc:
+                results.append(RenderedParcel(None, error=back(exc.diagnostic()), from_input=isinstance(exc, EntryError)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the batch
+                results.append(RenderedParcel(
+                    None,
+                    error=f"{parcel.client_path}: error: internal error while building: {type(exc).__name__}: {back(str(exc))}",
+                    detail=back(traceback.format_exc()),
+                ))
+                continue
+            results.append(RenderedParcel(rendered.data, tuple(back(w) for w in rendered.warnings), rendered.page_count))
+        out.append(results)
+        path.unlink(missing_ok=True)
+    return out
