@@ -133,6 +133,21 @@ def test_booklet_on_the_cluster_has_the_local_text(
     assert remote_pages == local_pages
 
 
+def test_editions_on_the_cluster_give_the_local_bytes_and_a_second_run_builds_nothing(
+    scheduler: dict[str, object], tmp_path: Path
+) -> None:
+    editions = "paper=a4,letter large-print=no,yes lang=all"
+    local = leaflets("build", REPO / "entries", "--out", tmp_path / "local", "--editions", editions, "-q")
+    remote = leaflets("build", REPO / "entries", "--out", tmp_path / "remote", "--editions", editions,
+                      "--dask", scheduler["address"])
+    assert remote.returncode == local.returncode == 0, remote.stderr
+    assert "20 built, 0 up to date, 0 failed" in remote.stderr
+    assert pdfs(tmp_path / "remote") == pdfs(tmp_path / "local")
+    again = leaflets("build", REPO / "entries", "--out", tmp_path / "remote", "--editions", editions,
+                     "--dask", scheduler["address"])
+    assert "0 built, 20 up to date, 0 failed" in again.stderr
+
+
 def test_no_scheduler_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
     import socket
 
