@@ -13,6 +13,7 @@ elsewhere (``retries`` covers a task that raised).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,7 +31,10 @@ from leaflets.project.project import Project
 from leaflets.source.discover import EntrySource
 
 BATCH_SIZE = 20
-"""Entries per task: ~20 x 0.2 s of rendering per task against ~1 ms of scheduler work per task."""
+"""Entries per task at most: ~20 x 0.2 s of rendering per task against ~1 ms of scheduler work per task."""
+BATCHES_PER_THREAD_AT_LEAST = 4
+"""A small build is cut finer (down to one entry per task) so every worker thread gets about this many
+batches: with 64 entries on two workers, batches of 20 would leave one worker idle for a quarter of the build."""
 BATCHES_PER_THREAD = 3
 """Batches in flight per worker thread: enough to keep every worker busy, few enough to bound memory."""
 CONNECT_SECONDS = 5
@@ -75,6 +79,10 @@ class Remote:
     def threads(self) -> int:
         return max(1, sum(self.client.nthreads().values()))
 
+    def batch_size(self, entries: int) -> int:
+        """:data:`BATCH_SIZE`, or fewer when there are too few entries to keep every thread busy."""
+        return max(1, min(BATCH_SIZE, math.ceil(entries / (BATCHES_PER_THREAD_AT_LEAST * self.threads()))))
+
     def in_order(
         self, function: Callable[..., Out], batches: list[Item], *shared: Any
     ) -> Iterator[tuple[Item, Out | Exception]]:
@@ -118,7 +126,8 @@ class Remote:
         if not work:
             return
         bundle = bundle_project(project, options.stylesheets, (LEAFLET_TEMPLATE,))
-        batches = [work[i : i + BATCH_SIZE] for i in range(0, len(work), BATCH_SIZE)]
+        size = self.batch_size(len(work))
+        batches = [work[i : i + size] for i in range(0, len(work), size)]
 
         def parcels(batch: list[tuple[EntrySource, Path]]) -> list[Any]:
             return [
@@ -173,7 +182,9 @@ class Remote:
             return
         stylesheets = tuple(dict.fromkeys(s for job in work for options, _t in job.outputs for s in options.stylesheets))
         bundle = bundle_project(project, stylesheets, (LEAFLET_TEMPLATE,))
-        batches: list[list[EditionJob]] = [work[i : i + BATCH_SIZE] for i in range(0, len(work), BATCH_SIZE)]
+        size = self.batch_size(sum(len(job.outputs) for job in work))
+        size = max(1, size * len(work) // max(1, sum(len(job.outputs) for job in work)))
+        batches: list[list[EditionJob]] = [work[i : i + size] for i in range(0, len(work), size)]
         packed = (
             [(parcel_entry(job.source, project.root, commit_dates.get(job.source.path)), _styles_href(job.source),
               [options for options, _target in job.outputs]) for job in batch]
