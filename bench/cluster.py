@@ -134,10 +134,13 @@ def write_cost(outputs: Path, folder: Path) -> float:
     return (time.perf_counter() - started) / len(pdfs)
 
 
-def scaling_table(cpu_per_entry: float, tasks_per_s: float, write_s: float, sent: float, back: float,
+def scaling_table(cpu_per_entry: float, scheduler_cpu: float, write_s: float, sent: float, back: float,
                   batch: int) -> list[str]:
-    rows = ["| workers | entries/s wanted | tasks/s at batch " + str(batch) + " | scheduler can | files/s client can "
-            "| client network in+out | limited by | batch that keeps it linear |",
+    """Workers each render 1/cpu_per_entry entries a second; the scheduler can run 1/scheduler_cpu tasks a
+    second (kept at half that, for its other work); one client writes 1/write_s files a second."""
+    tasks_per_s = 1 / scheduler_cpu
+    rows = ["| workers | entries/s wanted | tasks/s at batch " + str(batch) + " | scheduler can | files/s one client can "
+            "| client network in+out | limited by | batch that keeps the scheduler under half load |",
             "|---|---|---|---|---|---|---|---|"]
     files_per_s = 1 / write_s
     for workers in (10, 100, 1000):
@@ -197,7 +200,7 @@ def main() -> None:
         print(f"scheduler: {tasks_per_s:,.0f} empty tasks/s end to end, {scheduler_cpu * 1e3:.2f} ms scheduler CPU per task")
         print(f"client: {write_s * 1e3:.2f} ms per output written (atomic, fsync)")
         print()
-        for row in scaling_table(cpu_per_entry, tasks_per_s, write_s, sent, back, BATCH_SIZE):
+        for row in scaling_table(cpu_per_entry, scheduler_cpu, write_s, sent, back, BATCH_SIZE):
             print(row)
         if not args.skip_shards:
             every = sample(args.corpus, 200)

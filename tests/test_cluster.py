@@ -165,6 +165,17 @@ def test_no_scheduler_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.pdf"))
 
 
+@pytest.mark.parametrize("address, message", [
+    ("garbage", "not a scheduler address"), ("tcp://127.0.0.1", "not a scheduler address"),
+    ("ucx://127.0.0.1:1", "protocol 'ucx' is not supported"),
+])
+def test_an_address_that_is_not_one_is_one_line(address: str, message: str, tmp_path: Path) -> None:
+    result = leaflets("build", REPO / "entries", "--out", tmp_path, "--dask", address, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert message in result.stderr and result.stderr.startswith(f"leaflets: error: --dask {address}")
+
+
 def test_a_worker_killed_mid_build_leaves_a_complete_build(
     scheduler: dict[str, object], corpus: Path, tmp_path: Path
 ) -> None:

@@ -58,9 +58,10 @@ def _connected(address: str) -> Iterator["Remote"]:
         raise LeafletError("--dask needs Dask's distributed package: pip install 'leaflets[dask]'") from None
     from leaflets.cluster.worker import LeafletsPlugin
 
+    _check_address(address)
     try:
         client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the reason, one line: nothing to connect to
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LeafletError(f"no Dask scheduler answered at {address} within {CONNECT_SECONDS}s ({reason})") from None
     try:
@@ -68,6 +69,23 @@ def _connected(address: str) -> Iterator["Remote"]:
         yield Remote(client)
     finally:
         client.close()
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def _check_address(address: str) -> None:
+    """Refuse, in one line, an address Dask could not connect to at all (no port, an unknown protocol),
+    before a half-made Client spends seconds closing itself."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise LeafletError(f"--dask {address}: not a scheduler address such as tcp://10.0.0.5:8786 ({exc})") from None
+    if scheme not in SCHEMES:
+        raise LeafletError(f"--dask {address}: protocol '{scheme}' is not supported (use {', '.join(SCHEMES)})")
 
 
 @dataclass
