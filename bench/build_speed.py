@@ -26,7 +26,6 @@ sorted order: ``--resample`` rewrites it from the corpus the same way.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil

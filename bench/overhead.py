@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from leaflets.build.builder import build_leaflets, build_one, new_renderer  # noqa: E402
+from leaflets.build.builder import BuildJob, build_leaflets, build_one, new_renderer  # noqa: E402
 from leaflets.source.discover import find_entries  # noqa: E402
 from leaflets.project.options import BuildOptions  # noqa: E402
 from leaflets.project.project import Project  # noqa: E402
@@ -60,7 +60,7 @@ def main() -> int:
                         str(work / "floor.pdf"), font_config=font_config, pdf_tags=True)
                     floor += time.perf_counter() - started
                 else:
-                    build_one(renderer, (source, work / "pdf"))
+                    build_one(renderer, BuildJob(source, work / "pdf"))
                     ours += time.perf_counter() - started
     print(f"{timed} entries: WeasyPrint alone {floor / timed * 1000:.1f} ms an entry, "
           f"leaflets build_one {ours / timed * 1000:.1f} ms, ratio {ours / floor:.3f}")

@@ -50,3 +50,15 @@ class ConfigError(LeafletError):
 
 class OutputError(LeafletError):
     """An output file cannot be written."""
+
+
+class Interrupted(BaseException):
+    """The run was stopped by a signal (SIGINT, SIGTERM); raised in the main process only.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    meant for a bad entry swallows it. The exit status is ``128 + signum``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -3,7 +3,15 @@
 Fonts and parsed stylesheets are expensive to set up and cheap to reuse, so each
 worker builds its state once (``state_factory``) and then handles many items.
 Results come back in input order whatever the scheduling, so reports and
-errors read the same on every run.
+errors read the same on every run (or, from :func:`map_unordered`, as they
+finish, with their index).
+
+Workers never outlive the run: each asks the kernel to kill it when its parent
+dies (``PR_SET_PDEATHSIG`` on Linux), so a parent killed with SIGKILL leaves no
+orphans; it ignores SIGINT (a Ctrl-C reaches the whole process group, and the
+parent decides what stops), and when the parent stops early (an interruption,
+an error, or a consumer that stops reading) it kills its workers and waits for
+them before going on.
 
 It sits at the top of the package, beside ``errors`` and ``clock``, because
 stages on both sides of the pipeline use it: ``check`` (batches of entries)
@@ -12,10 +20,13 @@ as much as ``build`` and ``booklet``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -23,6 +34,8 @@ Result = TypeVar("Result")
 State = TypeVar("State")
 
 _worker_state: Any = None
+_active_pools: set[ProcessPoolExecutor] = set()
+"""Pools whose workers may still be running, so an interrupted caller can stop them all."""
 
 
 def usable_cpus() -> int:
@@ -33,13 +46,55 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _initialise(state_factory: Callable[..., Any], factory_args: tuple[Any, ...]) -> None:
+PR_SET_PDEATHSIG = 1
+WORKER_EXIT_SECONDS = 10.0
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent`` dies (Linux); exit now if it already has."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _initialise(parent: int, state_factory: Callable[..., Any], factory_args: tuple[Any, ...]) -> None:
     global _worker_state
+    die_with_parent(parent)
+    # A forked worker inherits the parent's handlers; its fate is the parent's decision.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_state = state_factory(*factory_args)
 
 
 def _run(task: Callable[[Any, Any], Any], item: Any) -> Any:
     return task(_worker_state, item)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill every worker of ``pool`` now and wait until they are gone."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, AttributeError, ValueError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.join(WORKER_EXIT_SECONDS)
+        except (OSError, AssertionError, ValueError):
+            pass
+
+
+def stop_workers() -> None:
+    """Kill the workers of every pool still running in this process (on an interruption)."""
+    for pool in list(_active_pools):
+        _stop(pool)
+        _active_pools.discard(pool)
 
 
 def map_in_workers(
@@ -61,23 +116,60 @@ def map_in_workers(
     replaced by fresh ones, so memory a long-lived renderer accumulates is
     given back. ``task`` and the items must pickle.
     """
+    for _index, result in _mapped(task, items, jobs, state_factory, factory_args, items_per_worker, ordered=True):
+        yield result
+
+
+def map_unordered(
+    task: Callable[[State, Item], Result],
+    items: Iterable[Item],
+    jobs: int,
+    state_factory: Callable[..., State],
+    factory_args: tuple[Any, ...] = (),
+    items_per_worker: int | None = None,
+) -> Generator[tuple[int, Result], None, None]:
+    """As :func:`map_in_workers`, but yield ``(index, result)`` as soon as each item is done."""
+    yield from _mapped(task, items, jobs, state_factory, factory_args, items_per_worker, ordered=False)
+
+
+def _mapped(
+    task: Callable[[State, Item], Result], items: Iterable[Item], jobs: int, state_factory: Callable[..., State],
+    factory_args: tuple[Any, ...], items_per_worker: int | None, ordered: bool,
+) -> Generator[tuple[int, Result], None, None]:
     items = list(items)
     if not items:
         return
     if jobs <= 1 or len(items) <= 1:
         state = state_factory(*factory_args)
-        for item in items:
-            yield task(state, item)
+        for index, item in enumerate(items):
+            yield index, task(state, item)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     workers = min(jobs, len(items))
     per_pool = items_per_worker * workers if items_per_worker else len(items)
     for first in range(0, len(items), per_pool):
         batch = items[first : first + per_pool]
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=min(workers, len(batch)),
             mp_context=context,
             initializer=_initialise,
-            initargs=(state_factory, factory_args),
-        ) as pool:
-            yield from pool.map(_run, [task] * len(batch), batch, chunksize=1)
+            initargs=(os.getpid(), state_factory, factory_args),
+        )
+        _active_pools.add(pool)
+        try:
+            futures = {pool.submit(_run, task, item): first + offset for offset, item in enumerate(batch)}
+            if ordered:
+                for future, index in futures.items():
+                    yield index, future.result()
+            else:
+                pending: set[Future[Any]] = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=futures.__getitem__):
+                        yield futures[future], future.result()
+        except BaseException:
+            _stop(pool)
+            raise
+        finally:
+            _active_pools.discard(pool)
+        pool.shutdown(wait=True)

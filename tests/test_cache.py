@@ -116,10 +116,16 @@ def test_output_deleted_by_hand_is_rebuilt(project: Project, tmp_path: Path) -> 
 
 
 def test_output_replaced_by_hand_is_rebuilt(project: Project, tmp_path: Path) -> None:
+    """Replaced by another leaflet (leaflets wrote it): rebuilt. Replaced by a foreign file: left alone, reported."""
     out = tmp_path / "out"
     build(project, out)
-    (out / "a.pdf").write_bytes(b"%PDF-1.7 something else")
+    (out / "a.pdf").write_bytes((out / "b.pdf").read_bytes())
     assert built(build(project, out)) == ["a"]
+    (out / "a.pdf").write_bytes(b"%PDF-1.7 something else")
+    report = build_leaflets(None, out, Project.load(project.root), jobs=1)
+    assert [r.status for r in report.results] == ["failed", "up-to-date", "up-to-date"]
+    assert "leaflets did not write" in (report.results[0].error or "")
+    assert (out / "a.pdf").read_bytes() == b"%PDF-1.7 something else"
 
 
 def test_force_rebuilds_all(project: Project, tmp_path: Path) -> None:

@@ -300,7 +300,10 @@ def test_text_output_summary_and_exit_status(tmp_path: Path, entry_dir: Path) ->
     write_entry(entry_dir, "thin.md", good("Thin").replace("**Disclaimer:** This sheet is not medical advice. Talk to your doctor.", ""))
     warned = run_check(str(entry_dir), "--project", str(tmp_path))
     assert warned.returncode == 0
-    assert warned.stdout == f"{entry_dir / 'thin.md'}:14: warning: no-disclaimer: no '**Disclaimer:**' paragraph; the default disclaimer from leaflets.toml is printed\n"
+    assert warned.stdout == (
+        f"{entry_dir / 'thin.md'}:14: warning: no-disclaimer: no '**Disclaimer:**' paragraph; "
+        "the default disclaimer from leaflets.toml is printed\n"
+    )
     assert "1 with warnings" in warned.stderr and "no-disclaimer  1" in warned.stderr
 
     strict = run_check(str(entry_dir), "--project", str(tmp_path), "--strict")
@@ -330,7 +333,9 @@ def test_json_output(tmp_path: Path, entry_dir: Path) -> None:
         "entries": 3, "with_errors": 1, "with_warnings": 1, "errors": 1, "warnings": 1,
         "codes": {"no-disclaimer": 1, "not-a-leaflet": 1},
     }
-    strict = json.loads(CliRunner().invoke(main, ["check", str(entry_dir), "--project", str(tmp_path), "--format", "json", "--strict", "-j", "1"]).output)
+    strict = json.loads(CliRunner().invoke(main, [
+        "check", str(entry_dir), "--project", str(tmp_path), "--format", "json", "--strict", "-j", "1",
+    ]).output)
     assert strict["strict"] is True and strict["summary"]["errors"] == 2 and strict["summary"]["warnings"] == 0
 
 

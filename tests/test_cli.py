@@ -93,7 +93,8 @@ def test_bad_config_names_file_and_key(tmp_path: Path) -> None:
 def test_project_overrides_template_and_falls_back_for_the_rest(tmp_path: Path) -> None:
     (tmp_path / "templates" / "partials").mkdir(parents=True)
     footer = (REPO / "templates" / "partials" / "footer.html").read_text()
-    (tmp_path / "templates" / "partials" / "footer.html").write_text(footer.replace('<div class="note">', '<p>Riverside custom footer</p><div class="note">'))
+    (tmp_path / "templates" / "partials" / "footer.html").write_text(footer.replace(
+        '<div class="note">', '<p>Riverside custom footer</p><div class="note">'))
     (tmp_path / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\nnote = "Project note text."\n')
     write_entry(tmp_path / "entries", "e.md", "# E\n### Usage\nText.\n")
     result = run("build", "--project", str(tmp_path), "--out", str(tmp_path / "out"), "--format", "html")
@@ -117,7 +118,8 @@ def test_wheel_carries_templates_and_styles_and_runs_from_anywhere(tmp_path: Pat
     elsewhere = tmp_path / "elsewhere"
     write_entry(elsewhere / "mine", "x.md", "# X\n### Usage\nFrom an installed wheel.\n")
     env = {**os.environ, "PYTHONPATH": str(site)}
-    where = subprocess.run([sys.executable, "-c", "import leaflets; print(leaflets.__file__)"], env=env, cwd=elsewhere, capture_output=True, text=True)
+    where = subprocess.run([sys.executable, "-c", "import leaflets; print(leaflets.__file__)"],
+                           env=env, cwd=elsewhere, capture_output=True, text=True)
     assert where.stdout.startswith(str(site))
     result = subprocess.run([sys.executable, "-m", "leaflets", "build", "mine"], env=env, cwd=elsewhere, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

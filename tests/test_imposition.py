@@ -287,3 +287,26 @@ def test_every_paper_has_a_standard_sheet_twice_its_size() -> None:
         assert (sheet_width, sheet_height) == pytest.approx(SHEETS_PT[name], abs=0.01)
         assert 2 * page.width_pt <= sheet_width <= 1.01 * 2 * page.width_pt, name
         assert page.height_pt <= sheet_height <= 1.01 * page.height_pt, name
+
+
+def test_plain_install_pulls_no_heavy_imposition_stack() -> None:
+    """What ``pip install leaflets`` brings (its requirements, followed through the installed ones) has none of them."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    def name(requirement: str) -> str:
+        return re.split(r"[<>=!~\[; (]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+    seen: set[str] = set()
+    todo = ["leaflets"]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            requirements = requires(current) or []
+        except PackageNotFoundError:
+            continue
+        todo += [name(r) for r in requirements if "extra ==" not in r and "extra==" not in r]
+    assert {"pikepdf", "weasyprint"} <= seen
+    assert seen & {"pdfimpose", "pymupdf", "numpy", "onnxruntime"} == set()

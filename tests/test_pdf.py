@@ -59,7 +59,9 @@ def test_metadata(example_build: Path, name: str) -> None:
 def test_title_not_repeated_and_sections_in_order(example_build: Path) -> None:
     text = normalised(" ".join(p.text for p in pages(example_build / "ibuprofen.pdf")))
     assert text.count("Ibuprofen ") >= 1
-    order = [text.index(label) for label in ("Generic name", "Usage", "Dosage", "Side effects", "Precautions", "Storage", "Frequently asked questions")]
+    order = [text.index(label) for label in (
+        "Generic name", "Usage", "Dosage", "Side effects", "Precautions", "Storage", "Frequently asked questions",
+    )]
     assert order == sorted(order)
     assert "### " not in text and "**" not in text
 

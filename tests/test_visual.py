@@ -29,7 +29,7 @@ TOLERANCE = 0.003
 CASES = [(name, False) for name in sorted(p.stem for p in (REPO / "entries").glob("*.md"))] + [("metformin", True)]
 
 
-@pytest.mark.parametrize(("name", "large"), CASES, ids=[f"{n}{'-large' if l else ''}" for n, l in CASES])
+@pytest.mark.parametrize(("name", "large"), CASES, ids=[f"{n}{'-large' if is_large else ''}" for n, is_large in CASES])
 def test_pages_match_reference_images(branded_build: Path, tmp_path: Path, name: str, large: bool) -> None:
     stem = name + ("-large" if large else "")
     images = page_images(branded_build / f"{stem}.pdf")

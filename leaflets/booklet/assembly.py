@@ -9,7 +9,6 @@ out alone and only this step knows where every entry landed.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -18,6 +17,7 @@ import pikepdf
 
 from leaflets import __version__
 from leaflets.booklet.chunks import LaidOutEntry
+from leaflets.build.output import replacing
 from leaflets.clock import build_time
 from leaflets.pdf.stream import PdfStreamWriter, copy_pages, serialise
 
@@ -60,37 +60,35 @@ class Bookmark:
 
 
 def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: BookletInfo, output: Path) -> int:
-    """Write the booklet from ``parts`` (file, page count), in order, to ``output`` atomically; return its page count."""
-    temporary = output.with_name(f".{output.name}.tmp")
+    """Write the booklet from ``parts`` (file, page count), in order, to ``output`` atomically; return its page count.
+
+    The file is written through an exclusively created temporary file (:func:`leaflets.build.output.replacing`):
+    a link planted beside the output cannot redirect it, and two booklets into one file each rename a complete one.
+    """
     total = sum(count for _path, count in parts)
-    try:
-        with open(temporary, "wb") as handle:
-            writer = PdfStreamWriter(handle)
-            catalog, pages_root = writer.reserve(), writer.reserve()
-            first_page = writer.reserve(total)
-            page_numbers = list(range(first_page, first_page + total))
-            annotations = _contents_links(writer, layout.links, page_numbers)
-            offset = 0
-            for path, count in parts:
-                local = {page - offset: numbers for page, numbers in annotations.items() if offset <= page < offset + count}
-                copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, local)
-                offset += count
-            kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
-            writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
-            outline = _outline(writer, _bookmarks(layout), page_numbers)
-            metadata = writer.reserve()
-            writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
-            info_number = writer.reserve()
-            writer.write(info_number, _info(info))
-            writer.write(catalog, (
-                b"<</Type/Catalog/Pages %d 0 R/Outlines %d 0 R/PageMode/UseOutlines/Metadata %d 0 R"
-                b"/Lang %s/ViewerPreferences<</DisplayDocTitle true>>>>"
-            ) % (pages_root, outline, metadata, _text(info.lang)))
-            writer.finish(catalog, info_number)
-        os.replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with replacing(output, "booklet") as handle:
+        writer = PdfStreamWriter(handle)
+        catalog, pages_root = writer.reserve(), writer.reserve()
+        first_page = writer.reserve(total)
+        page_numbers = list(range(first_page, first_page + total))
+        annotations = _contents_links(writer, layout.links, page_numbers)
+        offset = 0
+        for path, count in parts:
+            local = {page - offset: numbers for page, numbers in annotations.items() if offset <= page < offset + count}
+            copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, local)
+            offset += count
+        kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
+        writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
+        outline = _outline(writer, _bookmarks(layout), page_numbers)
+        metadata = writer.reserve()
+        writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
+        info_number = writer.reserve()
+        writer.write(info_number, _info(info))
+        writer.write(catalog, (
+            b"<</Type/Catalog/Pages %d 0 R/Outlines %d 0 R/PageMode/UseOutlines/Metadata %d 0 R"
+            b"/Lang %s/ViewerPreferences<</DisplayDocTitle true>>>>"
+        ) % (pages_root, outline, metadata, _text(info.lang)))
+        writer.finish(catalog, info_number)
     return total
 
 

@@ -10,6 +10,8 @@ is on every page, and its section headings for the bookmarks.
 
 from __future__ import annotations
 
+import hashlib
+
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,9 @@ class LaidOutEntry:
     title: str
     slots: tuple[Slot, ...]
     sections: tuple[Mark, ...]
+    digest: str = ""
+    """SHA-256 of the entry's bytes as they were laid out, so the booklet is recorded only when
+    they are the bytes its key was made from (an entry edited mid-build means a rebuild)."""
 
     @property
     def pages(self) -> int:
@@ -130,9 +135,13 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     results: list[EntryResult] = []
     for position, source in job.sources:
         try:
-            content, context, _removed = renderer.prepare(load_entry(source.path), source.relative)
+            loaded = load_entry(source.path)
+            content, context, _removed = renderer.prepare(loaded, source.relative)
             laid_out = renderer.lay_out(content, context)
-            entry = LaidOutEntry(position, content.title, page_slots(laid_out.document), section_marks(laid_out.document))
+            entry = LaidOutEntry(
+                position, content.title, page_slots(laid_out.document), section_marks(laid_out.document),
+                hashlib.sha256(loaded.source_bytes).hexdigest(),
+            )
         except LeafletError as exc:
             results.append(failed_result(source, exc))
             continue

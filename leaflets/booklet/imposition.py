@@ -29,11 +29,12 @@ bookmarks or tags, which mean nothing on a printer's sheet.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from leaflets.errors import LeafletError, OutputError
+from leaflets import __version__
+from leaflets.build.output import replacing
+from leaflets.errors import LeafletError
 from leaflets.project.paper import sheet_for
 
 if TYPE_CHECKING:
@@ -99,8 +100,10 @@ def sheet_size(paper: str, page_width: float, page_height: float) -> tuple[float
 def impose(booklet: Path, output: Path, imposition: str, paper: str) -> None:
     """Write the ``imposition`` of ``booklet`` (pages of ``paper``) to ``output``, atomically.
 
-    The file appears whole or not at all: it is written next to ``output`` and
-    renamed over it, so an interrupted run never leaves a truncated PDF.
+    The file appears whole or not at all: it is written to an exclusively created
+    temporary file next to ``output`` and renamed over it
+    (:func:`leaflets.build.output.replacing`), so an interrupted run never leaves
+    a truncated PDF and a link planted beside it redirects nothing.
     """
     import pikepdf
 
@@ -108,18 +111,11 @@ def impose(booklet: Path, output: Path, imposition: str, paper: str) -> None:
         source = pikepdf.open(booklet)
     except (OSError, pikepdf.PdfError) as exc:
         raise LeafletError(f"cannot read the booklet to impose: {exc}", booklet) from None
-    temporary = output.with_name(f".{output.name}.tmp")
-    try:
-        with source, pikepdf.new() as sheets:
-            _impose_into(source, sheets, imposition, paper)
-            sheets.save(temporary, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        os.replace(temporary, output)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"cannot write imposed booklet: {exc.strerror or exc}", output) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with source, pikepdf.new() as sheets:
+        _impose_into(source, sheets, imposition, paper)
+        sheets.docinfo["/Creator"] = f"leaflets {__version__}"
+        with replacing(output, "imposed booklet", create_folder=False) as handle:
+            sheets.save(handle, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def _impose_into(source: pikepdf.Pdf, sheets: pikepdf.Pdf, imposition: str, paper: str) -> None:

@@ -17,25 +17,27 @@ Each entry is laid out once, exactly as ``leaflets build`` lays it out.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from datetime import date
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
 from leaflets.build.builder import check_writable
 from leaflets.build.results import BuildReport, EntryResult
-from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key
+from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key_of
+from leaflets.build.guard import OutputGuard
+from leaflets.build.output import private_folder, remove_stale_temporaries
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
 from leaflets.project.options import BuildOptions
-from leaflets.parallel import map_in_workers, usable_cpus
+from leaflets.parallel import map_in_workers, stop_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.project.template_names import CONTENTS_PAGE
 from leaflets.source.git import last_commit_dates
@@ -91,11 +93,12 @@ STAMP_STYLESHEETS = ("booklet-stamp.css",)
 
 def booklet_key(
     sources: Sequence[EntrySource], project: Project, options: BuildOptions, booklet: BookletOptions,
-    commit_dates: Mapping[Path, date | None] | None = None,
+    commit_dates: Mapping[Path, date | None] | None = None, digests: dict[Path, str] | None = None,
 ) -> str | None:
     """The key of a whole booklet: its entries in order, templates, styles, settings and booklet options.
 
     None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
+    ``digests``, when given, receives the SHA-256 of each entry's bytes as hashed into the key.
     """
     list_text = booklet.list_file.read_text(encoding="utf-8", errors="replace") if booklet.list_file else ""
     extra = {
@@ -108,10 +111,13 @@ def booklet_key(
         fingerprint.add(template, dependency_key(project, options, template, stylesheets, extra))
     stamps = review_stamps([source.path for source in sources], commit_dates)
     for source in sources:
-        key = entry_key("booklet", source.path, stamps.get(source.path))
-        if key is None:
+        try:
+            data = source.path.read_bytes()
+        except OSError:
             return None
-        fingerprint.add(str(source.relative), key)
+        if digests is not None:
+            digests[source.path] = hashlib.sha256(data).hexdigest()
+        fingerprint.add(str(source.relative), entry_key_of("booklet", data, source.path, stamps.get(source.path)))
     return fingerprint.hexdigest()
 
 
@@ -141,6 +147,7 @@ def build_booklet(
     nothing is selected or nothing could be built.
     """
     started = time.perf_counter()
+    began = time.time()
     options = options or BuildOptions(paper=project.config.paper)
     booklet = booklet or BookletOptions()
     if options.format != "pdf":
@@ -154,11 +161,18 @@ def build_booklet(
     if not sources:
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
-    check_writable(output.parent)
     cache = OutputCache.load(output.parent / CACHE_FILENAME)
-    commit_dates = last_commit_dates([source.path for source in sources])
-    key = booklet_key(sources, project, options, booklet, commit_dates)
     imposed = imposed_path(output, booklet.impose) if booklet.impose is not None else None
+    inputs = [source.path for source in sources] + ([booklet.list_file] if booklet.list_file else [])
+    guard = OutputGuard(project, inputs, cache.wrote)
+    for written in (output, imposed):
+        if written is not None:
+            guard.check(written)
+    check_writable(output.parent)
+    remove_stale_temporaries([output.parent], began)
+    commit_dates = last_commit_dates([source.path for source in sources])
+    planned: dict[Path, str] = {}
+    key = booklet_key(sources, project, options, booklet, commit_dates, planned)
     if not force and cache.is_current(output, key) and (imposed is None or cache.is_current(imposed, key)):
         return _up_to_date(sources, output, imposed, started, on_start, on_result)
     cache.forget(output)
@@ -172,41 +186,19 @@ def build_booklet(
         if on_result is not None:
             on_result(result)
 
-    ordered = _titles(sources, booklet.list_file is None, jobs, record)
-    with tempfile.TemporaryDirectory(prefix=".leaflets-booklet-", dir=output.parent) as folder:
-        temp = Path(folder)
-        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere)
-        entries = [entry for chunk in chunks for entry in chunk.entries]
-        if not entries:
-            raise LeafletError("no entry could be built, so no booklet was written")
-        config = project.config
-        title = booklet.title if booklet.title is not None else config.booklet_title
-        subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
-        cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
-        contents = [
-            FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
-            for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
-        ]
-        front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
-        plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
-        starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
-        stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
-        parts = [
-            (path, len(job.pages))
-            for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
-        ]
-        layout = BookletLayout(
-            starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
-        )
-        info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
-        try:
-            report.pages = assemble(parts, layout, info, output)
-        except OSError as exc:
-            raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
-    if imposed is not None and booklet.impose is not None:
-        report.imposed = imposed
-        impose(output, imposed, booklet.impose, options.paper)
-    if report.ok:
+    try:
+        with private_folder(output.parent) as temp:
+            try:
+                laid_out = _write_booklet(
+                    sources, output, imposed, project, options, booklet, jobs, record, commit_dates, report, temp,
+                    chunks_elsewhere,
+                )
+            except BaseException:
+                stop_workers()  # before the folder they write into is removed
+                raise
+    except OSError as exc:
+        raise OutputError(f"cannot write booklet: {exc.strerror or exc}", output) from None
+    if report.ok and all(planned.get(path) == digest for path, digest in laid_out):
         for written in (output, imposed):
             if written is not None:
                 cache.record(written, key)
@@ -216,6 +208,48 @@ def build_booklet(
         report.warnings.append(f"{exc.diagnostic('warning')} (the next booklet will be built again)")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_booklet(
+    sources: list[EntrySource], output: Path, imposed: Path | None, project: Project, options: BuildOptions,
+    booklet: BookletOptions, jobs: int, record: Callable[[EntryResult], None],
+    commit_dates: Mapping[Path, date | None], report: BookletReport, temp: Path,
+    chunks_elsewhere: ChunkBackend | None = None,
+) -> list[tuple[Path, str]]:
+    """Lay out, number and join the booklet through files in the private folder ``temp``; write ``output`` (and ``imposed``).
+
+    Returns each entry laid out with the digest of the bytes it was laid out from.
+    """
+    ordered = _titles(sources, booklet.list_file is None, jobs, record)
+    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere)
+    entries = [entry for chunk in chunks for entry in chunk.entries]
+    if not entries:
+        raise LeafletError("no entry could be built, so no booklet was written")
+    config = project.config
+    title = booklet.title if booklet.title is not None else config.booklet_title
+    subtitle = booklet.subtitle if booklet.subtitle is not None else config.booklet_subtitle
+    cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex))
+    contents = [
+        FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries))
+        for number, groups in enumerate(contents_parts(entries, grouped=booklet.list_file is None), start=1)
+    ]
+    front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
+    plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
+    starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
+    stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp)
+    parts = [
+        (path, len(job.pages))
+        for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
+    ]
+    layout = BookletLayout(
+        starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
+    )
+    info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
+    report.pages = assemble(parts, layout, info, output)
+    if imposed is not None and booklet.impose is not None:
+        report.imposed = imposed
+        impose(output, imposed, booklet.impose, options.paper)
+    return [(ordered[entry.position].path, entry.digest) for entry in entries]
 
 
 def _up_to_date(
@@ -268,6 +302,7 @@ def _lay_out_entries(
         for number, start in enumerate(range(0, len(numbered), size))
     ]
     chunks = []
+    renders: Iterable[Chunk]
     if chunks_elsewhere is not None:
         renders = chunks_elsewhere(work, project, options, commit_dates)
     else:

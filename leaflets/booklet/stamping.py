@@ -80,7 +80,7 @@ def stamp_pages(stamper: Stamper, job: StampJob) -> Path:
     with pikepdf.Pdf.new() as out:
         for placed, stamp in zip(job.pages, overlay.pages):
             out.pages.append(sources[placed.source].pages[placed.index])
-            out.pages[-1].add_overlay(stamp)
+            out.pages[-1].add_overlay(stamp, None)  # None: the whole page (pikepdf's stub wants it named)
         out.save(job.output)
     for pdf in (overlay, *sources.values()):
         pdf.close()

@@ -12,31 +12,28 @@ from __future__ import annotations
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
 from datetime import date
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Generator, Mapping, Sequence
 
-from leaflets.build.cache import OutputCache, cache_filename, dependency_key, entry_key
+from leaflets.build.cache import OutputCache, cache_filename, dependency_key, entry_key, entry_key_of
+from leaflets.build.guard import OutputGuard, UnsafeOutputError
 from leaflets.build.shard import Shard
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.errors import EntryError, LeafletError, OutputError
+from leaflets.errors import LeafletError, OutputError
 from leaflets.project.options import STYLES_FOLDER, BuildOptions
-from leaflets.build.output import atomic_write
+from leaflets.build.output import atomic_write, remove_stale_temporaries
 from leaflets.build.results import BuildReport, EntryResult, failed_result
-from leaflets.parallel import map_in_workers, usable_cpus
+from leaflets.parallel import map_unordered, stop_workers, usable_cpus
 from leaflets.project.project import Project
+from leaflets.source.entry import parse_entry, read_text
 from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_stamps
 
 if TYPE_CHECKING:
     from leaflets.render.leaflet import LeafletRenderer
-
-RenderBackend = Callable[
-    [list[tuple[EntrySource, Path]], Project, BuildOptions, Mapping[Path, "date | None"]], Iterator[EntryResult]
-]
-"""Builds ``(source, out_dir)`` jobs elsewhere and yields their results in order, outputs written."""
 
 ENTRIES_PER_WORKER = 480
 """Entries each worker is given before fresh ones take over. A long-lived worker's memory
@@ -67,25 +64,64 @@ def new_renderer(
     return LeafletRenderer(project, options, commit_dates=commit_dates or {})
 
 
-def build_one(renderer: "LeafletRenderer", job: tuple[EntrySource, Path]) -> EntryResult:
-    """Render and write one entry to its place under the output folder; never raises for a bad entry."""
-    source, out_dir = job
-    target = output_path(out_dir, source, renderer.options)
+RenderBackend = Callable[
+    [list["BuildJob"], Project, BuildOptions, Mapping[Path, "date | None"]], Generator[tuple[int, EntryResult], None, None]
+]
+"""Builds jobs elsewhere (``--dask``) and yields ``(index, result)`` as they finish, outputs written,
+each result carrying the key of the bytes that were rendered."""
+
+
+@dataclass(frozen=True)
+class BuildJob:
+    """One entry to build: where it goes, and what its key is made of besides the entry's bytes."""
+
+    source: EntrySource
+    out_dir: Path
+    dependencies: str = ""
+    review_stamp: str | None = None
+
+
+def build_one(renderer: "LeafletRenderer", job: BuildJob) -> EntryResult:
+    """Render and write one entry to its place under the output folder; never raises for a bad entry.
+
+    The entry is read once: the bytes rendered are the bytes hashed, so an
+    entry edited while the build runs is recorded with the key of what was
+    printed, and rebuilt next time.
+    """
+    source = job.source
+    target = output_path(job.out_dir, source, renderer.options)
+    key: str | None = None
     try:
+        text, raw = read_text(source.path)
+        key = entry_key_of(job.dependencies, raw, source.path, job.review_stamp)
         styles_href = "/".join([".."] * (len(source.relative.parts) - 1) + [STYLES_FOLDER])
-        rendered = renderer.render_file(source.path, styles_href, source.relative)
+        rendered = renderer.render_entry(parse_entry(text, source.path, raw), styles_href, source.relative)
         atomic_write(target, rendered.data)
     except LeafletError as exc:
-        return failed_result(source, exc)
+        return replace(failed_result(source, exc), key=key)
     except Exception as exc:  # noqa: BLE001 - one broken entry must not stop the batch
         return failed_result(source, exc, traceback.format_exc())
-    return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count)
+    return EntryResult(source, "built", target, warnings=rendered.warnings, pages=rendered.page_count, key=key)
 
 
-def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions) -> None:
-    """HTML output links its CSS; put copies beside it so a browser shows what WeasyPrint sees."""
+def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions, guard: OutputGuard | None = None) -> None:
+    """HTML output links its CSS; put copies beside it so a browser shows what WeasyPrint sees.
+
+    A file already there is replaced only when it holds one of the stylesheets
+    (any version) or the guard allows it.
+    """
     for path in (project.stylesheet(name) for name in options.stylesheets):
-        atomic_write(out_dir / STYLES_FOLDER / path.name, path.read_bytes())
+        target = out_dir / STYLES_FOLDER / path.name
+        if guard is not None and not _same_bytes(target, path):
+            guard.check(target)
+        atomic_write(target, path.read_bytes())
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.is_file() and not a.is_symlink() and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -100,21 +136,32 @@ class PlannedEntry:
     """An earlier entry that writes the same output; this one is then refused."""
     known_failure: str | None = None
     """The error these same inputs gave last time; reported again without rendering."""
+    refused: str | None = None
+    """Why the output may not be written (a file leaflets did not write is in its place)."""
+    review_stamp: str | None = None
+    dependencies: str = ""
+    edition: str = ""
+    """The output name's edition suffix ("" or "-large"), for the clash message."""
+
+    @property
+    def to_build(self) -> bool:
+        return not self.current and self.clashes_with is None and self.known_failure is None and self.refused is None
 
 
 def plan_build(
     sources: Sequence[EntrySource], out_dir: Path, project: Project, options: BuildOptions,
     cache: OutputCache, force: bool = False, commit_dates: Mapping[Path, date | None] | None = None,
-    shard: Shard | None = None,
+    guard: OutputGuard | None = None, shard: Shard | None = None,
 ) -> list[PlannedEntry]:
     """Decide, in this process and without rendering anything, which outputs need building.
 
-    ``commit_dates`` are the entries' last commit dates if already looked up.
+    ``commit_dates`` are the entries' last commit dates if already looked up;
+    ``guard`` refuses outputs whose place holds a file leaflets did not write.
     With ``shard``, only that shard's entries are planned; clashing outputs are
-    still found over the whole set, so every shard refuses the same ones.
+    still found over the whole set, so exactly one shard reports each clash.
     """
     dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
-    clashes = output_clashes(list(sources))
+    clashes = output_clashes(list(sources), options.name_suffix)
     if shard is not None:
         sources = [source for source in sources if shard.holds(source.relative)]
     stamps = review_stamps([source.path for source in sources], commit_dates)
@@ -122,11 +169,20 @@ def plan_build(
     for source in sources:
         target = output_path(out_dir, source, options)
         if source in clashes:
-            planned.append(PlannedEntry(source, target, None, False, clashes[source]))
+            planned.append(PlannedEntry(source, target, None, False, clashes[source], edition=options.name_suffix))
             continue
         key = entry_key(dependencies, source.path, stamps.get(source.path))
         known = None if force else cache.known_failure(target, key)
-        planned.append(PlannedEntry(source, target, key, not force and cache.is_current(target, key), None, known))
+        current = not force and cache.is_current(target, key)
+        refused = None
+        if guard is not None and not current and known is None:
+            try:
+                guard.check(target)
+            except UnsafeOutputError as exc:
+                refused = exc.diagnostic()
+        planned.append(PlannedEntry(
+            source, target, key, current, None, known, refused, stamps.get(source.path), dependencies,
+        ))
     return planned
 
 
@@ -154,42 +210,72 @@ def build_leaflets(
     replaces the local worker processes (``--dask``: :mod:`leaflets.cluster`).
     """
     started = time.perf_counter()
+    began = time.time()
     options = options or BuildOptions(paper=project.config.paper)
     sources = find_entries(list(paths) if paths else [project.entries_dir])
+    cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
+    guard = OutputGuard(project, [source.path for source in sources], cache.wrote)
+    guard.check_folder(out_dir)
     check_writable(out_dir)
     if options.format == "html":
-        copy_stylesheets(project, out_dir, options)
-    cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
+        copy_stylesheets(project, out_dir, options, guard)
     mine = [source for source in sources if shard is None or shard.holds(source.relative)]
     commit_dates = last_commit_dates([source.path for source in mine])
-    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates, shard)
-    stale = [entry for entry in planned if not entry.current and entry.clashes_with is None and entry.known_failure is None]
+    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates, guard, shard)
+    folders = {out_dir, out_dir / STYLES_FOLDER, *(entry.output.parent for entry in planned)}
+    remove_stale_temporaries(folders, began)
+    stale = [entry for entry in planned if entry.to_build]
     if on_start is not None:
         on_start(len(planned), len(stale))
-    report = BuildReport()
+    report = BuildReport(refused_outputs=sum(1 for entry in planned if entry.refused is not None))
     jobs = usable_cpus() if jobs is None else jobs
-    work = [(entry.source, out_dir) for entry in stale]
+    work = [BuildJob(entry.source, out_dir, entry.dependencies, entry.review_stamp) for entry in stale]
     if renders is not None:
         built = renders(work, project, options, commit_dates)
     else:
         if stale:
             import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it
-        built = map_in_workers(
+        built = map_unordered(
             build_one, work, jobs, new_renderer, (project, options, commit_dates), items_per_worker=ENTRIES_PER_WORKER,
         )
+    positions = [index for index, entry in enumerate(planned) if entry.to_build]
+    arrived: dict[int, EntryResult] = {}
+    reported = 0
+
+    def emit(result: EntryResult) -> None:
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    def emit_ready() -> None:
+        nonlocal reported
+        while reported < len(planned):
+            result = _settled_result(planned[reported]) or arrived.pop(reported, None)
+            if result is None:
+                return
+            emit(result)
+            reported += 1
+
     try:
-        for entry, result in _in_order(planned, built):
-            if result.status == "built":
-                cache.record(entry.output, entry.key)
-            elif result.from_input and result.error:
-                cache.record_failure(entry.output, entry.key, result.error)
-            elif result.status == "failed":
-                cache.forget(entry.output)
-            report.results.append(result)
-            if on_result is not None:
-                on_result(result)
-            cache.save_if_due()
+        emit_ready()
+        for index, result in built:
+            position = positions[index]
+            _remember(cache, planned[position], result)
+            cache.save_now_and_then()
+            arrived[position] = result
+            emit_ready()
+    except BaseException:
+        # Interrupted (or broken): workers are stopped; say what was done, out of order if need be.
+        built.close()
+        stop_workers()
+        for position in range(reported, len(planned)):
+            done = _settled_result(planned[position]) or arrived.pop(position, None)
+            if done is not None:
+                emit(done)
+        remove_stale_temporaries(folders, time.time())
+        raise
     finally:
+        built.close()
         try:
             cache.save()
         except OutputError as exc:
@@ -198,15 +284,26 @@ def build_leaflets(
     return report
 
 
-def _in_order(planned: list[PlannedEntry], built: Iterator[EntryResult]) -> Iterator[tuple[PlannedEntry, EntryResult]]:
-    """Every entry's result in input order: current ones as they come, the others from the workers."""
-    for entry in planned:
-        if entry.clashes_with is not None:
-            message = clash_message(entry.source, entry.clashes_with)
-            yield entry, EntryResult(entry.source, "failed", error=f"{entry.source.path}: error: {message}")
-        elif entry.known_failure is not None:
-            yield entry, EntryResult(entry.source, "failed", error=entry.known_failure, from_input=True)
-        elif entry.current:
-            yield entry, EntryResult(entry.source, "up-to-date", entry.output)
-        else:
-            yield entry, next(built)
+def _remember(cache: OutputCache, entry: PlannedEntry, result: EntryResult) -> None:
+    """Record a finished entry in the cache: its output with the key of what was rendered, or its failure."""
+    if result.status == "built":
+        cache.record(entry.output, result.key)
+    elif result.from_input and result.error:
+        cache.record_failure(entry.output, result.key, result.error)
+    elif result.status == "failed":
+        cache.forget(entry.output)
+
+
+def _settled_result(entry: PlannedEntry) -> EntryResult | None:
+    """The result of an entry that is not built (current, clashing, known to fail, refused); None for the others."""
+    if entry.clashes_with is not None:
+        message = clash_message(entry.source, entry.clashes_with, entry.edition)
+        return EntryResult(entry.source, "failed", error=f"{entry.source.path}: error: {message}")
+    if entry.known_failure is not None:
+        return EntryResult(entry.source, "failed", error=entry.known_failure, from_input=True)
+    if entry.refused is not None:
+        return EntryResult(entry.source, "failed", error=entry.refused)
+    if entry.current:
+        return EntryResult(entry.source, "up-to-date", entry.output)
+    return None
+

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from leaflets.build.builder import ENTRIES_PER_WORKER, check_writable
 from leaflets.build.cache import OutputCache, cache_filename, dependency_key, entry_key
+from leaflets.build.guard import OutputGuard, UnsafeOutputError
 from leaflets.build.output import atomic_write
 from leaflets.build.results import BuildReport, EntryResult, failed_result
 from leaflets.build.shard import Shard
@@ -46,6 +47,7 @@ from leaflets.source.review import review_stamps
 if TYPE_CHECKING:
     from leaflets.render.leaflet import LeafletRenderer
 
+_STATES = ("build", "current", "known", "clash")
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _YES_NO = {"no": False, "yes": True}
 
@@ -211,15 +213,18 @@ def build_editions(
     home_paper = project.config.paper.lower()
     papers = choice.papers or (home_paper,)
     everything = find_entries(list(paths) if paths else [project.entries_dir])
+    cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
+    guard = OutputGuard(project, [source.path for source in everything], cache.wrote)
+    guard.check_folder(out_dir)
     check_writable(out_dir)
     clashes = output_clashes(everything)
     sources = [source for source in everything if shard is None or shard.holds(source.relative)]
-    cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
     commit_dates = last_commit_dates([source.path for source in sources])
     stamps = review_stamps([source.path for source in sources], commit_dates)
     dependencies: dict[BuildOptions, str] = {}
     planned: list[tuple[EntrySource, Edition, Path, str | None, str]] = []
-    """Per output: source, edition, target, key, and what to do ("build", "current", "known", "clash")."""
+    """Per output: source, edition, target, key, and what to do ("build", "current", "known", "clash",
+    or the reason the guard refuses to write there)."""
     for source in sources:
         lang = entry_lang(source.path, project.config.lang)
         if choice.langs is not None and lang not in choice.langs:
@@ -239,6 +244,11 @@ def build_editions(
                 state = "known"
             elif not force and cache.is_current(target, key):
                 state = "current"
+            else:
+                try:
+                    guard.check(target)
+                except UnsafeOutputError as exc:
+                    state = exc.diagnostic()
             planned.append((source, edition, target, key, state))
     work: dict[EntrySource, list[tuple[BuildOptions, Path]]] = {}
     for source, edition, target, _key, state in planned:
@@ -257,16 +267,17 @@ def build_editions(
             (project, commit_dates), items_per_worker=ENTRIES_PER_WORKER,
         )
     built = _by_output(edition_jobs, done)
-    report = BuildReport()
+    report = BuildReport(refused_outputs=sum(1 for *_rest, state in planned if state not in _STATES))
     said: set[tuple[EntrySource, str]] = set()
     try:
         for source, _edition, target, key, state in planned:
             result = _result(source, target, key, state, clashes, cache, built)
-            if result.error is not None:
-                if (source, result.error) in said:  # one line per problem, not one per edition
+            error = result.error
+            if error is not None:
+                if (source, error) in said:  # one line per problem, not one per edition
                     result = replace(result, error=None, detail=None)
                 else:
-                    said.add((source, result.error))
+                    said.add((source, error))
             if result.warnings:
                 fresh = tuple(w for w in result.warnings if (source, w) not in said)
                 said.update((source, w) for w in fresh)
@@ -274,7 +285,7 @@ def build_editions(
             report.results.append(result)
             if on_result is not None:
                 on_result(result)
-            cache.save_if_due()
+            cache.save_now_and_then()
     finally:
         try:
             cache.save()
@@ -301,6 +312,8 @@ def _result(
         return EntryResult(source, "failed", error=cache.known_failure(target, key), from_input=True)
     if state == "current":
         return EntryResult(source, "up-to-date", target)
+    if state != "build":
+        return EntryResult(source, "failed", error=state)
     written, result = next(built)
     assert written == target, "edition results out of order"
     if result.status == "built":

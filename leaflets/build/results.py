@@ -31,6 +31,8 @@ class EntryResult:
     from_input: bool = False
     """The failure follows from the entry and its settings alone (not the disk or a bug), so
     the same inputs fail the same way and the build cache may remember it."""
+    key: str | None = None
+    """The key of the bytes that were rendered (read once by the worker), recorded in the cache."""
 
 
 @dataclass
@@ -41,6 +43,8 @@ class BuildReport:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     """Problems with the build itself that did not stop it, e.g. a cache that could not be saved."""
+    refused_outputs: int = 0
+    """Outputs not written because a file leaflets did not write is in their place (exit status 2)."""
 
     def count(self, status: Status) -> int:
         return sum(1 for result in self.results if result.status == status)

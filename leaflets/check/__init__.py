@@ -1,1 +1,5 @@
-"""Checking entries before anyone prints them: the error rules build shares, the warnings, and the report behind ``leaflets check``. Never loads WeasyPrint."""
+"""Checking entries before anyone prints them.
+
+The error rules build shares, the warnings, and the report behind ``leaflets check``.
+Never loads WeasyPrint.
+"""

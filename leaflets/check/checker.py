@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from leaflets.check.classify import requester_text
 from leaflets.project.config import Config
-from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
+from leaflets.source.discover import EDITION_SUFFIXES, EntrySource, clash_message, find_entries, output_clashes
 from leaflets.source.entry import Entry, effective_lang, parse_entry, read_text
 from leaflets.errors import EntryError
 from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
@@ -222,13 +222,16 @@ def across_entries(checks: Sequence[EntryCheck], everything: Sequence[EntrySourc
     whole set (titles are compared within the shard, whose entries alone are read).
     """
     extra: dict[int, list[Finding]] = {}
-    clashes = output_clashes(list(everything) if everything is not None else [check.source for check in checks])
+    sources = list(everything) if everything is not None else [check.source for check in checks]
+    clashes = {suffix: output_clashes(sources, suffix) for suffix in EDITION_SUFFIXES}
     first_title: dict[str, EntryCheck] = {}
     for index, check in enumerate(checks):
-        if check.source in clashes:
-            extra.setdefault(index, []).append(finding(
-                "duplicate-output", check.source.path, 1, clash_message(check.source, clashes[check.source]),
-            ))
+        for suffix, found in clashes.items():
+            if check.source in found:
+                extra.setdefault(index, []).append(finding(
+                    "duplicate-output", check.source.path, 1, clash_message(check.source, found[check.source], suffix),
+                ))
+                break
         if check.title is None:
             continue
         key = title_key(check.title)

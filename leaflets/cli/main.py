@@ -11,7 +11,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -19,7 +19,9 @@ from leaflets import __version__
 from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
-from leaflets.errors import LeafletError
+from leaflets.build.guard import UnsafeOutputError
+from leaflets.cli.interrupt import exit_status, interruptible
+from leaflets.errors import Interrupted, LeafletError
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
@@ -56,7 +58,7 @@ dask_option = click.option(
 )
 
 
-def usage_error(message: str) -> "NoReturn":  # type: ignore[name-defined]
+def usage_error(message: str) -> NoReturn:
     """One line and exit status 2: what a batch scheduler's log should show for a bad option."""
     click.echo(f"leaflets: error: {message}", err=True)
     sys.exit(2)
@@ -92,7 +94,7 @@ def load_project(project_dir: Path | None) -> Project:
         fail(exc)
 
 
-def fail(exc: LeafletError, status: int = 1) -> "NoReturn":  # type: ignore[name-defined]
+def fail(exc: LeafletError, status: int = 1) -> NoReturn:
     click.echo(exc.diagnostic(), err=True)
     sys.exit(status)
 
@@ -140,20 +142,26 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    try:
-        with cluster(dask_address) as remote:
-            report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
-                                    force=force, on_start=progress.start, shard=shard,
-                                    renders=remote.render_builds if remote else None)
-    except LeafletError as exc:
-        fail(exc)
+    with interruptible():
+        try:
+            with cluster(dask_address) as remote:
+                report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
+                                        force=force, on_start=progress.start, shard=shard,
+                                        renders=remote.render_builds if remote else None)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            sys.exit(exit_status(exc.signum))
     progress.finish(report)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
 
 def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Project, jobs: int | None,
                    shard: "Shard | None", dask_address: str | None, text: str, force: bool, quiet: bool,
-                   verbose: bool) -> "NoReturn":  # type: ignore[name-defined]
+                   verbose: bool) -> NoReturn:
     """``build --editions``: every combination in one run (leaflets.build.editions)."""
     from leaflets.build.editions import EditionsError, build_editions, parse_editions
 
@@ -162,15 +170,21 @@ def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Pr
     except EditionsError as exc:
         usage_error(str(exc))
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    try:
-        with cluster(dask_address) as remote:
-            report = build_editions(list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
-                                    on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
-                                    shard=shard, renders=remote.render_editions if remote else None)
-    except LeafletError as exc:
-        fail(exc)
+    with interruptible():
+        try:
+            with cluster(dask_address) as remote:
+                report = build_editions(list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
+                                        on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
+                                        shard=shard, renders=remote.render_editions if remote else None)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            sys.exit(exit_status(exc.signum))
     progress.finish(report)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
 
 @main.command()
@@ -224,13 +238,19 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     options = BuildOptions(paper=(paper or project.config.paper).lower(), large_print=large_print)
     choices = BookletOptions(title=title, subtitle=subtitle, list_file=list_file, duplex=duplex, impose=impose)
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    try:
-        with cluster(dask_address) as remote:
-            report = build_booklet(list(paths), output, project, options, choices, on_result=progress.result,
-                                   jobs=remote.threads() if remote else jobs, on_start=progress.start, force=force,
-                                   chunks_elsewhere=remote.render_chunks if remote else None)
-    except LeafletError as exc:
-        fail(exc)
+    with interruptible():
+        try:
+            with cluster(dask_address) as remote:
+                report = build_booklet(list(paths), output, project, options, choices, on_result=progress.result,
+                                       jobs=remote.threads() if remote else jobs, on_start=progress.start, force=force,
+                                       chunks_elsewhere=remote.render_chunks if remote else None)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            sys.exit(exit_status(exc.signum))
     if not quiet and report.imposed is not None:
         click.echo(f"imposed {report.imposed}", err=True)
     progress.finish(report)

@@ -64,6 +64,15 @@ class BuildProgress:
             self.stream.write(report.summary() + "\n")
             self.stream.flush()
 
+    def interrupted(self) -> None:
+        """The one line a stopped run ends with: what was done before the signal."""
+        self._clear()
+        self.stream.write(
+            f"interrupted: {self.counts['built']} built, {self.counts['up-to-date']} up to date, "
+            f"{self.counts['failed']} failed\n"
+        )
+        self.stream.flush()
+
     def say(self, line: str) -> None:
         """Print one diagnostic line, above the bar when there is one."""
         self._clear()

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from leaflets.build.builder import output_path
+from leaflets.build.builder import BuildJob, output_path
+from leaflets.build.cache import entry_key_of
 from leaflets.build.output import atomic_write
 from leaflets.build.results import EntryResult, failed_result
 from leaflets.errors import LeafletError
@@ -134,11 +135,12 @@ class Remote:
                 future.cancel()
 
     def render_builds(
-        self, work: list[tuple[EntrySource, Path]], project: Project, options: BuildOptions,
+        self, work: list[BuildJob], project: Project, options: BuildOptions,
         commit_dates: Mapping[Path, date | None],
-    ) -> Iterator[EntryResult]:
-        """The builder's backend: render ``work`` on the cluster, write the outputs here, yield results in order."""
-        from leaflets.cluster.bundle import bundle_project, parcel_entry
+    ) -> Generator[tuple[int, EntryResult], None, None]:
+        """The builder's backend: render ``work`` on the cluster, write the outputs here, yield
+        ``(index, result)`` in order, each result with the key of the bytes that were sent and rendered."""
+        from leaflets.cluster.bundle import EntryParcel, bundle_project, parcel_entry
         from leaflets.cluster.worker import render_batch
 
         if not work:
@@ -147,21 +149,24 @@ class Remote:
         size = self.batch_size(len(work))
         batches = [work[i : i + size] for i in range(0, len(work), size)]
 
-        def parcels(batch: list[tuple[EntrySource, Path]]) -> list[Any]:
+        def parcels(batch: list[BuildJob]) -> list[tuple[EntryParcel, str]]:
             return [
-                (parcel_entry(source, project.root, commit_dates.get(source.path)), _styles_href(source))
-                for source, _out in batch
+                (parcel_entry(job.source, project.root, commit_dates.get(job.source.path)), _styles_href(job.source))
+                for job in batch
             ]
 
         packed = (parcels(batch) for batch in batches)
-        jobs = iter(work)
-        for parcel_batch, rendered in self.in_order(render_batch, _Lazy(packed, len(batches)), bundle, options, client_epoch()):
-            if isinstance(rendered, Exception):
-                for _parcel, (source, _out) in zip(parcel_batch, jobs):  # the batch first: zip must not take a job too many
-                    yield _cluster_failure(source, rendered)
-                continue
-            for outcome, (source, out_dir) in zip(rendered, jobs):
-                yield _written(source, output_path(out_dir, source, options), outcome)
+        index = 0
+        for (parcel_batch, rendered), batch in zip(self.in_order(render_batch, _Lazy(packed, len(batches)), bundle, options,
+                                                                  client_epoch()), batches):
+            for number, (job, (parcel, _href)) in enumerate(zip(batch, parcel_batch)):
+                key = None if parcel.mtime_ns < 0 else entry_key_of(job.dependencies, parcel.data, job.source.path, job.review_stamp)
+                if isinstance(rendered, Exception):
+                    result = _cluster_failure(job.source, rendered)
+                else:
+                    result = _written(job.source, output_path(job.out_dir, job.source, options), rendered[number])
+                yield index, replace(result, key=key)
+                index += 1
 
     def render_chunks(
         self, work: list[Any], project: Project, options: BuildOptions, commit_dates: Mapping[Path, date | None],
@@ -234,7 +239,7 @@ class Remote:
             yield checks
 
 
-class _Lazy(list):  # type: ignore[type-arg]
+class _Lazy(list):
     """Batches packed only as they are sent, so entry bytes are read a window ahead, not all at once."""
 
     def __init__(self, produce: Iterator[Any], length: int) -> None:

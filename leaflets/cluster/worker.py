@@ -232,8 +232,8 @@ def _chunk_batch(bundle: ProjectBundle, options: BuildOptions, job: tuple[int, l
         for result in chunk.results:
             parcel, client = by_path[result.source.path]
 
-            def back(text: str | None) -> str | None:
-                return None if text is None else materialised.client_text(text, result.source.path, parcel)
+            def back(text: str | None, worker_path: Path = result.source.path, parcel: EntryParcel = parcel) -> str | None:
+                return None if text is None else materialised.client_text(text, worker_path, parcel)
 
             results.append(replace(
                 result, source=client, error=back(result.error), detail=back(result.detail),
@@ -270,7 +270,7 @@ def _render_editions_batch(
     dates = {path: parcel.committed for path, (parcel, _h, _o) in zip(placed, items)}
     out = []
     for path, (parcel, href, editions) in zip(placed, items):
-        def back(text: str) -> str:
+        def back(text: str, path: Path = path, parcel: EntryParcel = parcel) -> str:
             return materialised.client_text(text, path, parcel)
 
         try:

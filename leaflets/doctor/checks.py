@@ -152,7 +152,7 @@ def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path
     return stacks, faces
 
 
-def _declarations(nodes: list, in_face: bool = False) -> Iterator[tuple[Any, bool]]:  # type: ignore[type-arg]
+def _declarations(nodes: list[Any], in_face: bool = False) -> Iterator[tuple[Any, bool]]:
     """Every declaration, however deeply nested (@media, @page margin boxes), and whether it is in @font-face."""
     import tinycss2
 
@@ -166,7 +166,7 @@ def _declarations(nodes: list, in_face: bool = False) -> Iterator[tuple[Any, boo
             )
 
 
-def _font_faces(rules: list, folder: Path) -> dict[str, Path]:  # type: ignore[type-arg]
+def _font_faces(rules: list[Any], folder: Path) -> dict[str, Path]:
     import tinycss2
 
     faces = {}

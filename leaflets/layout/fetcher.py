@@ -9,6 +9,7 @@ every refusal is recorded with the entry it came from.
 from __future__ import annotations
 
 import os
+from typing import Any
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -29,7 +30,7 @@ class ProjectFetcher(URLFetcher):
         self.entry = entry
         self.refused: list[str] = []
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None):  # type: ignore[override]
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":

@@ -67,7 +67,7 @@ class Templates:
                 references = list(meta.find_referenced_templates(self.environment.parse(source)))
             except TemplateError as exc:
                 raise _config_error(exc, current) from None
-            found[current] = Path(filename)
+            found[current] = Path(filename or current)
             if None in references:
                 pending.extend(self.environment.list_templates())
             pending.extend(reference for reference in references if reference is not None)

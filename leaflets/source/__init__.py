@@ -1,1 +1,4 @@
-"""Stage 1, the source: entry files found, read, parsed into front matter, Markdown and labelled sections, with their review dates. Imports nothing from a later stage."""
+"""Stage 1, the source: entry files found, read, parsed into front matter, Markdown and sections.
+
+Also the review dates the entries carry. Imports nothing from a later stage.
+"""

@@ -45,25 +45,39 @@ def find_entries(paths: list[Path]) -> list[EntrySource]:
     return sorted(found.values(), key=lambda source: (str(source.relative), str(source.path)))
 
 
-def output_clashes(sources: list[EntrySource]) -> dict[EntrySource, EntrySource]:
-    """Sources whose leaflet would overwrite an earlier one's, mapped to that earlier source.
+EDITION_SUFFIXES = ("", "-large")
+"""Name suffixes of the editions that share one output folder (standard, large print)."""
+
+
+def output_clashes(sources: list[EntrySource], name_suffix: str = "") -> dict[EntrySource, EntrySource]:
+    """Sources whose output for the edition ``name_suffix`` would overwrite another entry's, mapped to that entry.
 
     ``a.md`` and ``a.markdown``, or ``x.md`` under two folders given together,
     both become ``x.pdf``; only the first is built, so nothing is silently lost.
+    Both editions share a folder, so a large print (``x-large.pdf`` from
+    ``x.md``) that is another entry's standard leaflet (from ``x-large.md``)
+    clashes too. Standard names are claimed first, so a large print never
+    takes the place of a standard leaflet; then large-print names, in order.
     """
-    first: dict[Path, EntrySource] = {}
+    owners: dict[Path, EntrySource] = {}
+    for suffix in EDITION_SUFFIXES if name_suffix in EDITION_SUFFIXES else (name_suffix,):
+        for source in sources:
+            owners.setdefault(source.output_name(suffix, ""), source)
     clashes: dict[EntrySource, EntrySource] = {}
     for source in sources:
-        earlier = first.setdefault(source.output_name("", ""), source)
-        if earlier is not source:
-            clashes[source] = earlier
+        owner = owners.setdefault(source.output_name(name_suffix, ""), source)
+        if owner is not source:
+            clashes[source] = owner
     return clashes
 
 
-def clash_message(source: EntrySource, earlier: EntrySource) -> str:
+def clash_message(source: EntrySource, earlier: EntrySource, name_suffix: str = "") -> str:
+    name = source.output_name(name_suffix, "")
+    if name == earlier.output_name(name_suffix, ""):
+        return f"would be written to the same leaflet ({name}.*) as {earlier.path}; only the first is built"
     return (
-        f"would be written to the same leaflet ({source.output_name('', '')}.*) as {earlier.path}; "
-        "only the first is built"
+        f"its {'large-print ' if name_suffix else ''}leaflet ({name}.*) would be written over the leaflet of "
+        f"{earlier.path}; rename one of the two entries"
     )
 
 

@@ -12,9 +12,10 @@ then, and :attr:`Review.updated` holds the date). Git is asked through
 when a ``.git`` folder lies above the entry, so building entries outside a
 repository costs nothing and a missing ``git`` program is not an error.
 
-The build hands those dates to the renderers, and :func:`review_stamps` turns them into what the build cache must know beyond an
-entry's bytes (its last commit, or its modification day), so a commit or a
-touched file rebuilds the leaflet that prints the date.
+The build hands those dates to the renderers, and :func:`review_stamps` turns
+them into what the build cache must know beyond an entry's bytes (its last
+commit, or its modification day), so a commit or a touched file rebuilds the
+leaflet that prints the "Updated" date.
 """
 
 from __future__ import annotations
