@@ -133,7 +133,7 @@ def test_three_shards_equal_the_full_build_and_a_later_build_finds_them_current(
     for index in range(3):
         result = run([str(BIN / "leaflets"), "build", str(sample), "--out", str(out), "--shard", f"{index}/3", "-q"])
         messages.append(result.stderr)
-    assert sorted(p.name for p in out.glob(".leaflets-cache*")) == [
+    assert sorted(p.name for p in out.glob(".leaflets-cache*.json")) == [
         f".leaflets-cache.shard-{i}-of-3.json" for i in range(3)
     ]
     assert pdfs(out) == pdfs(full_build)
