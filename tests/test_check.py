@@ -82,14 +82,14 @@ def test_oversized_entry(entry_dir: Path) -> None:
 
 def test_unreadable_entry(entry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     locked = write_entry(entry_dir, "locked.md", good())
-    read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def refuse(path: Path) -> bytes:
-        if path == locked:
+    def refuse(name: object, *args: object, **kwargs: object) -> int:
+        if str(name) == str(locked.resolve()):
             raise PermissionError(13, "Permission denied")
-        return read_bytes(path)
+        return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     [(name, code, line, level, message)] = findings(entry_dir)
     assert (name, code, line, level, message) == ("locked.md", "unreadable", 1, "error", "cannot read file: Permission denied")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -95,10 +96,14 @@ def test_file_over_one_megabyte_is_refused(entry_dir: Path) -> None:
 def test_unreadable_file(entry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_entry(entry_dir, "locked.md", "# Locked\nText\n")
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(name: object, *args: object, **kwargs: object) -> int:
+        if str(name) == str(path.resolve()):
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(EntryError, match="cannot read file: Permission denied"):
         load_entry(path)
 

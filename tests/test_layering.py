@@ -23,7 +23,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",), ("cluster",),
     ("cli", "doctor"),
 )
-SHARED = {"leaflets", "leaflets.errors", "leaflets.clock", "leaflets.parallel"}
+SHARED = {"leaflets", "leaflets.errors", "leaflets.clock", "leaflets.parallel", "leaflets.files"}
 """Top-level modules every stage may use; they import no stage themselves."""
 HEAVY = ("weasyprint", "leaflets.render", "leaflets.layout", "leaflets.pdf")
 

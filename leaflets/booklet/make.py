@@ -33,6 +33,8 @@ from leaflets.build.results import BuildReport, EntryResult
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key_of
 from leaflets.build.guard import OutputGuard
 from leaflets.build.output import private_folder, remove_stale_temporaries
+from leaflets.files import MAX_TEXT_BYTES, RefusedFile, read_regular
+from leaflets.source.entry import MAX_ENTRY_BYTES
 from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
@@ -100,7 +102,7 @@ def booklet_key(
     None when an entry cannot be read, so such a booklet is always rebuilt (and the failure reported).
     ``digests``, when given, receives the SHA-256 of each entry's bytes as hashed into the key.
     """
-    list_text = booklet.list_file.read_text(encoding="utf-8", errors="replace") if booklet.list_file else ""
+    list_text = read_regular(booklet.list_file, limit=MAX_TEXT_BYTES).decode("utf-8", "replace") if booklet.list_file else ""
     extra = {
         "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
         "impose": str(booklet.impose), "list": list_text,
@@ -112,12 +114,13 @@ def booklet_key(
     stamps = review_stamps([source.path for source in sources], commit_dates)
     for source in sources:
         try:
-            data = source.path.read_bytes()
-        except OSError:
+            data = read_regular(source.path, limit=MAX_ENTRY_BYTES)
+        except RefusedFile:
             return None
         if digests is not None:
             digests[source.path] = hashlib.sha256(data).hexdigest()
-        fingerprint.add(str(source.relative), entry_key_of("booklet", data, source.path, stamps.get(source.path)))
+        fingerprint.add(str(source.relative), entry_key_of(
+            "booklet", data, source.path, stamps.get(source.path), project.embed_dirs(source.path)))
     return fingerprint.hexdigest()
 
 
@@ -154,10 +157,11 @@ def build_booklet(
         raise LeafletError("booklets are written as PDF only")
     if booklet.impose is not None and booklet.impose not in IMPOSITIONS:
         raise LeafletError(f"unknown imposition '{booklet.impose}' (known: {', '.join(IMPOSITIONS)})")
+    found_warnings: list[str] = []
     if booklet.list_file is not None:
         sources = read_list(booklet.list_file)
     else:
-        sources = find_entries(list(paths) if paths else [project.entries_dir])
+        sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
     if not sources:
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
         raise LeafletError(f"no entries selected from {where}; a booklet needs at least one")
@@ -180,6 +184,7 @@ def build_booklet(
         on_start(len(sources), len(sources))
     jobs = usable_cpus() if jobs is None else jobs
     report = BookletReport(output=output)
+    report.warnings.extend(found_warnings)
 
     def record(result: EntryResult) -> None:
         report.results.append(result)

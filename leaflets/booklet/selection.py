@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leaflets.source.discover import EntrySource
-from leaflets.errors import LeafletError
+from leaflets.errors import LeafletError, printable
+from leaflets.files import MAX_TEXT_BYTES, RefusedFile, read_regular
 from leaflets.source.titles import title_key
 
 
@@ -30,17 +31,17 @@ class ListFileError(LeafletError):
         self.problems = problems
 
     def diagnostic(self, level: str = "error") -> str:
-        return "\n".join(f"{self.path}:{p.line}: {level}: {p.message}" for p in self.problems)
+        return "\n".join(printable(f"{self.path}:{p.line}: {level}: {p.message}") for p in self.problems)
 
 
 def read_list(path: Path) -> list[EntrySource]:
     """Entries named one per line in ``path``, relative to its folder; blank lines and ``#`` comments skipped."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular(path, limit=MAX_TEXT_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LeafletError(f"list file is not valid UTF-8 ({exc.reason})", path) from None
-    except OSError as exc:
-        raise LeafletError(f"cannot read list file: {exc.strerror}", path) from None
+    except RefusedFile as exc:
+        raise LeafletError(f"cannot read list file: {exc.reason.removeprefix('cannot read: ')}", path) from None
     sources: list[EntrySource] = []
     seen: dict[Path, int] = {}
     problems: list[ListProblem] = []

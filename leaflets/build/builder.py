@@ -22,7 +22,8 @@ from leaflets.build.cache import OutputCache, cache_filename, dependency_key, en
 from leaflets.build.guard import OutputGuard, UnsafeOutputError
 from leaflets.build.shard import Shard
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.errors import LeafletError, OutputError
+from leaflets.errors import ConfigError, LeafletError, OutputError
+from leaflets.files import RefusedFile, read_regular
 from leaflets.project.options import STYLES_FOLDER, BuildOptions
 from leaflets.build.output import atomic_write, remove_stale_temporaries
 from leaflets.build.results import BuildReport, EntryResult, failed_result
@@ -93,7 +94,7 @@ def build_one(renderer: "LeafletRenderer", job: BuildJob) -> EntryResult:
     key: str | None = None
     try:
         text, raw = read_text(source.path)
-        key = entry_key_of(job.dependencies, raw, source.path, job.review_stamp)
+        key = entry_key_of(job.dependencies, raw, source.path, job.review_stamp, renderer.project.embed_dirs(source.path))
         styles_href = "/".join([".."] * (len(source.relative.parts) - 1) + [STYLES_FOLDER])
         rendered = renderer.render_entry(parse_entry(text, source.path, raw), styles_href, source.relative)
         atomic_write(target, rendered.data)
@@ -111,16 +112,21 @@ def copy_stylesheets(project: Project, out_dir: Path, options: BuildOptions, gua
     (any version) or the guard allows it.
     """
     for path in (project.stylesheet(name) for name in options.stylesheets):
+        try:
+            data = read_regular(path, project.trusted_dirs)
+        except RefusedFile as exc:
+            raise ConfigError(f"stylesheet refused: {exc.reason}", path) from None
         target = out_dir / STYLES_FOLDER / path.name
-        if guard is not None and not _same_bytes(target, path):
+        if guard is not None and not _same_bytes(target, data):
             guard.check(target)
-        atomic_write(target, path.read_bytes())
+        atomic_write(target, data)
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
+def _same_bytes(target: Path, data: bytes) -> bool:
+    """Whether ``target`` is a regular file holding exactly ``data`` (read bounded: it may be anything)."""
     try:
-        return a.is_file() and not a.is_symlink() and a.read_bytes() == b.read_bytes()
-    except OSError:
+        return read_regular(target, limit=len(data)) == data
+    except RefusedFile:
         return False
 
 
@@ -171,7 +177,7 @@ def plan_build(
         if source in clashes:
             planned.append(PlannedEntry(source, target, None, False, clashes[source], edition=options.name_suffix))
             continue
-        key = entry_key(dependencies, source.path, stamps.get(source.path))
+        key = entry_key(dependencies, source.path, stamps.get(source.path), project.embed_dirs(source.path))
         known = None if force else cache.known_failure(target, key)
         current = not force and cache.is_current(target, key)
         refused = None
@@ -212,7 +218,8 @@ def build_leaflets(
     started = time.perf_counter()
     began = time.time()
     options = options or BuildOptions(paper=project.config.paper)
-    sources = find_entries(list(paths) if paths else [project.entries_dir])
+    found_warnings: list[str] = []
+    sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
     cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
     guard = OutputGuard(project, [source.path for source in sources], cache.wrote)
     guard.check_folder(out_dir)
@@ -227,7 +234,7 @@ def build_leaflets(
     stale = [entry for entry in planned if entry.to_build]
     if on_start is not None:
         on_start(len(planned), len(stale))
-    report = BuildReport(refused_outputs=sum(1 for entry in planned if entry.refused is not None))
+    report = BuildReport(warnings=found_warnings, refused_outputs=sum(1 for entry in planned if entry.refused is not None))
     jobs = usable_cpus() if jobs is None else jobs
     work = [BuildJob(entry.source, out_dir, entry.dependencies, entry.review_stamp) for entry in stale]
     if renders is not None:

@@ -42,6 +42,8 @@ from leaflets.build.output import atomic_write
 from leaflets.errors import OutputError
 from leaflets.project.project import Project
 from leaflets.project.templating import Templates
+from leaflets.files import MAX_RESOURCE_BYTES, RefusedFile, inside, read_regular
+from leaflets.source.entry import MAX_ENTRY_BYTES
 
 CACHE_FILENAME = ".leaflets-cache.json"
 CACHE_GLOB = ".leaflets-cache*.json"
@@ -77,12 +79,16 @@ class Fingerprint:
         self._hash.update(raw)
         return self
 
-    def add_file(self, path: Path) -> "Fingerprint":
-        """The file's bytes, or a marker when it is missing, so creating it later changes the key."""
+    def add_file(self, path: Path, folders: Iterable[Path] | None = None) -> "Fingerprint":
+        """The file's bytes, or a marker when it is missing or refused, so creating or fixing it later changes the key.
+
+        Only a regular file under the size limit (inside ``folders`` when
+        given) is read: a FIFO or ``/dev/zero`` must not hang the cache check.
+        """
         try:
-            data = path.read_bytes()
-        except OSError:
-            data = _MISSING
+            data = read_regular(path, folders, MAX_RESOURCE_BYTES)
+        except RefusedFile as exc:
+            data = _MISSING + exc.reason.encode("utf-8")
         return self.add(str(path), data)
 
     def hexdigest(self) -> str:
@@ -108,14 +114,14 @@ def dependency_key(
     settings = {f.name: getattr(project.config, f.name) for f in dataclasses.fields(project.config) if f.compare}
     fingerprint.add("config", _canonical_json(settings))
     for path in _files_named_by(settings, project.root):
-        fingerprint.add_file(path)
+        fingerprint.add_file(path, [project.root])
     fingerprint.add("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
     fingerprint.add("fonts", installed_fonts())
     fingerprint.add("extra", _canonical_json(dict(extra or {})))
     for path in Templates(project).sources(template):
         fingerprint.add_file(path)
     for path in stylesheet_files(project, stylesheets):
-        fingerprint.add_file(path)
+        fingerprint.add_file(path, project.trusted_dirs)
     return fingerprint.hexdigest()
 
 
@@ -146,30 +152,38 @@ def installed_fonts() -> str:
     return fingerprint.hexdigest()
 
 
-def entry_key(dependencies: str, entry: Path, review_stamp: str | None = None) -> str | None:
+def entry_key(
+    dependencies: str, entry: Path, review_stamp: str | None = None, folders: Iterable[Path] | None = None
+) -> str | None:
     """The key of one entry's output; None when the entry cannot be read (the build reports why).
 
     ``review_stamp`` (from :func:`leaflets.source.review.review_stamps`) is where the
     printed "Updated" date comes from when the front matter gives no ``reviewed``.
+    ``folders`` are where the entry may embed files from (:meth:`Project.embed_dirs`;
+    by default its own folder): a linked file elsewhere is never read, only named.
     """
     try:
-        data = entry.read_bytes()
-    except OSError:
+        data = read_regular(entry, limit=MAX_ENTRY_BYTES)
+    except RefusedFile:
         return None
-    return entry_key_of(dependencies, data, entry, review_stamp)
+    return entry_key_of(dependencies, data, entry, review_stamp, folders)
 
 
-def entry_key_of(dependencies: str, data: bytes, entry: Path, review_stamp: str | None = None) -> str:
+def entry_key_of(
+    dependencies: str, data: bytes, entry: Path, review_stamp: str | None = None, folders: Iterable[Path] | None = None
+) -> str:
     """The key of an output rendered from ``data``, the bytes of ``entry`` as they were read for rendering.
 
     A build records the key of the bytes it rendered, not of the file read
     again later: an entry edited during the build is then rebuilt next time.
+    ``folders`` as for :func:`entry_key` (the same folders must be given to both).
     """
+    allowed = list(folders) if folders is not None else [entry.parent]
     fingerprint = Fingerprint().add("dependencies", dependencies).add("entry", data)
     if review_stamp is not None:
         fingerprint.add("review", review_stamp)
     for path in _linked_files(data, entry.parent):
-        fingerprint.add_file(path)
+        fingerprint.add_file(path, allowed)
     return fingerprint.hexdigest()
 
 
@@ -183,12 +197,12 @@ def stylesheet_files(project: Project, names: Iterable[str]) -> list[Path]:
             continue
         found.append(path)
         try:
-            text = path.read_bytes()
-        except OSError:
+            text = read_regular(path, project.trusted_dirs, MAX_RESOURCE_BYTES)
+        except RefusedFile:
             continue
         for match in _CSS_REFERENCE.finditer(text):
             target = _local_target((match.group(1) or match.group(2)).decode("utf-8", "replace"), path.parent)
-            if target is not None:
+            if target is not None and inside(target, project.trusted_dirs):
                 pending.append(target)
     return found
 
@@ -200,7 +214,8 @@ def _files_named_by(settings: Mapping[str, Any], root: Path) -> list[Path]:
         if isinstance(value, str) and value.strip() and "\n" not in value and len(value) < 1024:
             try:
                 candidate = root / value
-                if candidate.is_file():
+                # Only files inside the project: ``contact = "/etc/shadow"`` is text, never a file to read.
+                if inside(candidate, [root]) and candidate.is_file():
                     found.append(candidate)
             except (OSError, ValueError):
                 continue

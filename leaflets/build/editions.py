@@ -238,7 +238,7 @@ def build_editions(
                 continue
             if options not in dependencies:
                 dependencies[options] = dependency_key(project, options, stylesheets=options.stylesheets)
-            key = entry_key(dependencies[options], source.path, stamps.get(source.path))
+            key = entry_key(dependencies[options], source.path, stamps.get(source.path), project.embed_dirs(source.path))
             state = "build"
             if not force and cache.known_failure(target, key) is not None:
                 state = "known"

@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+import segno
+
 from leaflets.check.classify import requester_text
 from leaflets.project.config import Config
 from leaflets.source.discover import EDITION_SUFFIXES, EntrySource, clash_message, find_entries, output_clashes
@@ -29,7 +31,7 @@ from leaflets.errors import EntryError
 from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
 from leaflets.check.findings import Finding, finding
 from leaflets.check.rules import errors_in, finding_from_error
-from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, render_markdown
+from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, might_drop, render_markdown
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.check.readability import reading_level, warm_up
@@ -91,6 +93,39 @@ def field_warnings(content: LeafletContent, text: str) -> list[Finding]:
         )
         for unknown in unknown_fields(entry.metadata, text, entry.body_line)
     ]
+
+
+QR_SAFE_LENGTH = 1000
+"""Addresses up to this many characters always fit in a QR code (error correction M holds 2,331 bytes);
+only longer ones are tried, so checking stays fast."""
+
+
+def dropped_warnings(content: LeafletContent, project: Project | None = None) -> list[Finding]:
+    """What would not print as written: deep nesting, wide tables, long words, an address no QR code holds,
+    and (given the ``project``) images build refuses to embed.
+
+    Images are judged with ``stat`` alone (:meth:`Project.image_refusal`): check never opens them.
+    """
+    entry = content.entry
+    policy = (lambda src: project.image_refusal(src, entry.path)) if project is not None else None
+    parts = [(s.markdown, s.line, s.heading_level) for s in content.sections]
+    parts += [(f.markdown, f.line, 0) for f in (content.disclaimer, content.note) if f is not None]
+    found = [
+        finding("dropped-content", entry.path, dropped.line, dropped.message)
+        for markdown, line, level in parts
+        if might_drop(markdown) or (policy is not None and "![" in markdown)
+        for dropped in render_markdown(markdown, line, level, policy).dropped
+    ]
+    url = entry.metadata.get("url")
+    if isinstance(url, str) and len(url) > QR_SAFE_LENGTH:
+        try:
+            segno.make_qr(url.strip(), error="m")
+        except (segno.DataOverflowError, ValueError):
+            found.append(finding(
+                "dropped-content", entry.path, front_matter_line(entry, "url"),
+                f"the address is {len(url):,} characters, more than a QR code holds: the QR code and address are left out",
+            ))
+    return found
 
 
 def html_warnings(content: LeafletContent) -> list[Finding]:
@@ -181,9 +216,13 @@ class EntryCheck:
 class Checker:
     """Checks one entry at a time with a project's settings; one per worker process."""
 
-    def __init__(self, config: Config, commit_dates: Mapping[Path, date | None] | None = None) -> None:
+    def __init__(
+        self, config: Config, commit_dates: Mapping[Path, date | None] | None = None, project: Project | None = None,
+    ) -> None:
         self.config = config
         self.commit_dates = commit_dates
+        self.project = project
+        """Given, images are checked against the folders build may embed from."""
 
     def check(self, source: EntrySource) -> EntryCheck:
         path = source.path
@@ -195,6 +234,7 @@ class Checker:
         content = normalise(entry)
         errors = errors_in(content, self.config)
         found = errors + review_findings(entry, self.config, self.commit_dates) + field_warnings(content, text) + html_warnings(content)
+        found += dropped_warnings(content, self.project)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text))
@@ -255,6 +295,8 @@ class CheckReport:
     entries: list[EntryCheck] = field(default_factory=list)
     strict: bool = False
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """Problems finding the entries (a folder that cannot be read), printed on stderr."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -293,7 +335,7 @@ def check_entries(
     jobs: int | None = None,
     on_entry: Callable[[EntryCheck], None] | None = None,
     select: Callable[[EntrySource], bool] | None = None,
-    checks_elsewhere: Callable[[list[list[EntrySource]], Config, Mapping[Path, date | None]], Iterator[list[EntryCheck]]]
+    checks_elsewhere: Callable[[list[list[EntrySource]], Project, Mapping[Path, date | None]], Iterator[list[EntryCheck]]]
     | None = None,
 ) -> CheckReport:
     """Check every entry under ``paths`` (default: the project's entries/), or those ``select`` keeps
@@ -305,7 +347,8 @@ def check_entries(
     entry's final findings, in input order, once the whole set has been checked.
     """
     started = time.perf_counter()
-    everything = find_entries(list(paths) if paths else [project.entries_dir])
+    found_warnings: list[str] = []
+    everything = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
     sources = [source for source in everything if select is None or select(source)]
     jobs = usable_cpus() if jobs is None else jobs
     if jobs > 1 and len(sources) > BATCH_SIZE:
@@ -313,14 +356,14 @@ def check_entries(
     batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
     commit_dates = last_commit_dates([source.path for source in sources])
     if checks_elsewhere is not None:
-        done = checks_elsewhere(batches, project.config, commit_dates)
+        done = checks_elsewhere(batches, project, commit_dates)
     else:
-        done = map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates))
+        done = map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates, project))
     checks = [c for batch in done for c in batch]
     checks = across_entries(checks, everything if select is not None else None)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]
-    report = CheckReport(checks, strict)
+    report = CheckReport(checks, strict, warnings=found_warnings)
     for check in checks:
         if on_entry is not None:
             on_entry(check)

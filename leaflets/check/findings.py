@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from leaflets.errors import printable
+
 Level = Literal["error", "warning"]
 
 CODES: dict[str, tuple[Level, str]] = {
@@ -35,6 +37,9 @@ CODES: dict[str, tuple[Level, str]] = {
     "reading-level": ("warning", "the text reads above max_reading_grade"),
     "review-overdue": ("warning", "the entry's next review date (or its review or update date plus review_period_years) has passed"),
     "no-review-date": ("warning", "no 'reviewed' date in the front matter (only reported when leaflets.toml sets require_review)"),
+    "dropped-content": ("warning", "what does not print as written: text nested past 10 levels, emphasis nested past 10, "
+                                   "a table wider than the page, a word longer than a line, an address too long for a QR code, "
+                                   "an image build refuses to embed"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 
@@ -50,7 +55,8 @@ class Finding:
     message: str
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.code}: {self.message}"
+        """The finding as one terminal-safe line (control characters in names and text escaped)."""
+        return printable(f"{self.path}:{self.line}: {self.level}: {self.code}: {self.message}")
 
     def as_error(self) -> "Finding":
         return replace(self, level="error")

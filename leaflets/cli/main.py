@@ -21,7 +21,7 @@ from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.build.guard import UnsafeOutputError
 from leaflets.cli.interrupt import exit_status, interruptible
-from leaflets.errors import Interrupted, LeafletError
+from leaflets.errors import Interrupted, LeafletError, printable
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
@@ -46,7 +46,7 @@ large_print_option = click.option(
     "--large-print", is_flag=True,
     help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
 )
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 shard_option = click.option(
     "--shard", "shard_text", default=None, metavar="I/N|N",
     help="Take only the I-th (from 0) of N parts of the entries; N alone reads I from JOB_COMPLETION_INDEX "
@@ -201,7 +201,7 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 
     checks = run_checks(load_project(project_dir), out_dir)
     for check in checks:
-        click.echo(check.line())
+        click.echo(printable(check.line()))
     sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
 
 
@@ -252,7 +252,7 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
             progress.interrupted()
             sys.exit(exit_status(exc.signum))
     if not quiet and report.imposed is not None:
-        click.echo(f"imposed {report.imposed}", err=True)
+        click.echo(printable(f"imposed {report.imposed}"), err=True)
     progress.finish(report)
     sys.exit(0 if report.ok else 1)
 
@@ -288,8 +288,11 @@ def check(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, strict: b
                                    checks_elsewhere=remote.check_batches if remote else None)
     except LeafletError as exc:
         fail(exc)
+    for warning in report.warnings:
+        click.echo(printable(warning), err=True)
     if fmt == "json":
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        # A file name that is not UTF-8 keeps its bytes as \udcXX escapes: valid JSON, printable.
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8"))
     elif not quiet:
         print_summary(report)
     sys.exit(0 if report.ok else 1)

@@ -13,6 +13,7 @@ import time
 from typing import Callable, TextIO
 
 from leaflets.build.results import BuildReport, EntryResult
+from leaflets.errors import printable
 
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.1
@@ -49,7 +50,7 @@ class BuildProgress:
         if result.error:
             self.say(result.error)
             if self.verbose and result.detail:
-                self.say(result.detail.rstrip("\n"))
+                self.say(result.detail.rstrip("\n"), lines=True)
         for warning in result.warnings:
             self.say(warning)
         if self.verbose and result.status == "built" and result.output is not None:
@@ -59,7 +60,7 @@ class BuildProgress:
     def finish(self, report: BuildReport) -> None:
         self._clear()
         for warning in report.warnings:
-            self.stream.write(warning + "\n")
+            self.stream.write(printable(warning) + "\n")
         if not self.quiet:
             self.stream.write(report.summary() + "\n")
             self.stream.flush()
@@ -73,10 +74,14 @@ class BuildProgress:
         )
         self.stream.flush()
 
-    def say(self, line: str) -> None:
-        """Print one diagnostic line, above the bar when there is one."""
+    def say(self, line: str, lines: bool = False) -> None:
+        """Print one diagnostic line, above the bar when there is one, control characters escaped.
+
+        ``lines`` keeps the newlines of a text of several lines (a traceback).
+        """
         self._clear()
-        self.stream.write(line + "\n")
+        parts = line.split("\n") if lines else [line]
+        self.stream.write("\n".join(printable(part) for part in parts) + "\n")
         self.stream.flush()
         self._draw(force=True)
 

@@ -54,7 +54,8 @@ class EntryParcel:
     committed: date | None
     real_path: str
     linked: tuple[tuple[str, bytes], ...] = ()
-    """Project files the entry embeds, by path relative to the project root."""
+    """Files the entry embeds from the folders a build may embed from (the project's, the entry's own),
+    by their resolved path on the client, mirrored on the worker."""
 
 
 def bundle_project(project: Project, stylesheets: tuple[str, ...], templates: tuple[str, ...]) -> ProjectBundle:
@@ -92,13 +93,14 @@ def parcel_entry(source: EntrySource, project_root: Path, committed: date | None
         mtime_ns = source.path.stat().st_mtime_ns
     except OSError:
         data, mtime_ns = b"", -1
-    root = project_root.resolve()
+    folders = [project_root.resolve(), Path(os.path.realpath(source.path)).parent]
     linked: list[tuple[str, bytes]] = []
     for target in _linked_files(data, source.path.parent):
-        relative = _inside(target, root)
-        if relative is not None and target.is_file():
+        real = os.path.realpath(target)
+        if any(_inside(Path(real), folder) is not None for folder in folders) and os.path.isfile(real):
             try:
-                linked.append((relative, target.read_bytes()))
+                if os.path.getsize(real) <= MAX_BUNDLE_FILE:
+                    linked.append((real, Path(real).read_bytes()))
             except OSError:
                 continue
     return EntryParcel(
@@ -122,8 +124,8 @@ class Materialised:
     def place(self, parcel: EntryParcel) -> Path:
         """Write the entry (and the project files it embeds) where the renderer will read it; its path."""
         path = self.mirror / _safe(parcel.real_path.lstrip("/"))
-        for relative, data in parcel.linked:
-            atomic_write(self.folder / _safe(relative), data)
+        for real, data in parcel.linked:
+            atomic_write(self.mirror / _safe(real.lstrip("/")), data)
         if parcel.mtime_ns < 0:
             path.unlink(missing_ok=True)
             return path

@@ -160,7 +160,9 @@ class Remote:
         for (parcel_batch, rendered), batch in zip(self.in_order(render_batch, _Lazy(packed, len(batches)), bundle, options,
                                                                   client_epoch()), batches):
             for number, (job, (parcel, _href)) in enumerate(zip(batch, parcel_batch)):
-                key = None if parcel.mtime_ns < 0 else entry_key_of(job.dependencies, parcel.data, job.source.path, job.review_stamp)
+                key = None if parcel.mtime_ns < 0 else entry_key_of(
+                    job.dependencies, parcel.data, job.source.path, job.review_stamp, project.embed_dirs(job.source.path)
+                )
                 if isinstance(rendered, Exception):
                     result = _cluster_failure(job.source, rendered)
                 else:
@@ -225,15 +227,15 @@ class Remote:
                 ]
 
     def check_batches(
-        self, batches: list[list[EntrySource]], config: Any, commit_dates: Mapping[Path, date | None],
+        self, batches: list[list[EntrySource]], project: Project, commit_dates: Mapping[Path, date | None],
     ) -> Iterator[list[Any]]:
         """The checker's backend: each batch of entries checked on the cluster, in order."""
-        from leaflets.cluster.bundle import parcel_entry
+        from leaflets.cluster.bundle import bundle_project, parcel_entry
         from leaflets.cluster.worker import check_batch
 
-        nowhere = Path("/nonexistent-project")
-        packed = ([parcel_entry(source, nowhere, commit_dates.get(source.path)) for source in batch] for batch in batches)
-        for _parcels, checks in self.in_order(check_batch, _Lazy(packed, len(batches)), config, client_epoch()):
+        bundle = bundle_project(project, (), (LEAFLET_TEMPLATE,))
+        packed = ([parcel_entry(source, project.root, commit_dates.get(source.path)) for source in batch] for batch in batches)
+        for _parcels, checks in self.in_order(check_batch, _Lazy(packed, len(batches)), bundle, client_epoch()):
             if isinstance(checks, Exception):
                 raise LeafletError(f"the Dask cluster could not check a batch of entries: {type(checks).__name__}: {checks}")
             yield checks

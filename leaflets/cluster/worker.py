@@ -156,25 +156,21 @@ def _render_one(renderer: Any, materialised: Materialised, path: Path, parcel: E
     return RenderedParcel(rendered.data, tuple(back(w) for w in rendered.warnings), rendered.page_count)
 
 
-def check_batch(config: Any, epoch: str, parcels: list[EntryParcel]) -> list[Any]:
-    """Check entries as ``leaflets check`` would; findings name the client's paths."""
+def check_batch(bundle: ProjectBundle, epoch: str, parcels: list[EntryParcel]) -> list[Any]:
+    """Check entries as ``leaflets check`` would (images against the project's folders); findings name the client's paths."""
     with build_time_of(epoch):
-        return _check_batch(config, parcels)
+        return _check_batch(bundle, parcels)
 
 
-def _check_batch(config: Any, parcels: list[EntryParcel]) -> list[Any]:
+def _check_batch(bundle: ProjectBundle, parcels: list[EntryParcel]) -> list[Any]:
     from leaflets.check.checker import Checker
-    from leaflets.project.project import Project
     from leaflets.source.discover import EntrySource
 
-    state = plugin()
-    if state.folder is None:
-        state.folder = Path(tempfile.mkdtemp(prefix="leaflets-worker-"))
-    folder = Path(tempfile.mkdtemp(prefix="check-", dir=state.folder))
-    materialised = Materialised("", folder, Project(folder, config))
+    materialised = plugin().project(bundle)
+    placed = [materialised.place(parcel) for parcel in parcels]
     try:
-        placed = [materialised.place(replace(parcel, linked=())) for parcel in parcels]
-        checker = Checker(config, {path: parcel.committed for path, parcel in zip(placed, parcels)})
+        project = materialised.project
+        checker = Checker(project.config, {path: parcel.committed for path, parcel in zip(placed, parcels)}, project)
         checks = []
         for path, parcel in zip(placed, parcels):
             client = EntrySource(Path(parcel.relative), Path(parcel.client_path))
@@ -187,9 +183,8 @@ def _check_batch(config: Any, parcels: list[EntryParcel]) -> list[Any]:
             checks.append(replace(check, source=client, findings=findings))
         return checks
     finally:
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
+        for path in placed:
+            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any, Iterator, Literal
 from leaflets import __version__
 from leaflets.doctor.characters import CORPUS_CHARACTERS
 from leaflets.errors import LeafletError
+from leaflets.files import RefusedFile, read_regular
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
 
@@ -142,7 +143,11 @@ def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path
     names = sorted({*STYLESHEETS, *(path.name for folder in project.style_dirs for path in folder.glob("*.css"))})
     for name in names:
         path = project.stylesheet(name)
-        rules = tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
+        try:
+            text = read_regular(path, project.trusted_dirs).decode("utf-8", "replace")
+        except RefusedFile:
+            continue  # build reports it; the other stylesheets still say which fonts they use
+        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
         for declaration, in_face in _declarations(rules):
             if declaration.lower_name == "font-family" and not in_face:
                 families = _families(tinycss2.serialize(declaration.value))

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import segno
 
 from leaflets.source.entry import Entry
-from leaflets.errors import EntryError
+from leaflets.errors import EntryError, short_repr
 from leaflets.source.fields import front_matter_line, is_web_address
 
 
@@ -36,7 +36,7 @@ def online_url(entry: Entry, base_url: str, relative: PurePath | None) -> str | 
     if own is not None:
         if not isinstance(own, str) or not is_web_address(own):
             raise EntryError(
-                f"front matter 'url' must be an http:// or https:// address, not {own!r}",
+                f"front matter 'url' must be an http:// or https:// address, not {short_repr(own)}",
                 entry.path, front_matter_line(entry, "url"),
             )
         return own.strip()
@@ -46,9 +46,19 @@ def online_url(entry: Entry, base_url: str, relative: PurePath | None) -> str | 
     return base_url.rstrip("/") + "/" + quote(page.as_posix())
 
 
+class QrCodeTooLong(ValueError):
+    """The address holds more than a QR code can: the leaflet goes without its code (a warning)."""
+
+
 def online_link(url: str | None) -> OnlineLink | None:
+    """The link and QR code for ``url``; raises :class:`QrCodeTooLong` when no QR code can hold it."""
     if url is None:
         return None
-    code = segno.make_qr(url, error="m")
+    try:
+        code = segno.make_qr(url, error="m")
+    except (segno.DataOverflowError, ValueError):
+        raise QrCodeTooLong(
+            f"the address is {len(url):,} characters, more than a QR code holds: the QR code and address are left out"
+        ) from None
     data_uri = code.svg_data_uri(scale=1, border=4, dark="#000", light="#fff", svgclass=None, lineclass=None)
     return OnlineLink(url, re.sub(r"^https?://", "", url), data_uri)

@@ -15,6 +15,8 @@ from typing import Any, Callable
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from leaflets.errors import ConfigError
+from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.weasy import margin_height, page_boxes
 from leaflets.project.options import STYLESHEETS
@@ -34,11 +36,20 @@ class LayoutEngine:
         self.project = project
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
-        fetcher = ProjectFetcher(project.trusted_dirs)
-        self.stylesheets = [
-            weasyprint.CSS(filename=str(path), font_config=self.font_config, url_fetcher=fetcher)
-            for path in self.stylesheet_paths
-        ]
+        self.stylesheets = []
+        self._refused: list[str] = []
+        for path in self.stylesheet_paths:
+            fetcher = ProjectFetcher(project.trusted_dirs, path)
+            self.stylesheets.append(weasyprint.CSS(
+                string=read_stylesheet(project, path), base_url=path.as_uri(),
+                font_config=self.font_config, url_fetcher=fetcher,
+            ))
+            self._refused += [f"{path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)]
+
+    def take_refusals(self) -> list[str]:
+        """Warnings for what the stylesheets asked for and were refused (``@import``, ``@font-face``), once."""
+        refused, self._refused = self._refused, []
+        return refused
 
     def render(self, html: str, base_url: Path, fetcher: ProjectFetcher, tagged: bool = True) -> weasyprint.Document:
         """Lay out ``html``; relative URLs resolve against ``base_url``.
@@ -87,6 +98,14 @@ class LayoutEngine:
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")
         return margin_height(box)
+
+
+def read_stylesheet(project: Project, path: Path) -> str:
+    """A stylesheet's text, read as a bounded regular file inside the project's folders."""
+    try:
+        return read_regular(path, project.trusted_dirs).decode("utf-8", errors="replace")
+    except RefusedFile as exc:
+        raise ConfigError(f"stylesheet refused: {exc.reason}", path) from None
 
 
 def with_file_identifier(data: bytes, identifier: bytes) -> bytes:

@@ -10,12 +10,14 @@ validation from it and says how to add a setting.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from leaflets.errors import ConfigError
+from leaflets.files import MAX_TEXT_BYTES, RefusedFile, read_regular
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.project.settings import read_settings, setting
 from leaflets.source.entry import DEFAULT_LANG
@@ -103,12 +105,18 @@ class Config:
 
 def load_config(path: Path) -> Config:
     """Read ``path`` (a leaflets.toml); a missing file gives the defaults."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular(path, limit=MAX_TEXT_BYTES)
+    except RefusedFile as exc:
+        raise ConfigError(f"cannot read settings: {exc.reason}", path) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not valid UTF-8 ({exc.reason})", path) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path) from None
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise ConfigError(f"invalid TOML: {exc.msg if hasattr(exc, 'msg') else exc}", path, line) from None

@@ -8,6 +8,7 @@ beyond reading the entry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -29,10 +30,11 @@ from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
 from leaflets.pdf.tagging import finish_structure
-from leaflets.source.markdown import RemovedHtml, render_markdown
-from leaflets.html.online import online_link, online_url
+from leaflets.source.markdown import ImagePolicy, RemovedHtml, render_markdown
+from leaflets.html.online import QrCodeTooLong, online_link, online_url
 from leaflets.project.options import LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
+from leaflets.source.fields import front_matter_line
 from leaflets.source.review import review_of
 from leaflets.source.sections import FooterText, LeafletContent, normalise
 from leaflets.project.templating import Templates
@@ -115,7 +117,7 @@ class LeafletRenderer:
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
-            return RenderedLeaflet(html.encode("utf-8"), content, None, (), removed)
+            return RenderedLeaflet(html.encode("utf-8"), content, None, tuple(context["notices"]), removed)
         laid_out = self.lay_out(content, context, removed)
         identifier = hashlib.md5(laid_out.html.encode("utf-8")).digest()
         data = self.engine.write_pdf(laid_out.document, identifier, finisher=finish_structure)
@@ -135,9 +137,11 @@ class LeafletRenderer:
     ) -> "LaidOutLeaflet":
         """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
         entry = content.entry
-        fetcher = ProjectFetcher(self.project.trusted_dirs, entry.path)
+        fetcher = ProjectFetcher(self.project.embed_dirs(entry.path), entry.path)
         document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
-        warnings = tuple(f"{entry.path}: warning: {reason}" for reason in fetcher.refused)
+        warnings = tuple(self.engine.take_refusals()) + tuple(context.get("notices", ())) + tuple(
+            f"{entry.path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)
+        )
         return LaidOutLeaflet(document, html, warnings)
 
     def lay_out_page(
@@ -172,24 +176,32 @@ class LeafletRenderer:
         """Template variables for ``content``, with the footer sized to fit its text."""
         entry = content.entry
         removed: list[RemovedHtml] = []
+        notices: list[str] = []
         sections = []
+        policy = functools.partial(_image_policy, self.project, entry.path)
         for index, section in enumerate(content.sections):
-            rendered = render_markdown(section.markdown, section.line, section.heading_level)
+            rendered = render_markdown(section.markdown, section.line, section.heading_level, policy)
             removed.extend(rendered.removed)
+            notices.extend(f"{entry.path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
             sections.append(SectionView(
                 section.key, f"section-{index + 1}-{section.key}", section.label,
                 section.qualifier, section.known, rendered.html,
             ))
-        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed)
-        note = self._footer_html(content.note, self.config.note, removed)
+        disclaimer = self._footer_html(content.disclaimer, self.config.disclaimer, removed, notices, policy, entry.path)
+        note = self._footer_html(content.note, self.config.note, removed, notices, policy, entry.path)
         lang = effective_lang(entry, self.config.lang)
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
         )
         context["description"] = f"Patient information leaflet: {entry.title}"
-        context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        try:
+            context["online"] = online_link(online_url(entry, self.config.base_url, self._url_path(entry, relative)))
+        except QrCodeTooLong as exc:
+            line = front_matter_line(entry, "url") if "url" in entry.metadata else None
+            notices.append(f"{entry.path}:{line or 1}: warning: {exc}")
         context["sections"] = sections
+        context["notices"] = notices
         return context, tuple(removed)
 
     def page_context(
@@ -235,11 +247,17 @@ class LeafletRenderer:
         except ValueError:
             return relative
 
-    def _footer_html(self, text: FooterText | None, default: str, removed: list[RemovedHtml]) -> Markup:
+    def _footer_html(
+        self, text: FooterText | None, default: str, removed: list[RemovedHtml],
+        notices: list[str] | None = None, policy: ImagePolicy | None = None, path: Path | None = None,
+    ) -> Markup:
+        """The footer text as HTML; what does not print as written is added to ``notices`` against ``path``."""
         if text is None:
             return render_markdown(default).html
-        rendered = render_markdown(text.markdown, text.line)
+        rendered = render_markdown(text.markdown, text.line, image_policy=policy)
         removed.extend(rendered.removed)
+        if notices is not None and path is not None:
+            notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
         return rendered.html
 
     def _footer_height(self, context: dict[str, Any], source: Path, error_line: int | None) -> float:
@@ -278,6 +296,10 @@ class LeafletRenderer:
                 error_line,
                 code="footer-too-long",
             )
+
+
+def _image_policy(project: Project, entry: Path, src: str) -> str | None:
+    return project.image_refusal(src, entry)
 
 
 def _footer_line(content: LeafletContent) -> int | None:

@@ -7,6 +7,7 @@ the same tree of leaflets.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,21 +29,45 @@ class EntrySource:
         return stem.with_name(stem.name + name_suffix + extension)
 
 
-def find_entries(paths: list[Path]) -> list[EntrySource]:
-    """Expand files and folders (searched recursively) into entry sources, sorted and unique."""
+def find_entries(paths: list[Path], warnings: list[str] | None = None) -> list[EntrySource]:
+    """Expand files and folders (searched recursively) into entry sources, sorted and unique.
+
+    A path given directly is an entry whatever it is (a FIFO or a device is
+    then refused, with its reason, when it is read); in a folder, every
+    ``.md``/``.markdown`` name that is not a folder is one. Symlinked folders
+    are not followed. A folder that cannot be read is skipped with a line in
+    ``warnings`` (when given) instead of silently.
+    """
     found: dict[Path, EntrySource] = {}
     for given in paths:
         if given.is_dir():
-            for path in sorted(given.rglob("*")):
-                if path.suffix.lower() in ENTRY_SUFFIXES and path.is_file() and not _hidden(path, given):
-                    if path.name.lower() == "readme.md":
-                        continue
+            for path in _walk(given, warnings):
+                if path.suffix.lower() in ENTRY_SUFFIXES and path.name.lower() != "readme.md":
                     found.setdefault(path.resolve(), EntrySource(path.relative_to(given), path))
-        elif given.is_file():
+        elif os.path.lexists(given) and given.exists():
             found.setdefault(given.resolve(), EntrySource(Path(given.name), given))
         else:
             raise LeafletError("no such file or folder", given)
     return sorted(found.values(), key=lambda source: (str(source.relative), str(source.path)))
+
+
+def _walk(root: Path, warnings: list[str] | None) -> list[Path]:
+    """Files (anything but folders) below ``root``, hidden names skipped, unreadable folders reported."""
+
+    def unreadable(error: OSError) -> None:
+        if warnings is not None:
+            folder = error.filename or root
+            warnings.append(f"{folder}: warning: folder cannot be read ({error.strerror}); its entries are skipped")
+
+    files: list[Path] = []
+    for folder, subfolders, names in os.walk(root, onerror=unreadable):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and not _is_dir_link(folder, name))
+        files.extend(Path(folder, name) for name in sorted(names) if not name.startswith("."))
+    return files
+
+
+def _is_dir_link(folder: str, name: str) -> bool:
+    return os.path.islink(os.path.join(folder, name))
 
 
 EDITION_SUFFIXES = ("", "-large")
@@ -81,5 +106,3 @@ def clash_message(source: EntrySource, earlier: EntrySource, name_suffix: str = 
     )
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)

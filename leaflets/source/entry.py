@@ -16,8 +16,10 @@ from typing import Any
 import frontmatter
 import yaml
 
-from leaflets.errors import EntryError
+from leaflets.errors import EntryError, short_repr
+from leaflets.files import RefusedFile, read_regular
 from leaflets.source.fields import key_line
+from leaflets.source.frontyaml import FrontMatterTooLarge, load_front_matter
 from leaflets.source.vocabulary import heading
 
 MAX_ENTRY_BYTES = 1_000_000
@@ -54,15 +56,14 @@ def effective_lang(entry: Entry, project_lang: str | None = None) -> str:
 def read_text(path: Path) -> tuple[str, bytes]:
     """Read a UTF-8 entry (BOM and CRLF accepted) with size and encoding checks."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise EntryError(f"cannot read file: {exc.strerror}", path, code="unreadable") from None
-    if size > MAX_ENTRY_BYTES:
-        raise EntryError(f"file is {size:,} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path, code="too-large")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise EntryError(f"cannot read file: {exc.strerror}", path, code="unreadable") from None
+        raw = read_regular(path, limit=MAX_ENTRY_BYTES)
+    except RefusedFile as exc:
+        if exc.too_large:
+            size = f"{exc.size:,}" if exc.size is not None else "over"
+            raise EntryError(
+                f"file is {size} bytes; entries over {MAX_ENTRY_BYTES:,} bytes are refused", path, code="too-large"
+            ) from None
+        raise EntryError(f"cannot read file: {exc.reason.removeprefix('cannot read: ')}", path, code="unreadable") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -86,11 +87,14 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
         body = "\n".join(text.split("\n")[closing + 1 :])
         body_line = closing + 2
         try:
-            loaded = handler.load(raw_front)
+            loaded = load_front_matter(raw_front)
+        except FrontMatterTooLarge as exc:
+            where = exc.line + 2 if exc.line is not None else 2
+            raise EntryError(f"front matter refused: {exc.problem}", path, where, code="bad-front-matter") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 2
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            problem = (getattr(exc, "problem", None) or str(exc).splitlines()[0])[:200]
             context = getattr(exc, "context", None)
             detail = f"{problem} ({context})" if context else problem
             raise EntryError(f"malformed front matter: {detail}", path, line, code="bad-front-matter") from None
@@ -112,7 +116,10 @@ def parse_entry(text: str, path: Path, source_bytes: bytes = b"") -> Entry:
     title, from_heading = _find_title(metadata, body, path)
     lang = metadata.get("lang", DEFAULT_LANG)
     if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
-        raise EntryError(f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {lang!r}", path, 2, code="bad-front-matter")
+        raise EntryError(
+            f"front matter 'lang' must be a language tag such as 'en' or 'pt-BR', not {short_repr(lang)}",
+            path, 2, code="bad-front-matter",
+        )
     return Entry(
         path=path,
         title=title,

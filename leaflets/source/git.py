@@ -4,8 +4,10 @@ A build asks once per repository (:func:`last_commit_dates`: one ``git log``
 over the entries' folders, however many entries there are), never once per
 entry; :func:`last_commit_date` answers for a single file that the batch
 look-up did not cover. git only runs when a ``.git`` folder or file lies above
-the entry, without taking locks, with a timeout, and its failure (no git
-program, a broken repository) means "no date", never an error.
+the entry, without taking locks, with a timeout, with a fixed minimal
+configuration (the repository is untrusted: its ``.git/config`` must not make
+git run a program), and its failure (no git program, a broken repository)
+means "no date", never an error.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def last_commit_date(path: Path) -> date | None:
     folder = path.resolve().parent
     if git_program() is None or git_root(folder) is None:
         return None
-    output = run_git(["log", "-1", "--format=%cs", "--", path.name], folder, GIT_TIMEOUT_SECONDS)
+    output = run_git(["log", "--no-show-signature", "-1", "--format=%cs", "--", path.name], folder, GIT_TIMEOUT_SECONDS)
     try:
         return date.fromisoformat(output.strip()) if output is not None else None
     except ValueError:
@@ -59,7 +61,7 @@ def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date] | None
     """The last commit date of each of ``paths`` (files under ``root``) that has one, from one ``git log``."""
     wanted = {path.resolve().relative_to(root).as_posix(): path for path in paths}
     folders = sorted({posix.rsplit("/", 1)[0] if "/" in posix else "." for posix in wanted})
-    command = ["-c", "core.quotepath=off", "log", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
+    command = ["log", "--no-show-signature", "--format=%x00%cs", "--name-only", "--no-renames", "--"]
     output = run_git([*command, *folders] if len(folders) <= 200 else command, root, GIT_TIMEOUT_SECONDS * 12)
     if output is None:
         return None
@@ -76,16 +78,88 @@ def _last_commit_dates(root: Path, paths: list[Path]) -> dict[Path, date] | None
     return found
 
 
+GIT_SAFE_CONFIG: tuple[str, ...] = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.quotepath=off",
+    "log.showSignature=false",
+    "log.mailmap=false",
+    "log.follow=false",
+    "gpg.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
+    "color.ui=false",
+    "i18n.logOutputEncoding=UTF-8",
+)
+"""``-c`` settings that override whatever the repository's own ``.git/config`` says.
+
+The entries' repository is untrusted: its config can name programs git runs
+(``gpg.program`` with ``log.showSignature``, ``core.fsmonitor``, a pager,
+hooks). None of them may run because leaflets asked for a date."""
+
+
+def git_environment() -> dict[str, str]:
+    """The environment git runs in: no system or global config, no prompts, nothing inherited from ``GIT_*``.
+
+    Variables such as ``GIT_DIR``, ``GIT_CONFIG_PARAMETERS`` or ``GIT_EXEC_PATH``
+    would change which repository and which settings git uses, so none is
+    passed on. The repository's ownership check (``safe.directory``) stays on.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    env.update({
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "LC_ALL": "C",
+    })
+    return env
+
+
 def run_git(arguments: list[str], folder: Path, timeout: float) -> str | None:
-    """What ``git`` prints, run in ``folder`` without taking locks; None when it fails or cannot run."""
+    """What ``git`` prints, run in ``folder`` with a fixed minimal configuration; None when it fails or cannot run.
+
+    No locks are taken, no system or global config is read, and :data:`GIT_SAFE_CONFIG`
+    overrides the repository's own, so nothing in it can make git run a program.
+    """
+    settings = [*GIT_SAFE_CONFIG, *(f"safe.directory={trusted}" for trusted in trusted_directories())]
+    overrides = [part for setting in settings for part in ("-c", setting)]
     try:
         result = subprocess.run(
-            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=timeout, check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+            ["git", "--no-pager", *overrides, *arguments], cwd=folder, capture_output=True, text=True,
+            timeout=timeout, env=git_environment(), stdin=subprocess.DEVNULL, errors="replace", check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout if result.returncode == 0 else None
+
+
+@lru_cache(maxsize=1)
+def trusted_directories() -> tuple[str, ...]:
+    """The ``safe.directory`` entries of the user's own (global and system) git configuration.
+
+    Lookups run without that configuration (:func:`git_environment`), so the
+    repositories the user declared safe are passed on explicitly: git's
+    ownership check then answers as it would for the user, no more, no less.
+    Reading configuration runs no program.
+    """
+    if git_program() is None:
+        return ()
+    found: list[str] = []
+    env = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    for scope in ("--system", "--global"):
+        try:
+            result = subprocess.run(
+                ["git", "config", scope, "--get-all", "safe.directory"], capture_output=True, text=True,
+                timeout=GIT_TIMEOUT_SECONDS, env={**env, "LC_ALL": "C"}, stdin=subprocess.DEVNULL, errors="replace",
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        found += [line for line in result.stdout.splitlines() if line and result.returncode == 0]
+    return tuple(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=4096)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import nh3
 from markdown_it import MarkdownIt
@@ -42,6 +43,25 @@ _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 _MAX_UNBROKEN = 30
 
 _parser = MarkdownIt("commonmark", {"html": True}).enable("table")
+_MAX_NESTING = int(_parser.options["maxNesting"])
+"""Block nesting markdown-it follows (a list item is two levels: list and item); deeper text is left out."""
+_probe = MarkdownIt("commonmark", {"html": True, "maxNesting": _MAX_NESTING + 4}).enable("table")
+
+MAX_INLINE_DEPTH = 10
+"""Emphasis, links and inline tags nested deeper than this print plain: a thousand nested ``*`` would
+otherwise exhaust the layout engine's recursion."""
+MAX_TABLE_COLUMNS = 10
+"""Columns a table can have and still fit across the page at body size."""
+MAX_WORD = 60
+"""Characters in one word beyond which it cannot fit on a line and is broken across lines."""
+
+_NESTING_HINTS = ("\n" + " " * 12, "\n\t\t\t", ">>>", "> > >", "* * *", "- - -", "+ + +", ". 1.", ") 1)", "* 1.", "> *", "> -")
+"""Text that deep lists or quotes cannot do without (three markers in a row, or deep indentation)."""
+_RUN_HINTS = ("****", "____", "~~~~", "[[[[", "<<<<", "|")
+_TAG_START = re.compile(r"<\w")
+
+ImagePolicy = Callable[[str], "str | None"]
+"""Given an image's address as written, the reason it may not be embedded, or None."""
 
 
 @dataclass(frozen=True)
@@ -53,28 +73,196 @@ class RemovedHtml:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """Something in the Markdown that does not print as written (left out, flattened, cut or refused)."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
 class RenderedMarkdown:
     html: Markup
     removed: tuple[RemovedHtml, ...] = field(default_factory=tuple)
+    dropped: tuple[Dropped, ...] = field(default_factory=tuple)
     text: str = ""
     """Plain text of the rendered Markdown, for readability and coverage checks."""
 
 
-def render_markdown(source: str, first_line: int = 1, heading_level: int = 2) -> RenderedMarkdown:
+def might_drop(source: str) -> bool:
+    """A cheap test: could :func:`render_markdown` report anything as dropped for ``source``?
+
+    ``leaflets check`` renders a section only when this says yes.
+    """
+    text = "\n" + source
+    if any(hint in text for hint in _NESTING_HINTS) or any(hint in text for hint in _RUN_HINTS):
+        return True
+    if "<" in source and _TAG_START.search(source):
+        return True
+    markers = 2 * MAX_INLINE_DEPTH
+    if sum(source.count(marker) for marker in "*_~") > markers and any(
+        sum(line.count(marker) for marker in "*_~") > markers for line in source.split("\n")
+    ):
+        return True
+    return max(map(len, source.split()), default=0) > MAX_WORD
+
+
+def render_markdown(
+    source: str, first_line: int = 1, heading_level: int = 2, image_policy: ImagePolicy | None = None
+) -> RenderedMarkdown:
     """Render ``source`` (whose first line is file line ``first_line``).
 
     ``heading_level`` is the level of the heading that opened the section; nested
     headings are shifted so they sit below the section's own ``<h2>``.
+    ``image_policy`` refuses images (remote, outside the project, not a
+    regular file); a refused image is replaced by its alternative text.
+    What does not print as written is listed in ``dropped``.
     """
     tokens = _parser.parse(source)
     removed: list[RemovedHtml] = []
+    dropped: list[Dropped] = []
+    _report_deep_nesting(source, tokens, first_line, dropped)
     tokens = _sanitise_tokens(tokens, first_line, removed)
+    _limit_inline_depth(tokens, first_line, dropped)
+    _report_wide_tables(tokens, first_line, dropped)
+    _break_long_words(tokens, first_line, dropped)
+    if image_policy is not None:
+        _refuse_images(tokens, first_line, image_policy, dropped)
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
     _keep_compounds_whole(tokens)
     html = _parser.renderer.render(tokens, _parser.options, {})
     clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES, link_rel=None)
-    return RenderedMarkdown(Markup(clean), tuple(removed), _plain_text(tokens))
+    return RenderedMarkdown(Markup(clean), tuple(removed), tuple(dropped), _plain_text(tokens))
+
+
+def _report_deep_nesting(source: str, tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
+    """markdown-it stops reading a block nested past its limit, and leaves the rest out without a word."""
+    if not tokens or max(token.level for token in tokens) < _MAX_NESTING - 1:
+        return
+    deeper = _probe.parse(source)
+    if max(token.level for token in deeper) < _MAX_NESTING:
+        return
+    token = next(token for token in deeper if token.level >= _MAX_NESTING - 1)
+    dropped.append(Dropped(
+        _line_of(token, first_line),
+        f"lists or quotes nested more than {_MAX_NESTING // 2} levels deep: the text from here on is left out",
+    ))
+
+
+_INLINE_PAIRS = {"strong_open": 1, "em_open": 1, "s_open": 1, "link_open": 1,
+                 "strong_close": -1, "em_close": -1, "s_close": -1, "link_close": -1}
+_INLINE_TAG = re.compile(r"^<(/?)([a-z]+)>$")
+
+
+def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
+    """Print emphasis, links and inline tags nested past :data:`MAX_INLINE_DEPTH` as plain text."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        depth = 0
+        flattened: list[int] = []  # depths at which an opening was flattened, innermost last
+        reported = False
+        kept: list[Token] = []
+        for child in token.children:
+            step = _INLINE_PAIRS.get(child.type, 0)
+            tag = _INLINE_TAG.match(child.content) if child.type == "html_inline" else None
+            if tag and tag.group(2) != "br":
+                step = -1 if tag.group(1) else 1
+            if step > 0:
+                depth += 1
+                if depth > MAX_INLINE_DEPTH:
+                    flattened.append(depth)
+                    if not reported:
+                        dropped.append(Dropped(
+                            _line_of(token, first_line),
+                            f"emphasis, links or tags nested more than {MAX_INLINE_DEPTH} deep print as plain text",
+                        ))
+                        reported = True
+                    continue
+            elif step < 0:
+                closing = depth
+                depth = max(0, depth - 1)
+                if flattened and flattened[-1] == closing:
+                    flattened.pop()
+                    continue
+            kept.append(child)
+        token.children = kept
+
+
+def _report_wide_tables(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
+    columns = 0
+    table: Token | None = None
+    for token in tokens:
+        if token.type == "table_open":
+            table, columns = token, 0
+        elif token.type == "th_open" and table is not None:
+            columns += 1
+        elif token.type == "thead_close" and table is not None:
+            if columns > MAX_TABLE_COLUMNS:
+                dropped.append(Dropped(
+                    _line_of(table, first_line),
+                    f"a table of {columns} columns is wider than the page: columns past about "
+                    f"{MAX_TABLE_COLUMNS} are cut off",
+                ))
+            table = None
+
+
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
+
+
+def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
+    """Give a word longer than :data:`MAX_WORD` a break opportunity (a zero-width space) every half that.
+
+    Without one, the part past the margin is cut off; letting the layout
+    engine break the word anywhere instead (``overflow-wrap``) costs it time
+    that grows with the square of the word's length.
+    """
+    for token in tokens:
+        if token.type in ("fence", "code_block") and _LONG_WORD.search(token.content):
+            # Code blocks wrap (pre-wrap) but only at spaces: the same break opportunities let them.
+            longest = max(len(word) for word in _LONG_WORD.findall(token.content))
+            token.content = _LONG_WORD.sub(_with_breaks, token.content)
+            dropped.append(Dropped(
+                _line_of(token, first_line),
+                f"a word of {longest:,} characters is longer than a line: it is broken across lines",
+            ))
+            continue
+        if token.type != "inline" or not token.children:
+            continue
+        longest = 0
+        for child in token.children:
+            if child.type not in ("text", "code_inline"):
+                continue
+            for word in _LONG_WORD.findall(child.content):
+                longest = max(longest, len(word))
+            child.content = _LONG_WORD.sub(_with_breaks, child.content)
+        if longest:
+            dropped.append(Dropped(
+                _line_of(token, first_line),
+                f"a word of {longest:,} characters is longer than a line: it is broken across lines",
+            ))
+
+
+def _with_breaks(match: re.Match[str]) -> str:
+    word = match.group()
+    step = MAX_WORD // 2  # even 30 of the widest letters fit on a line at 18 pt
+    return "\u200b".join(word[i : i + step] for i in range(0, len(word), step))
+
+
+def _refuse_images(tokens: list[Token], first_line: int, policy: ImagePolicy, dropped: list[Dropped]) -> None:
+    """Replace every image the policy refuses by its alternative text, naming it and the reason."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for index, child in enumerate(token.children):
+            if child.type != "image":
+                continue
+            src = str(child.attrGet("src") or "")
+            reason = policy(src)
+            if reason is not None:
+                dropped.append(Dropped(_line_of(token, first_line), reason))
+                token.children[index] = Token("text", "", 0, content=child.content)
 
 
 def _line_of(token: Token, first_line: int) -> int:

@@ -28,7 +28,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from leaflets.clock import build_time
 from leaflets.source.entry import Entry
-from leaflets.errors import EntryError
+from leaflets.errors import EntryError, short_repr
 from leaflets.source.fields import front_matter_line
 from leaflets.source.git import last_commit_date, last_commit_dates
 
@@ -96,7 +96,18 @@ def review_of(
             dated, source = committed, "git"
         else:
             dated, source = _modification_date(entry.path), "file"
-    due = next_review or add_years(dated, period_years)
+    if next_review is not None:
+        due = next_review
+    else:
+        try:
+            due = add_years(dated, period_years)
+        except (ValueError, OverflowError):
+            key = "reviewed" if source == "front matter" else None
+            raise EntryError(
+                f"review date {dated.isoformat()} plus the review period of {period_years:g} years is past "
+                "the last date this tool can print (9999-12-31)",
+                entry.path, front_matter_line(entry, key) if key else None, code="bad-front-matter",
+            ) from None
     return Review(dated, source, next_review, due, due < today)
 
 
@@ -121,7 +132,7 @@ def _front_matter_date(entry: Entry, key: str) -> date | None:
         except ValueError:
             pass
     raise EntryError(
-        f"front matter '{key}' must be a date written as YYYY-MM-DD, not {value!r}",
+        f"front matter '{key}' must be a date written as YYYY-MM-DD, not {short_repr(value)}",
         entry.path, front_matter_line(entry, key), code="bad-front-matter",
     )
 
@@ -152,3 +163,5 @@ def _modification_date(path: Path) -> date:
         return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date()
     except OSError as exc:
         raise EntryError(f"cannot read file: {exc.strerror}", path) from None
+    except (ValueError, OverflowError):
+        raise EntryError("the file's modification time is not a date this tool can print", path) from None
