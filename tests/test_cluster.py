@@ -94,6 +94,10 @@ def test_build_on_the_cluster_gives_the_local_bytes_messages_and_status(
     bad.mkdir()
     (bad / "broken.md").write_text("---\ntitle: [oops\n---\nbody\n")
     (bad / "escape.md").write_text((REPO / "entries" / "metformin.md").read_text() + "\n![x](../../../../../etc/hostname)\n")
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(bad / "pill.png")  # beside the entry: embedded, so sent along
+    (bad / "picture.md").write_text((REPO / "entries" / "paracetamol.md").read_text() + "\n![A red pill](pill.png)\n")
     paths = [*some_entries, bad]
     local = leaflets("build", *paths, "--out", tmp_path / "local", "-j", "2", "-q")
     remote = leaflets("build", *paths, "--out", tmp_path / "remote", "--dask", scheduler["address"], "-q")
@@ -102,10 +106,14 @@ def test_build_on_the_cluster_gives_the_local_bytes_messages_and_status(
     assert "broken.md:2: error: malformed front matter" in remote.stderr
     assert "escape.md: warning: refused to embed /etc/hostname" in remote.stderr
     built = pdfs(tmp_path / "local")
-    assert len(built) == 26
+    assert len(built) == 27
+    import pikepdf
+
+    with pikepdf.open(tmp_path / "remote" / "picture.pdf") as pdf:
+        assert any(page.images for page in pdf.pages)  # the image beside the entry travelled and was embedded
     assert pdfs(tmp_path / "remote") == built
     again = leaflets("build", *paths, "--out", tmp_path / "remote", "--dask", scheduler["address"])
-    assert "0 built, 26 up to date, 1 failed" in again.stderr
+    assert "0 built, 27 up to date, 1 failed" in again.stderr
 
 
 def test_check_on_the_cluster_prints_what_a_local_check_prints(
