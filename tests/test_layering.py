@@ -20,7 +20,8 @@ import leaflets
 
 PACKAGE = Path(leaflets.__file__).resolve().parent
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",), ("serve",),
+    ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",), ("cluster",),
+    ("serve",),
     ("cli", "doctor"),
 )
 SHARED = {"leaflets", "leaflets.errors", "leaflets.clock", "leaflets.parallel", "leaflets.files"}

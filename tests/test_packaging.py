@@ -13,8 +13,8 @@ import leaflets
 
 ROOT = Path(leaflets.__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-OPTIONAL_EXTRAS: set[str] = set()
-"""Extras a module may import behind an ImportError that tells the user to install them (none since imposition uses pikepdf)."""
+OPTIONAL_EXTRAS = {"dask"}
+"""Extras a module may import behind an ImportError that tells the user to install them (dask: --dask, imported only then)."""
 
 
 def top_level_imports() -> set[str]:

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from datetime import date
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
@@ -63,6 +63,9 @@ CHUNK_ENTRIES = 12
 CHUNKS_PER_WORKER = 40
 """Chunks each worker is given before fresh ones take over (see build.ENTRIES_PER_WORKER)."""
 SCAN_BATCH = 200
+
+ChunkBackend = Callable[[list[ChunkJob], Project, BuildOptions, Mapping[Path, "date | None"]], Iterator[Chunk]]
+"""Lays out chunk jobs elsewhere and yields their chunks in order, each chunk's PDF written to its job's folder."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +152,12 @@ def build_booklet(
     jobs: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
     force: bool = False,
+    chunks_elsewhere: ChunkBackend | None = None,
 ) -> BookletReport:
     """Build one booklet PDF at ``output`` from the entries under ``paths`` (default: the project's entries/).
+
+    ``chunks_elsewhere`` lays the entries out somewhere else (``--dask``: :mod:`leaflets.cluster`);
+    cover, contents and stamping stay here.
 
     Bad entries are reported (through ``on_result`` and the report) and left
     out; the booklet is still written. Raises :class:`LeafletError` when
@@ -203,7 +210,8 @@ def build_booklet(
         with private_folder(output.parent) as temp:
             try:
                 laid_out = _write_booklet(
-                    sources, output, imposed, project, options, booklet, jobs, record, commit_dates, report, temp
+                    sources, output, imposed, project, options, booklet, jobs, record, commit_dates, report, temp,
+                    chunks_elsewhere,
                 )
             except BaseException:
                 stop_workers()  # before the folder they write into is removed
@@ -226,6 +234,7 @@ def _write_booklet(
     sources: list[EntrySource], output: Path, imposed: Path | None, project: Project, options: BuildOptions,
     booklet: BookletOptions, jobs: int, record: Callable[[EntryResult], None],
     commit_dates: Mapping[Path, date | None], report: BookletReport, temp: Path,
+    chunks_elsewhere: ChunkBackend | None = None,
 ) -> list[tuple[Path, str]]:
     """Lay out, number and join the booklet through files in the private folder ``temp``; write ``output`` (and ``imposed``).
 
@@ -233,7 +242,7 @@ def _write_booklet(
     """
     lang = booklet.lang or project.config.lang
     ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record)
-    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates)
+    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere)
     entries = [entry for chunk in chunks for entry in chunk.entries]
     if not entries:
         raise LeafletError("no entry could be built, so no booklet was written")
@@ -337,6 +346,7 @@ def booklet_subtitle(project: Project, lang: str) -> str:
 def _lay_out_entries(
     ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
     record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
+    chunks_elsewhere: ChunkBackend | None = None,
 ) -> list[Chunk]:
     size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
     numbered = list(enumerate(ordered))
@@ -345,9 +355,13 @@ def _lay_out_entries(
         for number, start in enumerate(range(0, len(numbered), size))
     ]
     chunks = []
-    renders = map_in_workers(
-        render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER
-    )
+    renders: Iterable[Chunk]
+    if chunks_elsewhere is not None:
+        renders = chunks_elsewhere(work, project, options, commit_dates)
+    else:
+        renders = map_in_workers(
+            render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER
+        )
     for chunk in renders:
         for result in chunk.results:
             record(result)

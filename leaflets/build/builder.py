@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
 from datetime import date
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Generator, Mapping, Sequence
 
-from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key, entry_key_of
+from leaflets.build.cache import Fingerprint, OutputCache, cache_filename, dependency_key, entry_key, entry_key_of
 from leaflets.build.guard import OutputGuard, UnsafeOutputError
+from leaflets.build.shard import Shard
 from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
 from leaflets.errors import ConfigError, LeafletError, OutputError
 from leaflets.files import RefusedFile, read_regular
@@ -63,6 +64,13 @@ def new_renderer(
     from leaflets.render.leaflet import LeafletRenderer
 
     return LeafletRenderer(project, options, commit_dates=commit_dates or {})
+
+
+RenderBackend = Callable[
+    [list["BuildJob"], Project, BuildOptions, Mapping[Path, "date | None"]], Generator[tuple[int, EntryResult], None, None]
+]
+"""Builds jobs elsewhere (``--dask``) and yields ``(index, result)`` as they finish, outputs written,
+each result carrying the key of the bytes that were rendered."""
 
 
 @dataclass(frozen=True)
@@ -150,15 +158,19 @@ class PlannedEntry:
 def plan_build(
     sources: Sequence[EntrySource], out_dir: Path, project: Project, options: BuildOptions,
     cache: OutputCache, force: bool = False, commit_dates: Mapping[Path, date | None] | None = None,
-    guard: OutputGuard | None = None,
+    guard: OutputGuard | None = None, shard: Shard | None = None,
 ) -> list[PlannedEntry]:
     """Decide, in this process and without rendering anything, which outputs need building.
 
     ``commit_dates`` are the entries' last commit dates if already looked up;
     ``guard`` refuses outputs whose place holds a file leaflets did not write.
+    With ``shard``, only that shard's entries are planned; clashing outputs are
+    still found over the whole set, so exactly one shard reports each clash.
     """
     dependencies = dependency_key(project, options, stylesheets=options.stylesheets)
     clashes = output_clashes(list(sources), options.name_suffix)
+    if shard is not None:
+        sources = [source for source in sources if shard.holds(source.relative)]
     stamps = review_stamps([source.path for source in sources], commit_dates)
     planned = []
     for source in sources:
@@ -220,6 +232,8 @@ def build_leaflets(
     jobs: int | None = None,
     force: bool = False,
     on_start: Callable[[int, int], None] | None = None,
+    shard: Shard | None = None,
+    renders: "RenderBackend | None" = None,
 ) -> BuildReport:
     """Build a leaflet per entry under ``paths`` (default: the project's entries/) into ``out_dir``.
 
@@ -228,7 +242,9 @@ def build_leaflets(
     ``out_dir/.leaflets-cache.json``. ``on_start(entries, to_build)`` is called
     once the plan is known. ``jobs`` worker processes share the entries to
     build (default: every usable CPU); results arrive, and ``on_result`` is
-    called, in input order.
+    called, in input order. With ``shard`` only that shard's entries are built,
+    and the keys go to the shard's own cache file (all are read). ``renders``
+    replaces the local worker processes (``--dask``: :mod:`leaflets.cluster`).
     """
     started = time.perf_counter()
     began = time.time()
@@ -237,14 +253,15 @@ def build_leaflets(
     sources = bilingual_sources(
         find_entries(list(paths) if paths else [project.entries_dir], found_warnings), options.bilingual, project.config.lang
     )
-    cache = OutputCache.load(out_dir / CACHE_FILENAME)
+    cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
     guard = OutputGuard(project, [source.path for source in sources], cache.wrote)
     guard.check_folder(out_dir)
     check_writable(out_dir)
     if options.format == "html":
         copy_stylesheets(project, out_dir, options, guard)
-    commit_dates = last_commit_dates([source.path for source in sources])
-    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates, guard)
+    mine = [source for source in sources if shard is None or shard.holds(source.relative)]
+    commit_dates = last_commit_dates([source.path for source in mine])
+    planned = plan_build(sources, out_dir, project, options, cache, force, commit_dates, guard, shard)
     folders = {out_dir, out_dir / STYLES_FOLDER, *(entry.output.parent for entry in planned)}
     remove_stale_temporaries(folders, began)
     stale = [entry for entry in planned if entry.to_build]
@@ -252,12 +269,15 @@ def build_leaflets(
         on_start(len(planned), len(stale))
     report = BuildReport(warnings=found_warnings, refused_outputs=sum(1 for entry in planned if entry.refused is not None))
     jobs = usable_cpus() if jobs is None else jobs
-    if stale:
-        import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it
-    built = map_unordered(
-        build_one, [BuildJob(entry.source, out_dir, entry.dependencies, entry.review_stamp) for entry in stale], jobs,
-        new_renderer, (project, options, commit_dates), items_per_worker=ENTRIES_PER_WORKER,
-    )
+    work = [BuildJob(entry.source, out_dir, entry.dependencies, entry.review_stamp) for entry in stale]
+    if renders is not None:
+        built = renders(work, project, options, commit_dates)
+    else:
+        if stale:
+            import_module("leaflets.render.leaflet")  # forked workers inherit WeasyPrint instead of each loading it
+        built = map_unordered(
+            build_one, work, jobs, new_renderer, (project, options, commit_dates), items_per_worker=ENTRIES_PER_WORKER,
+        )
     positions = [index for index, entry in enumerate(planned) if entry.to_build]
     arrived: dict[int, EntryResult] = {}
     reported = 0

@@ -47,6 +47,13 @@ from leaflets.source.entry import MAX_ENTRY_BYTES
 from leaflets.project.catalogs import builtin_catalog_files, project_catalog_files
 
 CACHE_FILENAME = ".leaflets-cache.json"
+CACHE_GLOB = ".leaflets-cache*.json"
+"""Every cache file in an output folder: the build's own and one per shard (:mod:`leaflets.build.shard`)."""
+
+
+def cache_filename(part: str | None = None) -> str:
+    """``.leaflets-cache.json``, or ``.leaflets-cache.<part>.json`` for one shard of a build."""
+    return CACHE_FILENAME if part is None else f".leaflets-cache.{part}.json"
 CACHE_FORMAT = 2
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 """A cache file larger than this is not read (a full rebuild instead); the corpus's is about 2 MB."""
@@ -278,24 +285,43 @@ class OutputCache:
     """When this run last saved; never at first, so the first result is saved at once."""
     _save_seconds: float = 0.0
     """How long the last save took: saves are spaced at least 20 times that apart."""
+    _others: dict[str, _Record] = field(default_factory=dict)
+    """Records from the folder's other cache files (other shards', or the unsharded build's): read,
+    and taken into this file when still current, never written back to theirs."""
 
     @classmethod
-    def load(cls, path: Path) -> "OutputCache":
+    def load(cls, path: Path, shared: bool = False) -> "OutputCache":
+        """The cache in ``path``; with ``shared``, also every other cache file beside it (other shards')."""
         cache = cls(path)
         cache._records, cache._failures = _read_cache(path)
+        if shared:
+            for other in sorted(path.parent.glob(CACHE_GLOB)):
+                if other.name != path.name:
+                    cache._others.update(_read_cache(other)[0])
         return cache
 
     def is_current(self, output: Path, key: str | None) -> bool:
         """True when ``output`` was written with ``key`` and is still there, unchanged."""
-        record = self._records.get(self._name(output))
-        if key is None or record is None or record.key != key:
+        name = self._name(output)
+        if key is None:
             return False
-        return self._unchanged(output, record)
+        record = self._records.get(name)
+        if record is not None and record.key == key and self._unchanged(output, record):
+            return True
+        other = self._others.get(name)
+        if other is not None and other.key == key and self._unchanged(output, other):
+            self._records[name] = other  # another shard built it: this file knows it from now on
+            self._changed.add(name)
+            return True
+        return False
 
     def wrote(self, output: Path) -> bool:
-        """True when ``output`` is still the file a build recorded writing (whatever its key)."""
-        record = self._records.get(self._name(output))
-        return record is not None and self._unchanged(output, record)
+        """True when ``output`` is still the file a build (this one's, or another shard's) recorded writing."""
+        name = self._name(output)
+        return any(
+            record is not None and self._unchanged(output, record)
+            for record in (self._records.get(name), self._others.get(name))
+        )
 
     @staticmethod
     def _unchanged(output: Path, record: _Record) -> bool:

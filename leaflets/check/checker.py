@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import segno
 
@@ -302,10 +302,14 @@ def _check_batch(checker: Checker, batch: list[EntrySource]) -> list[EntryCheck]
     return [checker.check(source) for source in batch]
 
 
-def across_entries(checks: Sequence[EntryCheck]) -> list[EntryCheck]:
-    """Add the findings only the whole set shows: two entries, one output file or one title."""
+def across_entries(checks: Sequence[EntryCheck], everything: Sequence[EntrySource] | None = None) -> list[EntryCheck]:
+    """Add the findings only the whole set shows: two entries, one output file or one title.
+
+    ``everything`` is the whole set when ``checks`` are one shard of it: outputs clash over the
+    whole set (titles are compared within the shard, whose entries alone are read).
+    """
     extra: dict[int, list[Finding]] = {}
-    sources = [check.source for check in checks]
+    sources = list(everything) if everything is not None else [check.source for check in checks]
     clashes = {suffix: output_clashes(sources, suffix) for suffix in EDITION_SUFFIXES}
     first_title: dict[str, EntryCheck] = {}
     for index, check in enumerate(checks):
@@ -377,24 +381,34 @@ def check_entries(
     strict: bool = False,
     jobs: int | None = None,
     on_entry: Callable[[EntryCheck], None] | None = None,
+    select: Callable[[EntrySource], bool] | None = None,
+    checks_elsewhere: Callable[[list[list[EntrySource]], Project, Mapping[Path, date | None]], Iterator[list[EntryCheck]]]
+    | None = None,
 ) -> CheckReport:
-    """Check every entry under ``paths`` (default: the project's entries/).
+    """Check every entry under ``paths`` (default: the project's entries/), or those ``select`` keeps
+    (one shard of them: :mod:`leaflets.build.shard`).
+
+    ``checks_elsewhere`` replaces the local worker processes (``--dask``).
 
     With ``strict``, warnings are reported as errors. ``on_entry`` sees each
     entry's final findings, in input order, once the whole set has been checked.
     """
     started = time.perf_counter()
     found_warnings: list[str] = []
-    sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
+    everything = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
+    sources = [source for source in everything if select is None or select(source)]
     jobs = usable_cpus() if jobs is None else jobs
     if jobs > 1 and len(sources) > BATCH_SIZE:
         warm_up()  # load the pronouncing dictionary once, before the workers fork, not once in each
     batches = [sources[i : i + BATCH_SIZE] for i in range(0, len(sources), BATCH_SIZE)]
     commit_dates = last_commit_dates([source.path for source in sources])
-    coverage = configured_coverage(project)  # before the workers fork: font maps are read once
-    checker_args = (project.config, commit_dates, project, coverage)
-    checks = [c for batch in map_in_workers(_check_batch, batches, jobs, Checker, checker_args) for c in batch]
-    checks = across_entries(checks)
+    if checks_elsewhere is not None:
+        done = checks_elsewhere(batches, project, commit_dates)
+    else:
+        coverage = configured_coverage(project)  # before the workers fork: font maps are read once
+        done = map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates, project, coverage))
+    checks = [c for batch in done for c in batch]
+    checks = across_entries(checks, everything if select is not None else None)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]
     report = CheckReport(checks, strict, warnings=found_warnings)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -26,6 +28,7 @@ from leaflets.project.project import Project
 from leaflets.source.language import is_language_tag
 
 if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
+    from leaflets.build.shard import Shard
     from leaflets.check.checker import CheckReport, EntryCheck
 
 paper_option = click.option(
@@ -50,6 +53,44 @@ large_print_option = click.option(
     help="Large-print edition (18 pt body, single column); files are named NAME-large.pdf.",
 )
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
+shard_option = click.option(
+    "--shard", "shard_text", default=None, metavar="I/N|N",
+    help="Take only the I-th (from 0) of N parts of the entries; N alone reads I from JOB_COMPLETION_INDEX "
+         "(Kubernetes) or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (Slurm).",
+)
+dask_option = click.option(
+    "--dask", "dask_address", default=None, metavar="ADDRESS",
+    help="Send the work to the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786); needs leaflets[dask].",
+)
+
+
+def usage_error(message: str) -> NoReturn:
+    """One line and exit status 2: what a batch scheduler's log should show for a bad option."""
+    click.echo(f"leaflets: error: {message}", err=True)
+    sys.exit(2)
+
+
+def shard_from(text: str | None) -> "Shard | None":
+    from leaflets.build.shard import ShardError, parse_shard
+
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ShardError as exc:
+        usage_error(str(exc))
+
+
+@contextmanager
+def cluster(address: str | None) -> "Iterator[Any]":
+    """The Dask cluster for ``--dask ADDRESS`` (:mod:`leaflets.cluster`, imported only then), else None."""
+    if address is None:
+        yield None
+        return
+    from leaflets.cluster.client import connect
+
+    with connect(address) as remote:
+        yield remote
 
 
 def language_option(value: str | None) -> str | None:
@@ -90,16 +131,28 @@ def main() -> None:
 @bilingual_option
 @project_option
 @jobs_option
+@shard_option
+@dask_option
+@click.option("--editions", "editions_text", default=None, metavar="'paper=a4,letter large-print=no,yes lang=all'",
+              help="Build every combination in one run, each entry parsed once; files are named "
+                   "NAME.LANG[-PAPER][-large].pdf (the project's paper has no suffix). Replaces --paper and --large-print.")
 @click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
 def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, large_print: bool, bilingual: str | None,
-          project_dir: Path | None, jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
+          project_dir: Path | None, jobs: int | None, shard_text: str | None, dask_address: str | None,
+          editions_text: str | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one leaflet per entry. PATHS are .md files or folders (default: the project's entries/).
 
     Entries whose output is up to date (same entry, templates, styles, settings
     and options as when it was written) are skipped; see OUT/.leaflets-cache.json.
     """
+    shard = shard_from(shard_text)
+    if editions_text is not None:
+        if paper is not None or large_print:
+            usage_error("--editions names the papers and print sizes itself; leave out --paper and --large-print")
+        editions_build(paths, out_dir, fmt, load_project(project_dir), jobs, shard, dask_address, editions_text,
+                       force, quiet, verbose)
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
@@ -108,8 +161,38 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     with interruptible():
         try:
-            report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
-                                    force=force, on_start=progress.start)
+            with cluster(dask_address) as remote:
+                report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
+                                        force=force, on_start=progress.start, shard=shard,
+                                        renders=remote.render_builds if remote else None)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            exit_interrupted(exc.signum)
+    progress.finish(report)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
+
+
+def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Project, jobs: int | None,
+                   shard: "Shard | None", dask_address: str | None, text: str, force: bool, quiet: bool,
+                   verbose: bool) -> NoReturn:
+    """``build --editions``: every combination in one run (leaflets.build.editions)."""
+    from leaflets.build.editions import EditionsError, build_editions, parse_editions
+
+    try:
+        choice = parse_editions(text)
+    except EditionsError as exc:
+        usage_error(str(exc))
+    progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
+    with interruptible():
+        try:
+            with cluster(dask_address) as remote:
+                report = build_editions(list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
+                                        on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
+                                        shard=shard, renders=remote.render_editions if remote else None)
         except UnsafeOutputError as exc:
             fail(exc, 2)
         except LeafletError as exc:
@@ -162,13 +245,14 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
               help="Also write an imposed copy, two pages per sheet side: 'saddle' (OUTPUT-impose.pdf, "
                    "nested for saddle stitching) or '2up' (OUTPUT-2up.pdf, cut and stack).")
 @jobs_option
+@dask_option
 @click.option("--force", is_flag=True, help="Build the booklet even when nothing it is made from has changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_print: bool, project_dir: Path | None,
             list_file: Path | None, title: str | None, subtitle: str | None, duplex: bool, lang: str | None,
             fallback: str | None, bilingual: str | None, impose: str | None,
-            jobs: int | None, force: bool, quiet: bool, verbose: bool) -> None:
+            jobs: int | None, dask_address: str | None, force: bool, quiet: bool, verbose: bool) -> None:
     """Build one booklet PDF: cover, contents, then every entry. PATHS as for build (default: entries/)."""
     from leaflets.booklet.make import BookletOptions, build_booklet
 
@@ -187,8 +271,10 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
     with interruptible():
         try:
-            report = build_booklet(list(paths), output, project, options, choices,
-                                   on_result=progress.result, jobs=jobs, on_start=progress.start, force=force)
+            with cluster(dask_address) as remote:
+                report = build_booklet(list(paths), output, project, options, choices, on_result=progress.result,
+                                       jobs=remote.threads() if remote else jobs, on_start=progress.start, force=force,
+                                       chunks_elsewhere=remote.render_chunks if remote else None)
         except UnsafeOutputError as exc:
             fail(exc, 2)
         except LeafletError as exc:
@@ -239,22 +325,28 @@ def serve(paths: tuple[Path, ...], project_dir: Path | None, host: str, port: in
               help="json prints one document with every finding and a summary, for CI and scripts.")
 @click.option("--strict", is_flag=True, help="Count warnings as errors.")
 @jobs_option
+@shard_option
+@dask_option
 @click.option("-q", "--quiet", is_flag=True, help="Leave out the closing summary.")
 def check(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, strict: bool, jobs: int | None,
-          quiet: bool) -> None:
+          shard_text: str | None, dask_address: str | None, quiet: bool) -> None:
     """Find what would print wrong: one `path:line: level: code: message` line per finding.
 
     Exit status 0 when there is no error, 1 when there is (with --strict, any warning), 2 for usage errors.
     """
     from leaflets.check.checker import check_entries
 
+    shard = shard_from(shard_text)
     project = load_project(project_dir)
     missing = next((path for path in paths if not path.exists()), None)
     if missing is not None:
         raise click.BadParameter(f"{missing}: no such file or folder", param_hint="PATHS")
     on_entry = print_findings if fmt == "text" else None
+    select = None if shard is None else (lambda source: shard.holds(source.relative))
     try:
-        report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry)
+        with cluster(dask_address) as remote:
+            report = check_entries(list(paths), project, strict=strict, jobs=jobs, on_entry=on_entry, select=select,
+                                   checks_elsewhere=remote.check_batches if remote else None)
     except LeafletError as exc:
         fail(exc)
     for warning in report.warnings:

@@ -1,0 +1,169 @@
+"""What a Dask worker is sent, so it needs no shared filesystem: the project's files and each entry's bytes.
+
+The client packs the project (leaflets.toml, its templates and styles and the
+files they or the settings name: everything the build cache key covers) into
+a :class:`ProjectBundle` named by a digest of its content; a worker unpacks it
+once per digest into a private temporary folder. Each entry travels as an
+:class:`EntryParcel`: its bytes, modification time, last commit date and the
+project files it embeds, placed on the worker where they lie in the project,
+so the worker renders exactly what a local build renders. Paths in messages
+are mapped back to the client's (:meth:`Materialised.client_text`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from leaflets.build.cache import _files_named_by, _linked_files, stylesheet_files
+from leaflets.build.output import atomic_write
+from leaflets.project.config import CONFIG_FILENAME
+from leaflets.project.project import Project
+from leaflets.project.templating import Templates
+from leaflets.source.discover import EntrySource
+
+MAX_BUNDLE_FILE = 64 * 1024 * 1024
+"""A project file larger than this is not sent (no template, stylesheet or logo is near it)."""
+
+
+@dataclass(frozen=True)
+class ProjectBundle:
+    """A project's files by path relative to its root, and a digest of them all."""
+
+    digest: str
+    files: tuple[tuple[str, bytes], ...]
+    root: str
+    """The client's project folder (resolved), to map paths in messages back."""
+
+
+@dataclass(frozen=True)
+class EntryParcel:
+    """One entry as the worker needs it. ``real_path`` is the client's resolved path: the worker
+    mirrors it below a private folder, so relative links resolve as they do on the client."""
+
+    client_path: str
+    relative: str
+    data: bytes
+    mtime_ns: int
+    committed: date | None
+    real_path: str
+    linked: tuple[tuple[str, bytes], ...] = ()
+    """Files the entry embeds from the folders a build may embed from (the project's, the entry's own),
+    by their resolved path on the client, mirrored on the worker."""
+
+
+def bundle_project(project: Project, stylesheets: tuple[str, ...], templates: tuple[str, ...]) -> ProjectBundle:
+    """Pack every project file a build with ``stylesheets`` and ``templates`` can read."""
+    root = project.root.resolve()
+    candidates: list[Path] = [root / CONFIG_FILENAME]
+    for folder in (root / "templates", root / "styles"):
+        if folder.is_dir():
+            candidates.extend(sorted(path for path in folder.rglob("*") if path.is_file()))
+    for template in templates:
+        candidates.extend(Templates(project).sources(template))
+    candidates.extend(stylesheet_files(project, stylesheets))
+    settings = {f.name: getattr(project.config, f.name) for f in dataclasses.fields(project.config) if f.compare}
+    candidates.extend(_files_named_by(settings, root))
+    files: dict[str, bytes] = {}
+    for path in candidates:
+        relative = _inside(path, root)
+        if relative is None or relative in files:
+            continue
+        try:
+            if path.stat().st_size <= MAX_BUNDLE_FILE:
+                files[relative] = path.read_bytes()
+        except OSError:
+            continue
+    digest = hashlib.sha256()
+    for name, data in sorted(files.items()):
+        digest.update(b"%d:%s%d:" % (len(name.encode()), name.encode(), len(data)) + data)
+    return ProjectBundle(digest.hexdigest(), tuple(sorted(files.items())), str(root))
+
+
+def parcel_entry(source: EntrySource, project_root: Path, committed: date | None) -> EntryParcel:
+    """Pack one entry; an unreadable one travels empty with mtime -1 and fails on the worker as it would here."""
+    try:
+        data = source.path.read_bytes()
+        mtime_ns = source.path.stat().st_mtime_ns
+    except OSError:
+        data, mtime_ns = b"", -1
+    folders = [project_root.resolve(), Path(os.path.realpath(source.path)).parent]
+    linked: list[tuple[str, bytes]] = []
+    for target in _linked_files(data, source.path.parent):
+        real = os.path.realpath(target)
+        if any(_inside(Path(real), folder) is not None for folder in folders) and os.path.isfile(real):
+            try:
+                if os.path.getsize(real) <= MAX_BUNDLE_FILE:
+                    linked.append((real, Path(real).read_bytes()))
+            except OSError:
+                continue
+    return EntryParcel(
+        str(source.path), source.relative.as_posix(), data, mtime_ns, committed,
+        os.path.realpath(source.path), tuple(linked),
+    )
+
+
+@dataclass
+class Materialised:
+    """A project unpacked on a worker below ``mirror``, at the path it has on the client."""
+
+    bundle_root: str
+    mirror: Path
+    project: Project
+
+    @property
+    def folder(self) -> Path:
+        return self.project.root
+
+    def place(self, parcel: EntryParcel) -> Path:
+        """Write the entry (and the project files it embeds) where the renderer will read it; its path."""
+        path = self.mirror / _safe(parcel.real_path.lstrip("/"))
+        for real, data in parcel.linked:
+            atomic_write(self.mirror / _safe(real.lstrip("/")), data)
+        if parcel.mtime_ns < 0:
+            path.unlink(missing_ok=True)
+            return path
+        atomic_write(path, parcel.data)
+        os.utime(path, ns=(parcel.mtime_ns, parcel.mtime_ns))
+        return path
+
+    def client_text(self, text: str, worker_path: Path, parcel: EntryParcel) -> str:
+        """``text`` with this worker's paths put back as the client names them."""
+        text = text.replace(str(worker_path), parcel.client_path)
+        return text.replace(os.path.realpath(self.mirror) + "/", "/")
+
+
+def materialise(bundle: ProjectBundle, under: Path) -> Materialised:
+    """Unpack ``bundle`` into a new private folder under ``under`` and load it as a project."""
+    mirror = Path(tempfile.mkdtemp(prefix=f"leaflets-{bundle.digest[:12]}-", dir=under))
+    folder = mirror / _safe(bundle.root.lstrip("/"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative, data in bundle.files:
+        atomic_write(folder / _safe(relative), data)
+    return Materialised(bundle.root, mirror, Project.load(folder))
+
+
+def remove(materialised: Materialised) -> None:
+    shutil.rmtree(materialised.mirror, ignore_errors=True)
+
+
+def _inside(path: Path, root: Path) -> str | None:
+    """``path`` relative to ``root`` (posix), or None when it lies outside."""
+    try:
+        return Path(os.path.realpath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _safe(relative: str) -> Path:
+    """A relative path with no way out of the folder it is joined to."""
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or any(part in ("..", "") for part in parts):
+        raise ValueError(f"refusing to place a file at {relative!r}")
+    return Path(*parts)
