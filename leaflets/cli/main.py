@@ -174,6 +174,36 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
 @main.command()
 @paths_argument
 @project_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another than 127.0.0.1 only when given.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/leaflets"),
+              show_default=True, help="The build cache plain leaflets are served from and the search index is kept in.")
+@click.option("--watch", is_flag=True, help="Follow changes to entries, templates, styles and leaflets.toml; previews reload.")
+@jobs_option
+def serve(paths: tuple[Path, ...], project_dir: Path | None, host: str, port: int, cache_dir: Path, watch: bool,
+          jobs: int | None) -> None:
+    """The counter: search the entries in a browser and print a leaflet for this patient.
+
+    Nothing typed into the patient form is written to disk or logged. Stop with Ctrl-C.
+    """
+    from leaflets.parallel import usable_cpus
+    from leaflets.serve.server import serve as run_server
+
+    project = load_project(project_dir)
+    missing = next((path for path in paths if not path.exists()), None)
+    if missing is not None:
+        raise click.BadParameter(f"{missing}: no such file or folder", param_hint="PATHS")
+    try:
+        run_server(list(paths), project, cache_dir, host, port, jobs or usable_cpus(), watch)
+    except LeafletError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@paths_argument
+@project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints one document with every finding and a summary, for CI and scripts.")
 @click.option("--strict", is_flag=True, help="Count warnings as errors.")
