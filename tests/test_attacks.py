@@ -7,6 +7,7 @@ suite), with real files, links, FIFOs and git repositories.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -69,3 +70,57 @@ def test_template_formats_of_ordinary_size_still_work(project: Path) -> None:  #
     clean(result)
     assert result.returncode == 0, result.stderr
     assert "1,234,567|  3.1|7|  ab  |True" in (project / "out" / "a.html").read_text()
+
+
+# -- git: programs named by a repository's config through other routes -------------------------
+
+def _git(root: Path, *arguments: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@b", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", *arguments], cwd=root, env=env, capture_output=True, text=True, check=True,
+                          timeout=30).stdout.strip()
+
+
+def _partial_clone_with_missing_tree(repo: Path, marker: Path) -> None:
+    """A repository that claims to be a partial clone, one of whose trees is missing.
+
+    ``git log --name-only`` needs that tree, so git would fetch it lazily from
+    the promisor remote, starting its ``uploadpack`` program through a shell.
+    The config lives in an included file, reached through a ``.git`` file
+    pointing at a git folder elsewhere in the project: other routes to the same
+    settings.
+    """
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "one")
+    entry = repo / "entries" / "a.md"
+    entry.write_text(entry.read_text() + "\nMore.\n")
+    _git(repo, "commit", "-qam", "two")
+    tree = _git(repo, "rev-parse", "HEAD~1^{tree}")
+    (repo / ".git" / "objects" / tree[:2] / tree[2:]).unlink()
+    hidden = repo / "gitdata"
+    (repo / ".git").rename(hidden)
+    (repo / ".git").write_text(f"gitdir: {hidden}\n")
+    (hidden / "evil.config").write_text(
+        "[core]\n\trepositoryformatversion = 1\n[extensions]\n\tpartialClone = origin\n"
+        f"[remote \"origin\"]\n\tpromisor = true\n\turl = {repo}\n"
+        f"\tuploadpack = touch {marker}; git-upload-pack\n"
+        f"[core]\n\tsshCommand = touch {marker}\n")
+    _git(repo, "config", "include.path", "evil.config")
+    # Called naively, git runs the program: the test can see the attack.
+    subprocess.run(["git", "log", "--name-only", "--format=%cs"], cwd=repo, capture_output=True, timeout=30,
+                   env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
+    assert marker.exists(), "the missing tree did not make git fetch it"
+    marker.unlink()
+
+
+def test_lazy_fetch_of_a_partial_clone_runs_nothing(project: Path) -> None:  # noqa: F811
+    marker = project.parent / "MARKER"
+    write(project / "entries", "a.md", entry_text("Alpha"))
+    _partial_clone_with_missing_tree(project, marker)
+    for command in (["check"], ["build", "--out", project.parent / "out", "--jobs", "1"]):
+        result = leaflets(*command, "--project", project, cwd=project, timeout=120)
+        clean(result)
+        assert result.returncode in (0, 1), result.stderr
+        assert not marker.exists(), f"{command[0]} made git run the repository's uploadpack"
+    assert (project.parent / "out" / "a.pdf").is_file()
