@@ -124,3 +124,18 @@ def test_lazy_fetch_of_a_partial_clone_runs_nothing(project: Path) -> None:  # n
         assert result.returncode in (0, 1), result.stderr
         assert not marker.exists(), f"{command[0]} made git run the repository's uploadpack"
     assert (project.parent / "out" / "a.pdf").is_file()
+
+
+# -- Markdown: sizes the layout engine takes minutes over ----------------------------------------
+
+def test_a_table_of_thousands_of_columns_builds_in_time(project: Path) -> None:  # noqa: F811
+    header = "|" + "|".join(f"h{i}" for i in range(3000)) + "|"
+    rule = "|" + "-|" * 3000
+    rows = "\n".join("|" + "x|" * 3000 for _ in range(50))
+    write(project / "entries", "wide.md", entry_text("Wide", extra=f"{header}\n{rule}\n{rows}\n"))
+    write(project / "entries", "ok.md", entry_text("Ok"))
+    result = leaflets("build", "--project", project, "--out", project / "out", "--jobs", "1", cwd=project, timeout=90)
+    clean(result)
+    assert result.returncode == 0, result.stderr
+    assert "a table of 3000 columns is wider than the page" in result.stderr
+    assert (project / "out" / "wide.pdf").is_file() and (project / "out" / "ok.pdf").is_file()

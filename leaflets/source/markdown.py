@@ -52,6 +52,9 @@ MAX_INLINE_DEPTH = 10
 otherwise exhaust the layout engine's recursion."""
 MAX_TABLE_COLUMNS = 10
 """Columns a table can have and still fit across the page at body size."""
+KEPT_TABLE_COLUMNS = 2 * MAX_TABLE_COLUMNS
+"""Columns kept of a wider table (the rest are cut off the page anyway): a table of thousands of
+columns would otherwise keep the layout engine busy for minutes."""
 MAX_WORD = 60
 """Characters in one word beyond which it cannot fit on a line and is broken across lines."""
 
@@ -125,6 +128,7 @@ def render_markdown(
     tokens = _sanitise_tokens(tokens, first_line, removed)
     _limit_inline_depth(tokens, first_line, dropped)
     _report_wide_tables(tokens, first_line, dropped)
+    tokens = _cut_wide_tables(tokens)
     _break_long_words(tokens, first_line, dropped)
     if image_policy is not None:
         _refuse_images(tokens, first_line, image_policy, dropped)
@@ -206,6 +210,24 @@ def _report_wide_tables(tokens: list[Token], first_line: int, dropped: list[Drop
                     f"{MAX_TABLE_COLUMNS} are cut off",
                 ))
             table = None
+
+
+def _cut_wide_tables(tokens: list[Token]) -> list[Token]:
+    """Leave out every cell past :data:`KEPT_TABLE_COLUMNS` in its row (with its contents)."""
+    kept: list[Token] = []
+    column = 0
+    skipping = False
+    for token in tokens:
+        if token.type == "tr_open":
+            column = 0
+        elif token.type in ("th_open", "td_open"):
+            column += 1
+            skipping = column > KEPT_TABLE_COLUMNS
+        if not skipping:
+            kept.append(token)
+        if token.type in ("th_close", "td_close"):
+            skipping = False
+    return kept
 
 
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
