@@ -139,3 +139,14 @@ def test_a_table_of_thousands_of_columns_builds_in_time(project: Path) -> None: 
     assert result.returncode == 0, result.stderr
     assert "a table of 3000 columns is wider than the page" in result.stderr
     assert (project / "out" / "wide.pdf").is_file() and (project / "out" / "ok.pdf").is_file()
+
+
+def test_a_word_of_thousands_of_emphasis_pieces_builds_in_time(project: Path) -> None:  # noqa: F811
+    pieces = "*_" * 5000 + "x" + "_*" * 5000
+    write(project / "entries", "emph.md", entry_text("Emph", extra=pieces))
+    write(project / "entries", "ok.md", entry_text("Ok"))
+    result = leaflets("build", "--project", project, "--out", project / "out", "--jobs", "1", cwd=project, timeout=90)
+    clean(result)
+    assert result.returncode == 0, result.stderr
+    assert "emph.md:" in result.stderr and "is broken across lines" in result.stderr
+    assert (project / "out" / "emph.pdf").is_file() and (project / "out" / "ok.pdf").is_file()

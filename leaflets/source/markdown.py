@@ -230,6 +230,7 @@ def _cut_wide_tables(tokens: list[Token]) -> list[Token]:
     return kept
 
 
+_BREAKS = re.compile(r"[\s\u200b]")
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
 
 
@@ -253,12 +254,23 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
         if token.type != "inline" or not token.children:
             continue
         longest = 0
+        run = 0  # characters since the last break opportunity, across emphasis and links
         for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                run = 0
             if child.type not in ("text", "code_inline"):
                 continue
             for word in _LONG_WORD.findall(child.content):
                 longest = max(longest, len(word))
             child.content = _LONG_WORD.sub(_with_breaks, child.content)
+            # A word made of many short pieces (``*_*_`` nested or alternating thousands of
+            # times) has no long text token, yet costs the engine just as much: break it too.
+            parts = _BREAKS.split(child.content)
+            if run + len(parts[0]) > MAX_WORD:
+                longest = max(longest, run + len(parts[0]))
+                child.content = "\u200b" + child.content
+                run = 0
+            run = len(parts[-1]) if len(parts) > 1 else run + len(parts[0])
         if longest:
             dropped.append(Dropped(
                 _line_of(token, first_line),
