@@ -21,8 +21,8 @@ translated with the catalog of the language being rendered
 from __future__ import annotations
 
 import functools
-import re
 import os
+import re
 import signal
 import threading
 from contextlib import contextmanager
@@ -131,7 +131,7 @@ class LimitedSandbox(SandboxedEnvironment):
     so it is refused before it runs.
     """
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(left, int) and isinstance(right, int):
@@ -142,7 +142,94 @@ class LimitedSandbox(SandboxedEnvironment):
             sized, count = (left, right) if isinstance(right, int) else (right, left)
             if isinstance(count, int) and hasattr(sized, "__len__") and len(sized) * count > MAX_PRODUCT:
                 raise SecurityError(f"a value of {len(sized) * count:,} items is too large to build")
+        if operator == "%" and isinstance(left, str):
+            _refuse_wide_format(left, right if isinstance(right, tuple) else (right,))
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """Refuse calls whose arguments would let one call build a huge value.
+
+        Padding widths (``'x'.center(10**9)``, ``lipsum(n=10**9)``) and values
+        doubled through macro arguments (``d(s ~ s)``) are sizes no time limit
+        can interrupt once the C code runs.
+        """
+        if not getattr(__obj, "leaflets_format", False):  # a format's values are checked by its fields
+            _refuse_large_arguments(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        template = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            _refuse_wide_format(template, (*args, *kwargs.values()))
+            return wrapped(*args, **kwargs)
+
+        checked.leaflets_format = True  # type: ignore[attr-defined]
+        return checked
+
+
+MAX_VALUE_LENGTH = 16 * MAX_PRODUCT
+"""Longest string or list handed to a call: far above an entry (1 MB), far below what exhausts memory."""
+
+_WIDE_FIELD = re.compile(r"%[-#0 +]*\d{7,}|%[-#0 +]*\d*\.\d{7,}|[:<>^=]\D{0,3}\d{7,}")
+"""A ``%`` or ``format`` field whose width or precision is over :data:`MAX_PRODUCT`."""
+_STAR_FIELD = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.\*|\{[^{}]*:[^{}]*\{")
+"""A field whose width comes from an argument (``%*s``, ``{:{}}``)."""
+_PADDING_FILTERS = ("center", "indent", "batch", "slice", "format")
+"""Built-in filters that take a size or a format: checked like calls."""
+
+
+def _large(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > MAX_PRODUCT
+    if isinstance(value, (str, bytes, list, tuple)):
+        return len(value) > MAX_VALUE_LENGTH
+    return False
+
+
+def _refuse_large_arguments(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise :class:`SecurityError` for an int over :data:`MAX_PRODUCT` or a value over :data:`MAX_VALUE_LENGTH`."""
+    for value in (*args, *kwargs.values()):
+        if _large(value):
+            name = getattr(function, "__name__", type(function).__name__)
+            raise SecurityError(f"an argument of {name}() is too large")
+
+
+def _refuse_wide_format(template: str, args: tuple[Any, ...]) -> None:
+    """Raise :class:`SecurityError` for a format whose padding could build a huge string."""
+    if _WIDE_FIELD.search(template) or (
+        _STAR_FIELD.search(template) and any(isinstance(a, int) and abs(a) > MAX_PRODUCT for a in args)
+    ):
+        raise SecurityError("a format field is too wide")
+
+
+def _checked_filter(name: str, original: Any) -> Any:
+    """``original`` with its arguments checked first (the size a padding filter builds is its argument)."""
+
+    @functools.wraps(original)
+    def checked(value: Any, *args: Any, **kwargs: Any) -> Any:
+        _refuse_large_arguments(original, args, kwargs)
+        if name == "format" and isinstance(value, str):
+            _refuse_wide_format(value, (*args, *kwargs.values()))
+        return original(value, *args, **kwargs)
+
+    return checked
+
+
+MAX_LIPSUM = 100
+"""Most paragraphs or words ``lipsum()`` may make (its generator is slow: 10**5 paragraphs take seconds)."""
+
+
+def _small_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+    """Jinja's ``lipsum`` with its sizes bounded."""
+    from jinja2.utils import generate_lorem_ipsum
+
+    if any(isinstance(v, int) and v > MAX_LIPSUM for v in (n, min, max)):
+        raise SecurityError(f"lipsum() is limited to {MAX_LIPSUM} paragraphs and words")
+    return str(generate_lorem_ipsum(n=n, html=html, min=min, max=max))
 
 
 class TemplateTimeout(TemplateError):
@@ -188,6 +275,9 @@ class Templates:
         self.environment.filters["auto_dir"] = text_direction
         self.environment.filters["css_string"] = css_string
         self.environment.filters["css_counters"] = css_counters
+        for name in _PADDING_FILTERS:
+            self.environment.filters[name] = _checked_filter(name, self.environment.filters[name])
+        self.environment.globals["lipsum"] = _small_lipsum
         self._installed: str | None = None
 
     def use_language(self, lang: str) -> None:

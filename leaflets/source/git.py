@@ -90,13 +90,16 @@ GIT_SAFE_CONFIG: tuple[str, ...] = (
     "gpg.ssh.program=false",
     "gpg.x509.program=false",
     "color.ui=false",
+    "protocol.allow=never",
     "i18n.logOutputEncoding=UTF-8",
 )
 """``-c`` settings that override whatever the repository's own ``.git/config`` says.
 
 The entries' repository is untrusted: its config can name programs git runs
 (``gpg.program`` with ``log.showSignature``, ``core.fsmonitor``, a pager,
-hooks). None of them may run because leaflets asked for a date."""
+hooks, and the ``uploadpack`` or ``sshCommand`` a partial clone's lazy fetch of a
+missing object would start: no transport is allowed). None of them may run because
+leaflets asked for a date."""
 
 
 def git_environment() -> dict[str, str]:
@@ -113,6 +116,7 @@ def git_environment() -> dict[str, str]:
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_OPTIONAL_LOCKS": "0",
         "GIT_PAGER": "cat",
+        "GIT_NO_LAZY_FETCH": "1",
         "PAGER": "cat",
         "LC_ALL": "C",
     })

@@ -65,6 +65,9 @@ MAX_INLINE_DEPTH = 10
 otherwise exhaust the layout engine's recursion."""
 MAX_TABLE_COLUMNS = 10
 """Columns a table can have and still fit across the page at body size."""
+KEPT_TABLE_COLUMNS = 2 * MAX_TABLE_COLUMNS
+"""Columns kept of a wider table (the rest are cut off the page anyway): a table of thousands of
+columns would otherwise keep the layout engine busy for minutes."""
 MAX_WORD = 60
 """Characters in one word beyond which it cannot fit on a line and is broken across lines."""
 
@@ -139,6 +142,7 @@ def render_markdown(
     tokens = _sanitise_tokens(tokens, first_line, removed)
     _limit_inline_depth(tokens, first_line, dropped)
     _report_wide_tables(tokens, first_line, dropped)
+    tokens = _cut_wide_tables(tokens)
     _break_long_words(tokens, first_line, dropped)
     if image_policy is not None:
         _refuse_images(tokens, first_line, image_policy, dropped)
@@ -224,6 +228,25 @@ def _report_wide_tables(tokens: list[Token], first_line: int, dropped: list[Drop
             table = None
 
 
+def _cut_wide_tables(tokens: list[Token]) -> list[Token]:
+    """Leave out every cell past :data:`KEPT_TABLE_COLUMNS` in its row (with its contents)."""
+    kept: list[Token] = []
+    column = 0
+    skipping = False
+    for token in tokens:
+        if token.type == "tr_open":
+            column = 0
+        elif token.type in ("th_open", "td_open"):
+            column += 1
+            skipping = column > KEPT_TABLE_COLUMNS
+        if not skipping:
+            kept.append(token)
+        if token.type in ("th_close", "td_close"):
+            skipping = False
+    return kept
+
+
+_BREAKS = re.compile(r"[\s\u200b]")
 _LONG_WORD = re.compile(rf"(?:(?!{_WIDE.pattern})\S){{{MAX_WORD + 1},}}")
 """A run of more than MAX_WORD characters with no break opportunity: Chinese and Japanese characters
 break anywhere, so they end a run as a space does."""
@@ -249,12 +272,23 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
         if token.type != "inline" or not token.children:
             continue
         longest = 0
+        run = 0  # characters since the last break opportunity, across emphasis and links
         for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                run = 0
             if child.type not in ("text", "code_inline"):
                 continue
             for word in _LONG_WORD.findall(child.content):
                 longest = max(longest, len(word))
             child.content = _LONG_WORD.sub(_with_breaks, child.content)
+            # A word made of many short pieces (``*_*_`` nested or alternating thousands of
+            # times) has no long text token, yet costs the engine just as much: break it too.
+            parts = _BREAKS.split(child.content)
+            if run + len(parts[0]) > MAX_WORD:
+                longest = max(longest, run + len(parts[0]))
+                child.content = "\u200b" + child.content
+                run = 0
+            run = len(parts[-1]) if len(parts) > 1 else run + len(parts[0])
         if longest:
             dropped.append(Dropped(
                 _line_of(token, first_line),
