@@ -3,7 +3,10 @@
 #   Pango and HarfBuzz (WeasyPrint's text layout), libharfbuzz-subset0 (fast font
 #   subsetting: without it write_pdf is about 5x slower), the DejaVu fonts the styles
 #   use (they cover every character in the corpus), poppler-utils (tests and
-#   debugging read PDFs back), zbar-tools (tests decode QR codes), Python with venv.
+#   debugging read PDFs back; `leaflets serve` draws its page previews with pdftocairo),
+#   zbar-tools (tests decode QR codes), Python with venv; for `leaflets serve`: cups-bsd
+#   and cups-client (`lp` prints from memory), and for its tests cups and
+#   printer-driver-cups-pdf (a virtual printer) and chromium (the browser test).
 # As root it runs apt-get itself; otherwise it uses sudo, or prints the command to run.
 set -euo pipefail
 
@@ -12,6 +15,7 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fontconfig
   fonts-dejavu-core fonts-dejavu-extra
   poppler-utils zbar-tools
+  cups cups-bsd cups-client printer-driver-cups-pdf chromium
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -148,7 +148,9 @@ def test_bad_cache_file_is_ignored(project: Project, tmp_path: Path, damage: str
     elif damage == "wrong shape":
         cache.write_text(json.dumps({"format": 1, "leaflets": "0.1.0", "outputs": {"a.pdf": {"key": 3}}}))
     elif damage == "other version":
-        cache.write_text(text.replace('"leaflets": "', '"leaflets": "0.0.0-'))
+        data = json.loads(text)
+        data["leaflets"] = "0.0.0-" + data["leaflets"]
+        cache.write_text(json.dumps(data))
     elif damage == "directory":
         cache.mkdir()
     report = build(project, out)

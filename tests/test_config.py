@@ -163,3 +163,15 @@ def test_paper_sizes_declared_once() -> None:
         assert sheet.landscape_pt[0] >= 2 * SIZES[name].width_pt - 0.01, "two pages fit side by side"
     with pytest.raises(KeyError):
         paper("tabloid")
+
+
+def test_printer_is_a_cups_queue_name(tmp_path: Path) -> None:
+    """`printer` is handed to `lp -d`: a name that could be read as an option or holds spaces is refused."""
+    path = tmp_path / "leaflets.toml"
+    path.write_text('printer = "counter-2"\n')
+    assert load_config(path).printer == "counter-2"
+    for bad in ("-o evil", "two words", "a/b", "-x"):
+        path.write_text(f'printer = "{bad}"\n')
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        assert "printer" in caught.value.message

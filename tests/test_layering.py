@@ -1,7 +1,7 @@
 """The package's shape: stages import one way, and the cheap parts stay cheap to import.
 
 Stages, lowest first (README "Development"): source < project < check < html <
-layout < pdf < render < build < booklet < cli, doctor. A module may import its
+layout < pdf < render < build < booklet < serve < cli, doctor. A module may import its
 own stage, a lower one, or the shared top-level modules (errors, clock,
 parallel); never a higher stage, not even inside a function.
 """
@@ -20,7 +20,7 @@ import leaflets
 
 PACKAGE = Path(leaflets.__file__).resolve().parent
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",),
+    ("source",), ("project",), ("check",), ("html",), ("layout",), ("pdf",), ("render",), ("build",), ("booklet",), ("serve",),
     ("cli", "doctor"),
 )
 SHARED = {"leaflets", "leaflets.errors", "leaflets.clock", "leaflets.parallel", "leaflets.files"}

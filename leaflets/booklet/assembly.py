@@ -1,10 +1,12 @@
-"""Joining the numbered parts into the booklet file, with bookmarks, contents links and metadata.
+"""Joining the numbered parts into the booklet file, with one structure tree, bookmarks and metadata.
 
 The parts are streamed into the output one object at a time
 (:mod:`leaflets.pdf.stream`), so joining 15,000 pages takes no more memory
-than joining fifteen. The outline (one bookmark per entry, its sections
-below) and the contents links are written here because each part was laid
-out alone and only this step knows where every entry landed.
+than joining fifteen; their structure trees come along and are merged into
+one (:class:`~leaflets.pdf.stream.StructureMerge`). The outline (one
+bookmark per entry, its sections below) and the contents links' targets
+are settled here because each part was laid out alone and only this step
+knows where every entry landed.
 """
 
 from __future__ import annotations
@@ -16,28 +18,18 @@ from typing import Sequence
 import pikepdf
 
 from leaflets import __version__
-from leaflets.booklet.chunks import LaidOutEntry
+from leaflets.booklet.chunks import LaidOutEntry, entry_destination
 from leaflets.build.output import replacing
 from leaflets.clock import build_time
-from leaflets.pdf.stream import PdfStreamWriter, copy_pages, serialise
-
-
-@dataclass(frozen=True)
-class ContentsLink:
-    """A contents line to make clickable: its page and rectangle (PDF points), and the page it leads to (0-based)."""
-
-    page: int
-    rect: tuple[float, float, float, float]
-    target: int
+from leaflets.pdf.stream import PdfStreamWriter, StructureMerge, copy_pages, serialise, write_number_tree
 
 
 @dataclass(frozen=True)
 class BookletLayout:
-    """Where things landed: each entry's first page (1-based, by position), the contents links, the first contents page (0-based)."""
+    """Where things landed: each entry's first page (1-based, by position) and the first contents page (0-based)."""
 
     starts: dict[int, int]
     entries: tuple[LaidOutEntry, ...]
-    links: tuple[ContentsLink, ...]
     contents_page: int
 
 
@@ -62,8 +54,12 @@ class Bookmark:
 def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: BookletInfo, output: Path) -> int:
     """Write the booklet from ``parts`` (file, page count), in order, to ``output`` atomically; return its page count.
 
-    The file is written through an exclusively created temporary file (:func:`leaflets.build.output.replacing`):
-    a link planted beside the output cannot redirect it, and two booklets into one file each rename a complete one.
+    The parts are tagged; their structure trees are merged into one as they
+    stream (:class:`StructureMerge`): a /Document holding the cover, the
+    contents and one element per entry. The file is written through an
+    exclusively created temporary file (:func:`leaflets.build.output.replacing`):
+    a link planted beside the output cannot redirect it, and two booklets into
+    one file each rename a complete one.
     """
     total = sum(count for _path, count in parts)
     with replacing(output, "booklet") as handle:
@@ -71,14 +67,17 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
         catalog, pages_root = writer.reserve(), writer.reserve()
         first_page = writer.reserve(total)
         page_numbers = list(range(first_page, first_page + total))
-        annotations = _contents_links(writer, layout.links, page_numbers)
+        structure = StructureMerge(root=writer.reserve(), document=writer.reserve())
+        structure.destinations = {
+            entry_destination(position): page_numbers[start - 1] for position, start in layout.starts.items()
+        }
         offset = 0
         for path, count in parts:
-            local = {page - offset: numbers for page, numbers in annotations.items() if offset <= page < offset + count}
-            copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, local)
+            copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, {}, structure)
             offset += count
         kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
         writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
+        _structure_tree(writer, structure, info)
         outline = _outline(writer, _bookmarks(layout), page_numbers)
         metadata = writer.reserve()
         writer.write(metadata, b"<</Type/Metadata/Subtype/XML>>", _xmp(info))
@@ -86,10 +85,22 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
         writer.write(info_number, _info(info))
         writer.write(catalog, (
             b"<</Type/Catalog/Pages %d 0 R/Outlines %d 0 R/PageMode/UseOutlines/Metadata %d 0 R"
+            b"/StructTreeRoot %d 0 R/MarkInfo<</Marked true>>"
             b"/Lang %s/ViewerPreferences<</DisplayDocTitle true>>>>"
-        ) % (pages_root, outline, metadata, _text(info.lang)))
+        ) % (pages_root, outline, metadata, structure.root, _text(info.lang)))
         writer.finish(catalog, info_number)
     return total
+
+
+def _structure_tree(writer: PdfStreamWriter, structure: StructureMerge, info: BookletInfo) -> None:
+    """Write the booklet's /StructTreeRoot and /Document (numbers reserved before the parts) and its parent tree."""
+    parent_tree = write_number_tree(writer, structure.parent_tree)
+    kids = b" ".join(b"%d 0 R" % number for number in structure.kids)
+    writer.write(structure.document, b"<</Type/StructElem/S/Document/P %d 0 R/T %s/K[%s]>>" % (
+        structure.root, _text(info.title), kids))
+    role_map = b"".join(pikepdf.Name(name).unparse() + role for name, role in structure.role_map.items())
+    writer.write(structure.root, b"<</Type/StructTreeRoot/K %d 0 R/ParentTree %d 0 R/ParentTreeNextKey %d%s>>" % (
+        structure.document, parent_tree, structure.next_key, b"/RoleMap<<" + role_map + b">>" if role_map else b""))
 
 
 def _text(value: str) -> bytes:
@@ -98,17 +109,6 @@ def _text(value: str) -> bytes:
 
 def _no_references(_obj: pikepdf.Object) -> int:
     raise AssertionError("booklet metadata holds no indirect objects")
-
-
-def _contents_links(writer: PdfStreamWriter, links: Sequence[ContentsLink], pages: list[int]) -> dict[int, list[int]]:
-    """Write a link annotation per contents line; returns page index -> annotation objects."""
-    by_page: dict[int, list[int]] = {}
-    for link in links:
-        number = writer.reserve()
-        rect = b" ".join(b"%.2f" % value for value in link.rect)
-        writer.write(number, b"<</Type/Annot/Subtype/Link/Rect[%s]/Border[0 0 0]/Dest[%d 0 R/Fit]>>" % (rect, pages[link.target]))
-        by_page.setdefault(link.page, []).append(number)
-    return by_page
 
 
 def _bookmarks(layout: BookletLayout) -> list[Bookmark]:
@@ -169,6 +169,7 @@ def _xmp(info: BookletInfo) -> bytes:
             if info.author:
                 meta["dc:creator"] = [info.author]
             meta["dc:language"] = [info.lang]
+            meta["pdfuaid:part"] = "1"
             meta["xmp:CreatorTool"] = f"leaflets {__version__}"
             meta["xmp:CreateDate"] = created
             meta["xmp:ModifyDate"] = created

@@ -28,9 +28,13 @@ from leaflets.layout.weasy import computed, content_box, page_boxes
 from leaflets.render.leaflet import BuildOptions, LeafletRenderer
 from leaflets.project.project import Project
 from leaflets.project.template_names import PAGE_NUMBER
+from leaflets.pdf.pagerefs import cached_page_references
+from leaflets.pdf.tagging import TaggedPart, finish_parts
 
 BOOKLET_STYLESHEETS = ("booklet.css",)
 """Added after the build options' own stylesheets (leaflet.css, large-print.css)."""
+ENTRY_ROLE = "Part"
+"""Structure type of the element holding one entry in the booklet's tree (its article, headings ... inside)."""
 PX_TO_PT = 0.75
 """CSS px to PDF points (96 px and 72 pt to the inch)."""
 
@@ -133,6 +137,8 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     documents: list[weasyprint.Document] = []
     entries: list[LaidOutEntry] = []
     results: list[EntryResult] = []
+    parts: list[TaggedPart] = []
+    first = 0
     for position, source in job.sources:
         try:
             loaded = load_entry(source.path)
@@ -142,6 +148,10 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
                 position, content.title, page_slots(laid_out.document), section_marks(laid_out.document),
                 hashlib.sha256(loaded.source_bytes).hexdigest(),
             )
+            prefix = f"entry{position}-"
+            keep_anchors_apart(laid_out.document, prefix)
+            lang = context["lang"] if context["lang"] != renderer.project.config.lang else None
+            part = TaggedPart(first, entry.pages, content.title, ENTRY_ROLE, lang, anchor_prefix=prefix)
         except LeafletError as exc:
             results.append(failed_result(source, exc))
             continue
@@ -150,12 +160,39 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
             continue
         documents.append(laid_out.document)
         entries.append(entry)
+        parts.append(part)
+        first += entry.pages
         results.append(EntryResult(source, "built", warnings=laid_out.warnings, pages=entry.pages))
     path = job.folder / f"chunk-{job.number:05d}.pdf"
     if documents:
         pages = [page for document in documents for page in document.pages]
-        path.write_bytes(renderer.engine.write_part_pdf(documents[0].copy(pages)))
+        finisher = finish_parts(parts, id_prefix=f"c{job.number}-")
+        with cached_page_references():
+            data = renderer.engine.write_part_pdf(documents[0].copy(pages), finisher)
+        path.write_bytes(data)
     return Chunk(path, tuple(entries), tuple(results))
+
+
+def entry_destination(position: int) -> str:
+    """The booklet's named destination for the first page of the entry at ``position`` (contents links lead there).
+
+    Zero-padded so the names sort in booklet order, as a PDF name tree needs.
+    """
+    return f"booklet-entry-{position:07d}"
+
+
+def keep_anchors_apart(document: weasyprint.Document, prefix: str) -> None:
+    """Prefix the anchors of one entry's pages, and its internal links to them, before pages of several entries are joined.
+
+    Every entry has the same section ids (``#usage`` ...), and WeasyPrint
+    resolves a link to the first anchor of that name in the file: without
+    this, a link in the second entry of a chunk would lead into the first.
+    """
+    for page in document.pages:
+        page.anchors = {prefix + name: position for name, position in page.anchors.items()}
+        page.links = [
+            (kind, prefix + target if kind == "internal" else target, *rest) for kind, target, *rest in page.links
+        ]
 
 
 def scan_titles(_state: Any, sources: list[EntrySource]) -> list[tuple[EntrySource, str | None, EntryResult | None]]:

@@ -16,7 +16,8 @@ from typing import Sequence
 
 import weasyprint
 
-from leaflets.booklet.chunks import PX_TO_PT, BookletRenderer, LaidOutEntry, Slot, page_slots, slot_of
+from leaflets.booklet.chunks import PX_TO_PT, BookletRenderer, LaidOutEntry, Slot, entry_destination, page_slots, slot_of
+from leaflets.pdf.tagging import TaggedPart, TocLink, finish_parts
 from leaflets.clock import build_time
 from leaflets.project.config import CONFIG_FILENAME
 from leaflets.layout.fetcher import ProjectFetcher
@@ -163,12 +164,19 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
     source = project.root / CONFIG_FILENAME
     document, _html = renderer.lay_out_page(template, context, source, ProjectFetcher(project.trusted_dirs))
     path = job.folder / f"front-{job.number:05d}.pdf"
-    path.write_bytes(renderer.engine.write_part_pdf(document))
     slots = page_slots(document)
+    prefix = f"f{job.number}-"
     if job.cover is not None:
         blank = next(i for i, page in enumerate(document.pages) if BLANK_PAGE_ID in page.anchors)
+        finisher = finish_parts([TaggedPart(0, blank, job.title)], frozenset({blank}), prefix)
+        path.write_bytes(renderer.engine.write_part_pdf(document, finisher))
         return FrontPart(path, blank, slots, blank_index=blank)
-    return FrontPart(path, len(document.pages), slots, _placed_lines(document))
+    lines = _placed_lines(document)
+    titles = {line.position: line.title for group in job.groups for line in group.lines}
+    toc = tuple(TocLink(line.page, line.rect, entry_destination(line.position), titles[line.position]) for line in lines)
+    part = TaggedPart(0, len(document.pages), "", link_footer=False, toc=toc)
+    path.write_bytes(renderer.engine.write_part_pdf(document, finish_parts([part], id_prefix=prefix)))
+    return FrontPart(path, len(document.pages), slots, lines)
 
 
 def _placed_lines(document: weasyprint.Document) -> tuple[PlacedLine, ...]:

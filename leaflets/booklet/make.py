@@ -10,7 +10,11 @@ stages whose memory does not grow with the number of entries:
    page numbers left blank;
 4. stamp "Page N of M" on every page, and the contents' page numbers, part
    by part, in worker processes;
-5. join the parts with pikepdf and add bookmarks, contents links and metadata.
+5. join the parts (streamed with pikepdf, their structure trees merged
+   into one) and add bookmarks and metadata.
+
+Every part is laid out and written tagged, so the booklet is one tagged PDF
+(see :mod:`leaflets.pdf.tagging`).
 
 Each entry is laid out once, exactly as ``leaflets build`` lays it out.
 """
@@ -23,11 +27,11 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from datetime import date
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
 from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
-from leaflets.booklet.assembly import BookletInfo, BookletLayout, ContentsLink, assemble
+from leaflets.booklet.assembly import BookletInfo, BookletLayout, assemble
 from leaflets.build.builder import check_writable
 from leaflets.build.results import BuildReport, EntryResult
 from leaflets.build.cache import CACHE_FILENAME, Fingerprint, OutputCache, dependency_key, entry_key_of
@@ -237,9 +241,7 @@ def _write_booklet(
         (path, len(job.pages))
         for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
     ]
-    layout = BookletLayout(
-        starts=starts, entries=tuple(entries), links=tuple(_links(front, starts)), contents_page=front[0].pages
-    )
+    layout = BookletLayout(starts=starts, entries=tuple(entries), contents_page=front[0].pages)
     info = BookletInfo(title, subtitle, config.author or config.organisation, config.lang)
     report.pages = assemble(parts, layout, info, output)
     if imposed is not None and booklet.impose is not None:
@@ -339,12 +341,3 @@ def _stamp_jobs(
             index += 1
         jobs.append(StampJob(tuple(pages), plan.total, chunk.path.with_name(f"numbered-{chunk.path.name}")))
     return jobs
-
-
-def _links(front: list[FrontPart], starts: dict[int, int]) -> Iterator[ContentsLink]:
-    """Each contents line's page in the booklet (0-based), rectangle and target page."""
-    offset = 0
-    for part in front:
-        for line in part.lines:
-            yield ContentsLink(offset + line.page, line.rect, starts[line.position] - 1)
-        offset += part.pages

@@ -373,7 +373,7 @@ class OutputCache:
                 },
                 "failures": {name: {"key": key, "error": error} for name, (key, error) in sorted(self._failures.items())},
             }
-            atomic_write(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            atomic_write(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
             self._changed.clear()
         self._saved_at = time.monotonic()
         self._save_seconds = self._saved_at - started

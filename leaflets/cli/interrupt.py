@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from contextlib import contextmanager
 from types import FrameType
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 from leaflets.errors import Interrupted
 
@@ -24,6 +25,21 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def exit_status(signum: int) -> int:
     return 128 + signum
+
+
+def exit_interrupted(signum: int) -> NoReturn:
+    """Leave now with ``128 + signum``, once the run has cleaned up and said what it did.
+
+    ``os._exit`` after flushing: a further signal during the interpreter's
+    own shutdown (which resets the handlers) could otherwise kill the process
+    with a different status, and there is nothing left to clean up.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(exit_status(signum))
 
 
 def _exit_now(signum: int, _frame: FrameType | None) -> None:

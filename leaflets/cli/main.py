@@ -18,7 +18,7 @@ from leaflets.booklet.imposition import IMPOSITIONS
 from leaflets.build.builder import build_leaflets
 from leaflets.project.paper import DEFAULT_PAPER, PAGE_SIZES
 from leaflets.build.guard import UnsafeOutputError
-from leaflets.cli.interrupt import exit_status, interruptible
+from leaflets.cli.interrupt import exit_interrupted, interruptible
 from leaflets.errors import Interrupted, LeafletError, printable
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
@@ -99,7 +99,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
             fail(exc)
         except Interrupted as exc:
             progress.interrupted()
-            sys.exit(exit_status(exc.signum))
+            exit_interrupted(exc.signum)
     progress.finish(report)
     sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
@@ -164,11 +164,41 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
             fail(exc)
         except Interrupted as exc:
             progress.interrupted()
-            sys.exit(exit_status(exc.signum))
+            exit_interrupted(exc.signum)
     if not quiet and report.imposed is not None:
         click.echo(printable(f"imposed {report.imposed}"), err=True)
     progress.finish(report)
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@paths_argument
+@project_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another than 127.0.0.1 only when given.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/leaflets"),
+              show_default=True, help="The build cache plain leaflets are served from and the search index is kept in.")
+@click.option("--watch", is_flag=True, help="Follow changes to entries, templates, styles and leaflets.toml; previews reload.")
+@jobs_option
+def serve(paths: tuple[Path, ...], project_dir: Path | None, host: str, port: int, cache_dir: Path, watch: bool,
+          jobs: int | None) -> None:
+    """The counter: search the entries in a browser and print a leaflet for this patient.
+
+    Nothing typed into the patient form is written to disk or logged. Stop with Ctrl-C.
+    """
+    from leaflets.parallel import usable_cpus
+    from leaflets.serve.server import serve as run_server
+
+    project = load_project(project_dir)
+    missing = next((path for path in paths if not path.exists()), None)
+    if missing is not None:
+        raise click.BadParameter(f"{missing}: no such file or folder", param_hint="PATHS")
+    try:
+        run_server(list(paths), project, cache_dir, host, port, jobs or usable_cpus(), watch)
+    except LeafletError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        pass
 
 
 @main.command()

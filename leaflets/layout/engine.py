@@ -83,9 +83,18 @@ class LayoutEngine:
         data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
         return with_file_identifier(data, identifier) if identifier else data
 
-    def write_part_pdf(self, document: weasyprint.Document) -> bytes:
-        """Untagged PDF bytes for a part that is joined into a larger file (booklet chunks and overlays)."""
-        return document.write_pdf(pdf_tags=False)
+    def write_part_pdf(
+        self, document: weasyprint.Document, finisher: Callable[[Any, Any], None] | None = None
+    ) -> bytes:
+        """PDF bytes for a part that is joined into a larger file.
+
+        With ``finisher`` (booklet chunks, cover and contents) the part is
+        tagged, its structure tree shaped by the finisher for the booklet to
+        merge; without, untagged (the page-number overlays, which are artifacts).
+        """
+        if finisher is None:
+            return document.write_pdf(pdf_tags=False)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
 
     def measure_height(self, html: str, base_url: Path, selector_class: str) -> float:
         """Height in CSS px of the first box whose element has ``selector_class``.

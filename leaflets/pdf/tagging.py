@@ -12,11 +12,20 @@ repeated page furniture.
 It runs as a WeasyPrint *finisher*, on the PDF objects just before they are
 serialised, so the file is written once rather than written, parsed and
 written again.
+
+Booklet parts (a chunk of entries, the cover, a part of the contents) use
+:func:`finish_parts` instead: the same footer rule applied per entry, and the
+tree regrouped so the booklet can merge the parts' trees without reading
+them whole: one element per entry under /Document, contents lists turned
+into /TOC items holding /Link elements, internal links made explicit (named
+destinations do not survive the join), structure IDs made unique, and blank
+pages left as artifacts throughout.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import pydyf
 
@@ -25,23 +34,122 @@ _BLOCK_TAGS = {"/P", "/Div", "/L", "/LI", "/Table"}
 
 _NULL = b"null"
 
+Finisher = Callable[[Any, pydyf.PDF], None]
+
 
 def finish_structure(_document: Any, pdf: pydyf.PDF) -> None:
     """Tag margin-box content once or mark it as artifact, in ``pdf`` (a tagged PDF about to be written)."""
     tree_reference = pdf.catalog.get("StructTreeRoot")
     if tree_reference is None:
         return
+    resolve = _resolver(pdf)
+    tree = resolve(tree_reference)
+    document = resolve(tree["K"][0])
+    _tag_margins(pdf, resolve, tree, document, {0: document}, frozenset())
+
+
+@dataclass(frozen=True)
+class TocLink:
+    """A contents line: its page in the part file, rectangle (PDF points), the named destination it leads to, and its alternate text."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    destination: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TaggedPart:
+    """A run of pages in a part file that becomes one structure element of the booklet (an entry, the cover ...)."""
+
+    first: int
+    pages: int
+    title: str
+    role: str = "Part"
+    lang: str | None = None
+    """Set only where it differs from the booklet's own language."""
+    link_footer: bool = True
+    """Read the footer of the run's first page once, inside the element; otherwise every footer is an artifact."""
+    anchor_prefix: str = ""
+    """Prefix the part's anchors were given to keep them apart from other parts' (removed from link alternate text)."""
+    toc: tuple[TocLink, ...] = ()
+    """Contents lines, in reading order: lists become /TOC, items /TOCI holding a /Link to the entry."""
+
+
+def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = frozenset(), id_prefix: str = "") -> Finisher:
+    """A finisher for a booklet part file: the tree regrouped into one element per :class:`TaggedPart`.
+
+    Each part's footer is read once (linked on its first page), other margin
+    text becomes pagination artifacts, and pages in ``blank_pages`` are
+    artifacts throughout (they are copied wherever the booklet needs a blank
+    page). Internal links point straight at their page (named destinations
+    do not survive the booklet's joining), and structure IDs (table headers)
+    get ``id_prefix`` so they stay unique in the joined booklet.
+    """
+
+    def finish(_document: Any, pdf: pydyf.PDF) -> None:
+        tree_reference = pdf.catalog.get("StructTreeRoot")
+        if tree_reference is None:
+            return
+        resolve = _resolver(pdf)
+        tree = resolve(tree_reference)
+        document = resolve(tree["K"][0])
+        pages = list(pdf.page_references)
+        owners: dict[int, pydyf.Dictionary] = {}
+        elements: list[pydyf.Dictionary] = []
+        for part in parts:
+            element = pydyf.Dictionary({"Type": "/StructElem", "S": f"/{part.role}", "P": document.reference, "K": pydyf.Array()})
+            if part.title:
+                element["T"] = pydyf.String(part.title)
+            if part.lang:
+                element["Lang"] = pydyf.String(part.lang)
+            pdf.add_object(element)
+            elements.append(element)
+            for page in range(part.first, part.first + part.pages):
+                owners[page] = element
+        page_index = {reference: index for index, reference in enumerate(pages)}
+        for reference in document["K"]:
+            kid = resolve(reference)
+            owner = owners.get(page_index.get(kid.get("Pg"), -1))
+            if owner is not None:
+                kid["P"] = owner.reference
+                owner["K"].append(reference)
+        document["K"] = pydyf.Array(element.reference for element in elements)
+        footers = {part.first: element for part, element in zip(parts, elements) if part.link_footer}
+        _tag_margins(pdf, resolve, tree, document, footers, blank_pages)
+        for part, element in zip(parts, elements):
+            if part.toc:
+                _tag_contents(pdf, resolve, tree, element, part.toc)
+        _resolve_internal_links(pdf, resolve, parts)
+        if id_prefix:
+            _prefix_ids(pdf, id_prefix)
+        for key in ("Outlines", "Names", "PageMode"):
+            pdf.catalog.pop(key, None)
+
+    return finish
+
+
+def _resolver(pdf: pydyf.PDF) -> Callable[[Any], Any]:
     objects = pdf.objects
 
     def resolve(value: Any) -> Any:
         return objects[int(value.split(b" ", 1)[0])] if isinstance(value, bytes) and value.endswith(b" R") else value
 
-    tree = resolve(tree_reference)
-    document = resolve(tree["K"][0])
+    return resolve
+
+
+def _tag_margins(
+    pdf: pydyf.PDF, resolve: Callable[[Any], Any], tree: Any, document: Any,
+    footers: dict[int, Any], blank_pages: frozenset[int],
+) -> None:
+    """Link the footer of each page in ``footers`` into its element there; make other margin text artifacts.
+
+    Everything on ``blank_pages`` becomes an artifact too.
+    """
     reachable = _reachable(document, resolve)
     nums = resolve(tree["ParentTree"])["Nums"]
     pages = [resolve(reference) for reference in pdf.page_references]
-    footer_linked = False
+    linked: set[int] = set()
     for index in range(0, len(nums), 2):
         page_number, marks = nums[index], nums[index + 1]
         if not isinstance(marks, pydyf.Array) or page_number >= len(pages):
@@ -49,21 +157,110 @@ def finish_structure(_document: Any, pdf: pydyf.PDF) -> None:
         artifacts: dict[int, str] = {}
         for mcid, reference in enumerate(marks):
             element = resolve(reference)
-            if not isinstance(element, pydyf.Dictionary) or id(element) in reachable:
+            if not isinstance(element, pydyf.Dictionary):
+                continue
+            if id(element) in reachable and page_number not in blank_pages:
                 continue
             top = _top_element(element, document, resolve)
             is_footer = _holds_blocks(top, resolve)
-            if is_footer and not footer_linked:
-                document["K"].append(top.reference)
-                top["P"] = document.reference
+            target = footers.get(page_number)
+            if is_footer and target is not None and page_number not in linked and page_number not in blank_pages:
+                target["K"].append(top.reference)
+                top["P"] = target.reference
                 reachable |= _reachable(top, resolve)
-                footer_linked = True
+                linked.add(page_number)
                 continue
             artifacts[mcid] = "/Footer" if is_footer else "/Header"
         if artifacts:
             _mark_artifacts(resolve(pages[page_number]["Contents"]), artifacts)
             for mcid in artifacts:
                 marks[mcid] = _NULL
+
+
+def _tag_contents(pdf: pydyf.PDF, resolve: Callable[[Any], Any], tree: Any, part: Any, links: Sequence[TocLink]) -> None:
+    """Turn the part's lists into /TOC and /TOCI, each item's content into a /Link with its annotation."""
+    items: list[Any] = []
+    stack = [part]
+    while stack:
+        element = stack.pop()
+        kind = str(element.get("S"))
+        if kind == "/L":
+            element["S"] = "/TOC"
+        elif kind == "/LI":
+            element["S"] = "/TOCI"
+            items.append(element)
+            continue
+        stack.extend(reversed(_kids(element, resolve)))
+    if len(items) != len(links):
+        raise RuntimeError(f"contents part has {len(items)} list items for {len(links)} contents lines")
+    nums = resolve(tree["ParentTree"])["Nums"]
+    key = max((nums[i] for i in range(0, len(nums), 2)), default=-1) + 1
+    pages = list(pdf.page_references)
+    for item, line in zip(items, links):
+        page_reference = pages[line.page]
+        annotation = pydyf.Dictionary({
+            "Type": "/Annot", "Subtype": "/Link", "Rect": pydyf.Array(line.rect), "Border": pydyf.Array((0, 0, 0)),
+            "F": 4, "Dest": pydyf.String(line.destination), "Contents": pydyf.String(line.label), "StructParent": key,
+        })
+        pdf.add_object(annotation)
+        page = resolve(page_reference)
+        page.setdefault("Annots", pydyf.Array()).append(annotation.reference)
+        objr = pydyf.Dictionary({"Type": "/OBJR", "Obj": annotation.reference, "Pg": page_reference})
+        pdf.add_object(objr)
+        kids = [kid for kid in _kids(item, resolve) if str(kid.get("S")) != "/Lbl"]
+        link = pydyf.Dictionary({
+            "Type": "/StructElem", "S": "/Link", "P": item.reference, "Pg": page_reference,
+            "K": pydyf.Array([*(kid.reference for kid in kids), objr.reference]),
+        })
+        pdf.add_object(link)
+        for kid in kids:
+            kid["P"] = link.reference
+            if str(kid.get("S")) == "/LBody":
+                kid["S"] = "/Span"
+        labels = [kid.reference for kid in _kids(item, resolve) if str(kid.get("S")) == "/Lbl"]
+        item["K"] = pydyf.Array([*labels, link.reference])
+        nums.extend((key, link.reference))
+        key += 1
+
+
+def _resolve_internal_links(pdf: pydyf.PDF, resolve: Callable[[Any], Any], parts: Sequence[TaggedPart]) -> None:
+    """Replace named destinations of link annotations by the page and position they name."""
+    names = pdf.catalog.get("Names")
+    dests = resolve(names.get("Dests")) if isinstance(names, dict) else None
+    table = resolve(dests.get("Names")) if isinstance(dests, dict) else None
+    if not table:
+        return
+    targets = {table[i].string: table[i + 1] for i in range(0, len(table), 2)}
+    prefixes = {}
+    for part in parts:
+        for page in range(part.first, part.first + part.pages):
+            prefixes[page] = part.anchor_prefix
+    for index, reference in enumerate(pdf.page_references):
+        for annotation_reference in resolve(reference).get("Annots", ()):
+            annotation = resolve(annotation_reference)
+            destination = annotation.get("Dest")
+            if not isinstance(destination, pydyf.String) or destination.string not in targets:
+                continue
+            annotation["Dest"] = targets[destination.string]
+            prefix = prefixes.get(index, "")
+            label = annotation.get("Contents")
+            if prefix and isinstance(label, pydyf.String) and label.string.startswith(prefix):
+                annotation["Contents"] = pydyf.String(label.string[len(prefix):])
+
+
+def _prefix_ids(pdf: pydyf.PDF, prefix: str) -> None:
+    """Give every structure element ID (and the table cells' /Headers naming them) ``prefix``."""
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary) or obj.get("Type") != "/StructElem":
+            continue
+        if isinstance(obj.get("ID"), pydyf.String):
+            obj["ID"] = pydyf.String(prefix + obj["ID"].string)
+        attributes = obj.get("A")
+        if isinstance(attributes, dict) and isinstance(attributes.get("Headers"), (list, pydyf.Array)):
+            attributes["Headers"] = pydyf.Array(
+                pydyf.String(prefix + header.string) if isinstance(header, pydyf.String) else header
+                for header in attributes["Headers"]
+            )
 
 
 def _kids(element: Any, resolve: Any) -> list[Any]:

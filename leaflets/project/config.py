@@ -11,6 +11,7 @@ validation from it and says how to add a setting.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -66,6 +67,13 @@ def _web_address(value: str) -> str:
     return value
 
 
+def _printer_name(value: str) -> str:
+    """A CUPS queue name (no spaces, '/' or '#'), never starting with '-' so ``lp`` cannot take it for an option."""
+    if value and not re.fullmatch(r"[^\s/#\-][^\s/#]*", value):
+        raise ValueError(f"must be a CUPS printer name (no spaces, '/' or '#'), not '{value}'")
+    return value
+
+
 def _review_period(value: float) -> float:
     if not 0 < value <= 50:
         raise ValueError(f"must be between 0 and 50, not {value:g}")
@@ -94,6 +102,7 @@ class Config:
                             check=_web_address)
     review_period_years: float = setting(3.0, "a review older than this (in years) is overdue", check=_review_period)
     require_review: bool = setting(False, "`check` warns about an entry without `reviewed` (publishers who must review every leaflet)")
+    printer: str = setting("", "CUPS printer `leaflets serve` prints patients' copies on with lp", check=_printer_name)
     source: Path | None = field(default=None, compare=False)
     """The leaflets.toml these settings came from (None for the defaults); not itself a setting."""
 

@@ -100,20 +100,27 @@ class LeafletRenderer:
         self._shapes: dict[str, FooterShape | None] = {}
 
     def render_file(
-        self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+        self, path: Path, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> RenderedLeaflet:
         """Build the leaflet for the entry at ``path`` in the configured format.
 
         ``relative`` is the entry's path below the folder it was found in, which
         names its online version when the project sets ``base_url``.
         """
-        return self.render_entry(load_entry(path), styles_href, relative)
+        return self.render_entry(load_entry(path), styles_href, relative, extra)
 
     def render_entry(
-        self, entry: Entry, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None
+        self, entry: Entry, styles_href: str = STYLES_FOLDER, relative: PurePath | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> RenderedLeaflet:
-        """Render ``entry``; HTML output links its stylesheets from ``styles_href``."""
+        """Render ``entry``; HTML output links its stylesheets from ``styles_href``.
+
+        ``extra`` adds template variables for this copy only (the counter's
+        patient box); the bytes come back in memory and nothing is written.
+        """
         content, context, removed = self.prepare(entry, relative)
+        context.update(extra or {})
         if self.options.format == "html":
             hrefs = [f"{styles_href}/{path.name}" for path in self.engine.stylesheet_paths]
             html = self.templates.render(self.template, **context, stylesheet_hrefs=hrefs)
@@ -231,6 +238,7 @@ class LeafletRenderer:
             "paper": self.paper,
             "disclaimer": disclaimer,
             "note": note,
+            "patient": None,
         }
         context["footer_height"] = self._footer_height(context, source, error_line)
         context["measure"] = False

@@ -1,0 +1,414 @@
+"""The counter's web app: Starlette routes over the entries, the index and the render pool.
+
+Pages are server-rendered Jinja (autoescaped) and work without JavaScript;
+``templates/serve/static/counter.js`` adds results as you type, keyboard
+selection and the --watch reload. Every response carries a strict
+Content-Security-Policy (scripts from this server only, no inline code),
+no referrer, no framing, and ``Cache-Control: no-store``.
+
+Patient fields are taken from POST bodies only and go straight to a render
+worker; nothing here logs, stores or echoes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import quote, unquote
+
+import pikepdf
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import (
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leaflets.project.paper import PAGE_SIZES
+from leaflets.project.project import default_resource_dir
+from leaflets.project.templating import Templates
+from leaflets.serve.counter import Counter
+from leaflets.serve.patient import (
+    CopyOptions,
+    FieldProblem,
+    has_patient_fields,
+    read_options,
+    read_patient,
+)
+from leaflets.serve.pool import RenderJob
+from leaflets.serve.printer import PrintError, send_to_printer
+
+log = logging.getLogger("leaflets.serve")
+
+MAX_FORM_BYTES = 64_000
+"""A patient form is a few kB at most; larger bodies are refused before they are read."""
+MAX_BASKET = 60
+_BASKET_COOKIE = "basket"
+_PAGE = re.compile(r"^(?P<id>.+)/page-(?P<page>[1-9][0-9]{0,3})\.png$")
+_SUSPICIOUS = re.compile(r"%2f|%5c|%00|\\", re.IGNORECASE)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, and ``Cache-Control: no-store`` where none is set."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
+                headers += SECURITY_HEADERS
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def web_templates(counter: Counter) -> Jinja2Templates:
+    """The pages' templates: the project's own Jinja environment (its templates/serve/ first, then the
+    built-in ones), so they are rendered with the same autoescaping and the same guards as leaflets."""
+    return Jinja2Templates(env=Templates(counter.project).environment)
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    counter: Counter = request.app.state.counter
+    templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("basket", read_basket(request, counter))
+    context.setdefault("watching", counter.watching)
+    return templates.TemplateResponse(request, f"serve/{name}", context, status_code=status)
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+async def home(request: Request) -> Response:
+    if has_patient_fields(request.query_params):
+        return refused_in_url(request)
+    counter: Counter = request.app.state.counter
+    query = request.query_params.get("q", "")[:200]
+    hits = counter.index.search(query) if query.strip() else []
+    return page(request, "home.html", q=query, hits=hits, total=len(counter.sources))
+
+
+async def api_search(request: Request) -> Response:
+    counter: Counter = request.app.state.counter
+    query = request.query_params.get("q", "")[:200]
+    hits = counter.index.search(query) if query.strip() else []
+    results = [{"id": hit.id, "title": hit.title, "lang": hit.lang, "url": leaflet_url(hit.id)} for hit in hits]
+    return JSONResponse({"results": results})
+
+
+def leaflet_url(identifier: str) -> str:
+    return "/leaflet/" + quote(identifier)
+
+
+# -- one leaflet ----------------------------------------------------------------------------------
+
+
+async def leaflet(request: Request) -> Response:
+    """``/leaflet/ID`` (the page), ``/leaflet/ID.pdf`` (GET plain, POST patient's copy), page images."""
+    counter: Counter = request.app.state.counter
+    rest = request.path_params["rest"]
+    raw = request.scope.get("raw_path", b"").decode("latin-1")
+    if _SUSPICIOUS.search(raw) or any(part in ("", ".", "..") for part in rest.split("/")):
+        return not_found(request)
+    if request.method == "GET" and has_patient_fields(request.query_params):
+        return refused_in_url(request)
+    if rest.endswith(".pdf"):
+        identifier = rest[: -len(".pdf")]
+        if identifier not in counter.sources:
+            return not_found(request)
+        if request.method == "POST":
+            return await patient_copy(request, identifier)
+        return await plain_copy(request, identifier)
+    if request.method != "GET":
+        return not_found(request) if rest not in counter.sources else Response(status_code=405, headers={"Allow": "GET"})
+    match = _PAGE.match(rest)
+    if match and match["id"] in counter.sources:
+        return await page_image(request, match["id"], int(match["page"]))
+    if rest not in counter.sources:
+        return not_found(request)
+    return await leaflet_page(request, rest)
+
+
+def languages(counter: Counter, identifier: str) -> tuple[str, ...]:
+    """The languages a leaflet can be printed in: its own (translations are not part of entries yet)."""
+    hit = counter.entries.get(identifier)
+    return (hit.lang if hit and hit.lang else counter.project.config.lang,)
+
+
+def copy_options(request: Request, fields: Any, identifier: str) -> tuple[CopyOptions | None, list[FieldProblem]]:
+    counter: Counter = request.app.state.counter
+    return read_options(fields, counter.project.config.paper, languages(counter, identifier))
+
+
+async def leaflet_page(request: Request, identifier: str) -> Response:
+    counter: Counter = request.app.state.counter
+    options, problems = copy_options(request, request.query_params, identifier)
+    if options is None:
+        return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
+    source = counter.sources[identifier]
+    rendered = await counter.plain_pdf(source, counter.options(options.paper, options.large_print))
+    if rendered.data is None:
+        return render_failed(request, identifier, rendered.error)
+    pages = rendered.pages or await asyncio.to_thread(count_pages, rendered.data)
+    query = f"paper={options.paper}&large_print={'1' if options.large_print else ''}&lang={quote(options.lang)}"
+    return page(
+        request, "leaflet.html",
+        id=identifier, title=counter.title(identifier), url=leaflet_url(identifier), options=options,
+        papers=list(PAGE_SIZES), languages=languages(counter, identifier), pages=pages, query=query,
+        printer=counter.project.config.printer, today=date.today().isoformat(),
+        in_basket=identifier in read_basket(request, counter), source=source.relative.as_posix(),
+    )
+
+
+def count_pages(data: bytes) -> int:
+    """Pages in a PDF (one served from the build cache, whose page count was not kept)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
+
+
+async def page_image(request: Request, identifier: str, number: int) -> Response:
+    counter: Counter = request.app.state.counter
+    options, problems = copy_options(request, request.query_params, identifier)
+    if options is None:
+        return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
+    image = await counter.page_image(counter.sources[identifier], counter.options(options.paper, options.large_print), number)
+    if image is None:
+        return not_found(request)
+    return Response(image, media_type="image/png", headers={"Cache-Control": "no-cache"})
+
+
+async def plain_copy(request: Request, identifier: str) -> Response:
+    counter: Counter = request.app.state.counter
+    options, problems = copy_options(request, request.query_params, identifier)
+    if options is None:
+        return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
+    rendered = await counter.plain_pdf(counter.sources[identifier], counter.options(options.paper, options.large_print))
+    if rendered.data is None:
+        return render_failed(request, identifier, rendered.error)
+    return pdf_response(rendered.data, download_name(identifier, options), attachment=False)
+
+
+async def patient_copy(request: Request, identifier: str) -> Response:
+    """POST /leaflet/ID.pdf: the patient's copy, rendered in memory; downloaded, or printed with ``lp``.
+
+    An unexpected error is reported by its type only: its message might quote what was typed,
+    and the server's own error handler would log it with a traceback.
+    """
+    try:
+        return await _patient_copy(request, identifier)
+    except Exception as exc:  # noqa: BLE001
+        log.error("internal error while making a patient's copy of %s: %s", identifier, type(exc).__name__)
+        return render_failed(request, identifier, f"internal error: {type(exc).__name__}")
+
+
+async def _patient_copy(request: Request, identifier: str) -> Response:
+    counter: Counter = request.app.state.counter
+    refusal = refuse_form(request)
+    if refusal is not None:
+        return refusal
+    async with request.form(max_files=0, max_fields=20) as form:
+        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    action = fields.get("action", "")
+    options, option_problems = copy_options(request, fields, identifier)
+    box, problems = read_patient(fields)
+    problems = option_problems + problems
+    if problems or options is None:
+        return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
+    source = counter.sources[identifier]
+    rendered = await counter.patient_pdf(RenderJob(source.path, source.relative, options.paper, options.large_print, box))
+    if rendered.data is None:
+        return render_failed(request, identifier, rendered.error)
+    if action == "print":
+        printer = counter.project.config.printer
+        if not printer:
+            return page(request, "printed.html", 409, printer="", error="no-printer", job="", back=leaflet_url(identifier))
+        try:
+            job = await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.title(identifier))
+        except PrintError as exc:
+            return page(request, "printed.html", 502, printer=printer, error=str(exc), job="", back=leaflet_url(identifier))
+        return page(request, "printed.html", printer=printer, error="", job=job, back=leaflet_url(identifier))
+    return pdf_response(rendered.data, download_name(identifier, options), attachment=True)
+
+
+def refuse_form(request: Request) -> Response | None:
+    """Refuse bodies too large to be a form, and posts from other sites (a page elsewhere must not print here)."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        return page(request, "problem.html", 413, problems=[FieldProblem("form", "too-long", MAX_FORM_BYTES)], back="/")
+    origin = request.headers.get("origin")
+    if (request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+            or (origin and origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", ""))):
+        return page(request, "problem.html", 403, problems=[FieldProblem("form", "other-site")], back="/")
+    return None
+
+
+def download_name(identifier: str, options: CopyOptions) -> str:
+    """The file name a download gets: the medicine's file name only, never anything typed."""
+    stem = identifier.rsplit("/", 1)[-1]
+    return f"{stem}{'-large' if options.large_print else ''}.pdf"
+
+
+def pdf_response(data: bytes, filename: str, attachment: bool) -> Response:
+    disposition = "attachment" if attachment else "inline"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store",
+    })
+
+
+# -- the basket: several leaflets as one booklet --------------------------------------------------
+
+
+def read_basket(request: Request, counter: Counter) -> list[str]:
+    raw = request.cookies.get(_BASKET_COOKIE, "")
+    ids = [unquote(part) for part in raw.split(",") if part]
+    return [identifier for identifier in dict.fromkeys(ids) if identifier in counter.sources][:MAX_BASKET]
+
+
+async def basket(request: Request) -> Response:
+    counter: Counter = request.app.state.counter
+    if request.method == "GET":
+        ids = read_basket(request, counter)
+        items = [(identifier, counter.title(identifier)) for identifier in ids]
+        return page(request, "basket.html", items=items, papers=list(PAGE_SIZES), paper=counter.project.config.paper)
+    refusal = refuse_form(request)
+    if refusal is not None:
+        return refusal
+    async with request.form(max_files=0, max_fields=5) as form:
+        add, remove, clear = form.get("add"), form.get("remove"), form.get("clear")
+        back = form.get("back")
+    ids = read_basket(request, counter)
+    if isinstance(add, str) and add in counter.sources and add not in ids:
+        ids.append(add)
+    if isinstance(remove, str):
+        ids = [identifier for identifier in ids if identifier != remove]
+    if clear:
+        ids = []
+    target = back if isinstance(back, str) and back.startswith("/") and not back.startswith("//") else "/basket"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(_BASKET_COOKIE, ",".join(quote(i, safe="") for i in ids[:MAX_BASKET]),
+                        httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+async def basket_pdf(request: Request) -> Response:
+    counter: Counter = request.app.state.counter
+    ids = read_basket(request, counter)
+    if not ids:
+        return RedirectResponse("/basket", status_code=303)
+    options, problems = read_options(request.query_params, counter.project.config.paper,
+                                     tuple({lang for i in ids for lang in languages(counter, i)} | {counter.project.config.lang}))
+    if options is None:
+        return page(request, "problem.html", 400, problems=problems, back="/basket")
+    rendered = await counter.booklet(ids, counter.options(options.paper, options.large_print))
+    if rendered.data is None:
+        return page(request, "failed.html", 500, title="", id="", error=rendered.error or "", what="booklet")
+    return pdf_response(rendered.data, "booklet.pdf", attachment=True)
+
+
+# -- --watch: tell open previews that something changed --------------------------------------------
+
+
+async def events(request: Request) -> Response:
+    counter: Counter = request.app.state.counter
+    if not counter.watching:
+        return not_found(request)
+    queue = counter.subscribe()
+
+    async def stream() -> Any:
+        try:
+            yield "retry: 1000\n\n"
+            while True:
+                try:
+                    ids = await asyncio.wait_for(queue.get(), timeout=15)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: changed\ndata: {json.dumps(ids)}\n\n"
+        finally:
+            counter.unsubscribe(queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+# -- error pages ----------------------------------------------------------------------------------
+
+
+def not_found(request: Request) -> Response:
+    return page(request, "not_found.html", 404)
+
+
+def refused_in_url(request: Request) -> Response:
+    """Patient fields in a URL: refused, so they never sit in logs and browser history as a working link."""
+    return page(request, "problem.html", 400, problems=[FieldProblem("url", "in-url")], back="/")
+
+
+def render_failed(request: Request, identifier: str, error: str | None) -> Response:
+    counter: Counter = request.app.state.counter
+    return page(request, "failed.html", 500, id=identifier, title=counter.title(identifier),
+                source=str(counter.sources[identifier].path), error=error or "", what="leaflet")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    if status == 404:
+        return not_found(request)
+    return Response(status_code=status)
+
+
+def create_app(counter: Counter, lifespan: Any = None) -> Starlette:
+    static = default_resource_dir() / "templates" / "serve" / "static"
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/api/search", api_search),
+            Route("/leaflet/{rest:path}", leaflet, methods=["GET", "POST"]),
+            Route("/basket", basket, methods=["GET", "POST"]),
+            Route("/basket.pdf", basket_pdf),
+            Route("/events", events),
+            Route("/favicon.ico", lambda _request: Response(status_code=204)),
+            Mount("/static", StaticFiles(directory=str(static)), name="static"),
+        ],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.counter = counter
+    app.state.templates = web_templates(counter)
+    app.add_middleware(SecurityHeaders)
+    return app
