@@ -68,6 +68,10 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ob
         logs.close()
 
 
+EXAMPLES = len(list((REPO / "entries").glob("*.md")))
+"""The example entries, translations included: each is one leaflet."""
+
+
 @pytest.fixture(scope="module")
 def some_entries(corpus: Path) -> list[Path]:
     """The examples and 20 corpus entries (one with images and links would be welcome; these are plain)."""
@@ -106,7 +110,7 @@ def test_build_on_the_cluster_gives_the_local_bytes_messages_and_status(
     assert "broken.md:2: error: malformed front matter" in remote.stderr
     assert re.search(r"escape\.md:\d+: warning: refused to embed /etc/hostname", remote.stderr)
     built = pdfs(tmp_path / "local")
-    assert len(built) == 27
+    assert len(built) == EXAMPLES + 20 + 2  # the examples, 20 corpus entries, escape.md and picture.md
     import pikepdf
     from pypdf import PdfReader
 
@@ -120,7 +124,7 @@ def test_build_on_the_cluster_gives_the_local_bytes_messages_and_status(
     texts = [[page.extract_text() for page in PdfReader(tmp_path / side / "picture.pdf").pages] for side in ("local", "remote")]
     assert texts[0] == texts[1]
     again = leaflets("build", *paths, "--out", tmp_path / "remote", "--dask", scheduler["address"])
-    assert "0 built, 27 up to date, 1 failed" in again.stderr
+    assert f"0 built, {EXAMPLES + 22} up to date, 1 failed" in again.stderr
 
 
 def test_check_on_the_cluster_prints_what_a_local_check_prints(
@@ -156,11 +160,11 @@ def test_editions_on_the_cluster_give_the_local_bytes_and_a_second_run_builds_no
     remote = leaflets("build", REPO / "entries", "--out", tmp_path / "remote", "--editions", editions,
                       "--dask", scheduler["address"])
     assert remote.returncode == local.returncode == 0, remote.stderr
-    assert "20 built, 0 up to date, 0 failed" in remote.stderr
+    assert f"{EXAMPLES * 4} built, 0 up to date, 0 failed" in remote.stderr  # 2 papers x 2 print sizes
     assert pdfs(tmp_path / "remote") == pdfs(tmp_path / "local")
     again = leaflets("build", REPO / "entries", "--out", tmp_path / "remote", "--editions", editions,
                      "--dask", scheduler["address"])
-    assert "0 built, 20 up to date, 0 failed" in again.stderr
+    assert f"0 built, {EXAMPLES * 4} up to date, 0 failed" in again.stderr
 
 
 def test_no_scheduler_is_one_error_line_and_exit_1(tmp_path: Path) -> None:

@@ -48,3 +48,31 @@ def test_no_items_no_state() -> None:
         raise AssertionError("state built for no work")
 
     assert list(map_in_workers(handle, [], 2, fail)) == []
+
+
+def _no_state() -> None:
+    return None
+
+
+def _freeze_count(_state: None, _item: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_one_job_keeps_the_loaded_heap_from_the_collector_while_it_works_and_gives_it_back() -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    counts = list(map_in_workers(_freeze_count, [1, 2], 1, _no_state))
+    assert all(count > before for count in counts)
+    assert gc.get_freeze_count() == before
+    stopped = map_in_workers(_freeze_count, [1, 2, 3], 1, _no_state)
+    next(stopped)
+    stopped.close()  # a consumer that stops early gives the heap back too
+    assert gc.get_freeze_count() == before
+
+
+def test_workers_keep_their_set_up_from_the_collector() -> None:
+    counts = list(map_in_workers(_freeze_count, [1, 2, 3, 4], 2, _no_state))
+    assert all(count > 0 for count in counts)

@@ -184,3 +184,21 @@ def test_large_fonts_are_subset_in_one_pass_with_the_same_glyphs() -> None:
         embedded = TTFont(io.BytesIO(program.read_bytes()))
     assert embedded["maxp"].numGlyphs > weasy.LARGE_FONT_GLYPHS  # glyph ids kept (RETAIN_GIDS) ...
     assert len(data) < 1_000_000  # ... but only the used outlines: not the 16 MB face
+
+
+def test_pango_bindings_load_without_asking_find_library() -> None:
+    """Each name cffi misses runs ``ldconfig``, ``gcc`` and ``ld`` (about 0.1 s a process): the soname comes first."""
+    import subprocess
+    import sys
+
+    script = (
+        "import ctypes.util, weasyprint\n"
+        "calls = []\n"
+        "original = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: calls.append(name) or original(name)\n"
+        "from leaflets.layout.weasy import pango_bindings\n"
+        "assert pango_bindings()[2].pango_attr_weight_new\n"
+        "print(len(calls))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "0"

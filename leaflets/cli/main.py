@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -28,6 +28,7 @@ from leaflets.project.project import Project
 from leaflets.source.language import is_language_tag
 
 if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
+    from leaflets.build.results import BuildReport
     from leaflets.build.shard import Shard
     from leaflets.check.checker import CheckReport, EntryCheck
 
@@ -91,6 +92,27 @@ def cluster(address: str | None) -> "Iterator[Any]":
 
     with connect(address) as remote:
         yield remote
+
+
+def run_build(progress: BuildProgress, dask_address: str | None, run: "Callable[[Any], BuildReport]") -> NoReturn:
+    """Run a build (locally, or on the Dask cluster at ``dask_address``) and leave with its exit status.
+
+    One place for what every build command ends with: an unsafe output is a usage error (2), a
+    refused run is 1, an interruption says what was done and leaves with 128 + the signal.
+    """
+    with interruptible():
+        try:
+            with cluster(dask_address) as remote:
+                report = run(remote)
+        except UnsafeOutputError as exc:
+            fail(exc, 2)
+        except LeafletError as exc:
+            fail(exc)
+        except Interrupted as exc:
+            progress.interrupted()
+            exit_interrupted(exc.signum)
+    progress.finish(report)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
 
 def language_option(value: str | None) -> str | None:
@@ -159,21 +181,9 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
         bilingual=language_option(bilingual),
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    with interruptible():
-        try:
-            with cluster(dask_address) as remote:
-                report = build_leaflets(list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs,
-                                        force=force, on_start=progress.start, shard=shard,
-                                        renders=remote.render_builds if remote else None)
-        except UnsafeOutputError as exc:
-            fail(exc, 2)
-        except LeafletError as exc:
-            fail(exc)
-        except Interrupted as exc:
-            progress.interrupted()
-            exit_interrupted(exc.signum)
-    progress.finish(report)
-    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
+    run_build(progress, dask_address, lambda remote: build_leaflets(
+        list(paths), out_dir, project, options, on_result=progress.result, jobs=jobs, force=force,
+        on_start=progress.start, shard=shard, renders=remote.render_builds if remote else None))
 
 
 def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Project, jobs: int | None,
@@ -187,21 +197,10 @@ def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Pr
     except EditionsError as exc:
         usage_error(str(exc))
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    with interruptible():
-        try:
-            with cluster(dask_address) as remote:
-                report = build_editions(list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
-                                        on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
-                                        shard=shard, renders=remote.render_editions if remote else None)
-        except UnsafeOutputError as exc:
-            fail(exc, 2)
-        except LeafletError as exc:
-            fail(exc)
-        except Interrupted as exc:
-            progress.interrupted()
-            exit_interrupted(exc.signum)
-    progress.finish(report)
-    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
+    run_build(progress, dask_address, lambda remote: build_editions(
+        list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
+        on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
+        shard=shard, renders=remote.render_editions if remote else None))
 
 
 @main.command()
