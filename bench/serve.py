@@ -179,7 +179,8 @@ def _copies_against_floor(server: Server, rounds: int) -> tuple[list[float], lis
         entry = load_entry(REPO / "entries" / f"{identifier}.md")
         _, context, _ = renderer.prepare(entry)
         context.update(patient_context(PATIENT))
-        pages[identifier] = (renderer.templates.render(renderer.template, **context, stylesheet_hrefs=hrefs),
+        pages[identifier] = (renderer.templates.render(renderer.template, **context, stylesheet_hrefs=hrefs,
+                                                       language_css=renderer.language_css(context["lang"])),
                              entry.path.resolve().parent.as_uri() + "/")
     font_config = FontConfiguration()
     for html, base in pages.values():  # warm the floor's fonts as the server's workers are warm
