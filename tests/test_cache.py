@@ -324,3 +324,22 @@ def test_installed_fonts_digest_is_stable_and_sees_dejavu() -> None:
     assert first != "unknown" and first == installed_fonts()
     listed = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True).stdout
     assert "DejaVuSans.ttf" in listed
+
+
+def test_two_runs_writing_one_output_leave_the_record_of_the_file_on_disk(tmp_path: Path) -> None:
+    """Two builds into one folder: whichever saves last, the record kept is the one of the file that won the rename."""
+    import os
+
+    out = tmp_path / "out"
+    out.mkdir()
+    pdf = out / "a.pdf"
+    first, second = OutputCache.load(out / CACHE_FILENAME), OutputCache.load(out / CACHE_FILENAME)
+    pdf.write_bytes(b"%PDF first")
+    first.record(pdf, "key")
+    pdf.write_bytes(b"%PDF second, longer")  # the second run renames its file over the first one's
+    os.utime(pdf, ns=(1, 1_000_000_000))
+    second.record(pdf, "key")
+    second.save()
+    first.save()  # the first run saves last, with a record of a file no longer there
+    assert OutputCache.load(out / CACHE_FILENAME).is_current(pdf, "key")
+    assert first.is_current(pdf, "key")

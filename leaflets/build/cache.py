@@ -386,7 +386,8 @@ class OutputCache:
         with self._locked():
             records, failures = _read_cache(self.path)
             for name in self._changed:
-                _merge(name, self._records, records)
+                if not self._lost_the_race(name, records):
+                    _merge(name, self._records, records)
                 _merge(name, self._failures, failures)
             folder = os.fspath(self.path.parent)
             self._records = {
@@ -407,6 +408,19 @@ class OutputCache:
             self._changed.clear()
         self._saved_at = time.monotonic()
         self._save_seconds = self._saved_at - started
+
+    def _lost_the_race(self, name: str, saved: dict[str, _Record]) -> bool:
+        """True when another run wrote ``name`` after this one: its saved record describes the file on disk, ours does not.
+
+        Two builds into one folder both write the same outputs; the last rename wins
+        the file, so the record that matches the file must win the cache too, or the
+        next build rebuilds what is already current.
+        """
+        ours, theirs = self._records.get(name), saved.get(name)
+        if ours is None or theirs is None or ours == theirs:
+            return False
+        output = self.path.parent / name
+        return self._unchanged(output, theirs) and not self._unchanged(output, ours)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
