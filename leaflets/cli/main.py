@@ -11,7 +11,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -94,16 +94,26 @@ def cluster(address: str | None) -> "Iterator[Any]":
         yield remote
 
 
-def run_build(progress: BuildProgress, dask_address: str | None, run: "Callable[[Any], BuildReport]") -> NoReturn:
-    """Run a build (locally, or on the Dask cluster at ``dask_address``) and leave with its exit status.
+Report = TypeVar("Report")
 
-    One place for what every build command ends with: an unsafe output is a usage error (2), a
+
+def run_build(progress: BuildProgress, dask_address: str | None, run: "Callable[[Any], BuildReport]") -> NoReturn:
+    """Run a build (locally, or on the Dask cluster at ``dask_address``) and leave with its exit status."""
+    report = run_reported(progress, dask_address, run)
+    progress.finish(report)
+    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
+
+
+def run_reported(progress: BuildProgress, dask_address: str | None, run: "Callable[[Any], Report]") -> Report:
+    """Run a build or booklet and return its report; leave at once when it cannot be run.
+
+    One place for what those commands share: an unsafe output is a usage error (2), a
     refused run is 1, an interruption says what was done and leaves with 128 + the signal.
     """
     with interruptible():
         try:
             with cluster(dask_address) as remote:
-                report = run(remote)
+                return run(remote)
         except UnsafeOutputError as exc:
             fail(exc, 2)
         except LeafletError as exc:
@@ -111,8 +121,6 @@ def run_build(progress: BuildProgress, dask_address: str | None, run: "Callable[
         except Interrupted as exc:
             progress.interrupted()
             exit_interrupted(exc.signum)
-    progress.finish(report)
-    sys.exit(2 if report.refused_outputs else 0 if report.ok else 1)
 
 
 def language_option(value: str | None) -> str | None:
@@ -268,19 +276,10 @@ def booklet(paths: tuple[Path, ...], output: Path, paper: str | None, large_prin
         lang=language_option(lang), fallback=language_option(fallback),
     )
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    with interruptible():
-        try:
-            with cluster(dask_address) as remote:
-                report = build_booklet(list(paths), output, project, options, choices, on_result=progress.result,
-                                       jobs=remote.threads() if remote else jobs, on_start=progress.start, force=force,
-                                       chunks_elsewhere=remote.render_chunks if remote else None)
-        except UnsafeOutputError as exc:
-            fail(exc, 2)
-        except LeafletError as exc:
-            fail(exc)
-        except Interrupted as exc:
-            progress.interrupted()
-            exit_interrupted(exc.signum)
+    report = run_reported(progress, dask_address, lambda remote: build_booklet(
+        list(paths), output, project, options, choices, on_result=progress.result,
+        jobs=remote.threads() if remote else jobs, on_start=progress.start, force=force,
+        chunks_elsewhere=remote.render_chunks if remote else None))
     if not quiet and report.imposed is not None:
         click.echo(printable(f"imposed {report.imposed}"), err=True)
     progress.finish(report)
