@@ -182,7 +182,7 @@ def lay_out_front_part(renderer: BookletRenderer, job: FrontJob) -> FrontPart:
         template = "booklet/contents.html"
         context.update(groups=job.groups, first=job.first, digits=job.digits)
     source = project.root / CONFIG_FILENAME
-    document, _html = renderer.lay_out_page(template, context, source, ProjectFetcher(project.trusted_dirs))
+    document, _html = renderer.lay_out_page(template, context, source, ProjectFetcher.for_project(project))
     path = job.folder / f"front-{job.number:05d}.pdf"
     slots = page_slots(document)
     prefix = f"f{job.number}-"

@@ -70,7 +70,7 @@ class Stamper:
         html = self.templates.render(
             "booklet/stamp.html", lang=job.lang or self.project.config.lang, paper=self.paper, total=job.total, pages=job.pages
         )
-        document = self.engine.render(html, self.project.root, ProjectFetcher(self.project.trusted_dirs))
+        document = self.engine.render(html, self.project.root, ProjectFetcher.for_project(self.project))
         if len(document.pages) != len(job.pages):
             raise RuntimeError(f"page-number overlay has {len(document.pages)} pages for {len(job.pages)} booklet pages")
         return self.engine.write_part_pdf(document)

@@ -40,6 +40,9 @@ class ProjectBundle:
     files: tuple[tuple[str, bytes], ...]
     root: str
     """The client's project folder (resolved), to map paths in messages back."""
+    contained: bool = True
+    """Whether the client's project folder is one (:attr:`Project.contained`): it decides what may be
+    embedded and how files are addressed in the PDF, so the worker must agree."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ def bundle_project(project: Project, stylesheets: tuple[str, ...], templates: tu
     digest = hashlib.sha256()
     for name, data in sorted(files.items()):
         digest.update(b"%d:%s%d:" % (len(name.encode()), name.encode(), len(data)) + data)
-    return ProjectBundle(digest.hexdigest(), tuple(sorted(files.items())), str(root))
+    digest.update(b"contained" if project.contained else b"loose")
+    return ProjectBundle(digest.hexdigest(), tuple(sorted(files.items())), str(root), project.contained)
 
 
 def parcel_entry(source: EntrySource, project_root: Path, committed: date | None) -> EntryParcel:
@@ -146,7 +150,7 @@ def materialise(bundle: ProjectBundle, under: Path) -> Materialised:
     folder.mkdir(parents=True, exist_ok=True)
     for relative, data in bundle.files:
         atomic_write(folder / _safe(relative), data)
-    return Materialised(bundle.root, mirror, Project.load(folder))
+    return Materialised(bundle.root, mirror, dataclasses.replace(Project.load(folder), contained=bundle.contained))
 
 
 def remove(materialised: Materialised) -> None:

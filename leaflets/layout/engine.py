@@ -18,7 +18,8 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.errors import ConfigError
 from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
-from leaflets.layout.weasy import margin_height, page_boxes, subset_large_fonts_in_one_pass
+from leaflets.layout.locations import SCHEME, Locations
+from leaflets.layout.weasy import drop_links, margin_height, page_boxes, subset_large_fonts_in_one_pass
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
 
@@ -41,14 +42,15 @@ class LayoutEngine:
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
         self.stylesheets: list[weasyprint.CSS] = []
         self._refused: list[str] = []
+        locations = Locations.of(project)
         for path in self.stylesheet_paths:
-            fetcher = ProjectFetcher(project.trusted_dirs, path)
+            fetcher = ProjectFetcher(project.trusted_dirs, path, locations)
             self.stylesheets.append(weasyprint.CSS(
-                string=read_stylesheet(project, path), base_url=path.as_uri(),
+                string=read_stylesheet(project, path), base_url=locations.url_or_file(path),
                 font_config=self.font_config, url_fetcher=fetcher,
             ))
             self._refused += [f"{path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)]
-        self._fetcher = ProjectFetcher(project.trusted_dirs)
+        self._fetcher = ProjectFetcher.for_project(project)
         self.language_position = len(self.stylesheets) if language_position is None else language_position
         """Where a language's generated stylesheet goes: after leaflet.css (and large-print.css), before booklet.css."""
         self._language_sheets: dict[str, weasyprint.CSS] = {}
@@ -72,22 +74,26 @@ class LayoutEngine:
     def render(
         self, html: str, base_url: Path, fetcher: ProjectFetcher, tagged: bool = True, language_css: str | None = None
     ) -> weasyprint.Document:
-        """Lay out ``html``; relative URLs resolve against ``base_url``.
+        """Lay out ``html``; relative URLs resolve against the folder ``base_url``, addressed as the
+        ``fetcher`` addresses it (``leaflets://...``, so no absolute path reaches the PDF).
 
         ``tagged`` keeps the structure WeasyPrint needs for a tagged PDF; a
         layout that is only measured does without it. ``language_css`` is the
         generated stylesheet of the document's language (templates/language.css).
         """
-        document = weasyprint.HTML(string=html, base_url=str(base_url), url_fetcher=fetcher)
+        document = weasyprint.HTML(string=html, base_url=fetcher.base_url(base_url), url_fetcher=fetcher)
         stylesheets = self.sheets_for(language_css)
         if not tagged:
-            return document.render(font_config=self.font_config, stylesheets=stylesheets)
-        return document.render(
-            font_config=self.font_config,
-            stylesheets=stylesheets,
-            pdf_tags=True,
-            pdf_variant=PDF_VARIANT,
-        )
+            laid_out = document.render(font_config=self.font_config, stylesheets=stylesheets)
+        else:
+            laid_out = document.render(
+                font_config=self.font_config,
+                stylesheets=stylesheets,
+                pdf_tags=True,
+                pdf_variant=PDF_VARIANT,
+            )
+        drop_links(laid_out, SCHEME)  # links to project files: nothing a reader can open, and no paths in the bytes
+        return laid_out
 
     def write_pdf(
         self, document: weasyprint.Document, identifier: bytes | None = None,
@@ -124,7 +130,7 @@ class LayoutEngine:
         The HTML is laid out on a very tall page so nothing splits; used to size
         the page's bottom margin to the footer it must hold.
         """
-        document = self.render(html, base_url, ProjectFetcher(self.project.trusted_dirs), tagged=False, language_css=language_css)
+        document = self.render(html, base_url, ProjectFetcher.for_project(self.project), tagged=False, language_css=language_css)
         box = next(page_boxes(document.pages[0], selector_class), None)
         if box is None:
             raise LookupError(f"no element with class {selector_class!r} in the measured HTML")

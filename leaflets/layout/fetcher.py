@@ -3,7 +3,8 @@
 A leaflet must never contact a server while it is built (the entry's author
 could track who prints it) nor embed a local file such as /etc/passwd. Only
 ``data:`` URLs and regular files inside the project's trusted folders, under
-the size limit, are served (read by :func:`leaflets.files.read_regular`, so a
+the size limit, are served, whether addressed by a ``file:`` URL or by a
+location-independent ``leaflets:`` one (:mod:`leaflets.layout.locations`) (read by :func:`leaflets.files.read_regular`, so a
 FIFO, a device or a symlink out of the project cannot hang or leak into a
 build); every refusal is recorded with the entry it came from.
 """
@@ -20,6 +21,8 @@ from urllib.request import url2pathname
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from leaflets.files import RefusedFile, read_regular, refusal_message
+from leaflets.layout.locations import SCHEME, Locations
+from leaflets.project.project import Project
 
 
 class RefusedResource(ValueError):
@@ -29,19 +32,37 @@ class RefusedResource(ValueError):
 class ProjectFetcher(URLFetcher):
     """Serve ``data:`` URLs and regular files below ``allowed_dirs``; refuse the rest."""
 
-    def __init__(self, allowed_dirs: list[Path], entry: Path | None = None) -> None:
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+    def __init__(self, allowed_dirs: list[Path], entry: Path | None = None, locations: Locations | None = None) -> None:
+        super().__init__(allowed_protocols={"file", "data", SCHEME}, allow_redirects=False)
         self.allowed_dirs = [Path(os.path.realpath(d)) for d in allowed_dirs]
         self.entry = entry
+        self.locations = locations or Locations(())
+        """Where ``leaflets:`` addresses point; with none, every such address is refused."""
         self.refused: list[str] = []
+
+    @classmethod
+    def for_project(cls, project: Project, entry: Path | None = None) -> "ProjectFetcher":
+        """The fetcher of a leaflet of ``entry`` (the project's trusted folders and the entry's own),
+        or of a page of no entry (the trusted folders alone)."""
+        allowed = project.embed_dirs(entry) if entry is not None else project.trusted_dirs
+        return cls(allowed, entry, Locations.of(project, entry))
+
+    def base_url(self, folder: Path) -> str:
+        """The address relative references in a document made from ``folder`` resolve against."""
+        return self.locations.url_or_file(folder, folder=True)
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(url2pathname(unquote(parts.path)))
+        if scheme in ("file", SCHEME):
+            located = Path(url2pathname(unquote(parts.path))) if scheme == "file" else self.locations.path(url)
+            if located is None:
+                reason = refusal_message(url, "outside the folders a leaflet may embed from")
+                self.refused.append(reason)
+                raise RefusedResource(reason)
+            path = located
             try:
                 data = read_regular(path, self.allowed_dirs)
             except RefusedFile as exc:

@@ -27,6 +27,9 @@ Internals used (see each function for the details):
   and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
   :data:`LARGE_FONT_GLYPHS` glyphs by :func:`subset_large_fonts_in_one_pass`.
 
+- ``Page.links`` (documented, a list of ``(type, target, rectangle, box)``), filtered by
+  :func:`drop_links`.
+
 Also relied on, though not private: the tagged-PDF objects WeasyPrint hands
 a ``finisher`` (``StructTreeRoot`` with ``K`` and ``ParentTree``), edited by
 :mod:`leaflets.pdf.tagging`; the internals test covers that shape too.
@@ -129,6 +132,21 @@ def page_boxes(page: Any, css_class: str) -> Iterator[Any]:
 def margin_boxes(page: Any) -> Iterator[Any]:
     """The page's margin boxes (where running headers and footers are laid out)."""
     return (box for box in children(page_box(page)) if is_box(box, "MarginBox"))
+
+
+def drop_links(document: Any, scheme: str) -> int:
+    """Remove from a laid-out document the links whose target is a ``scheme:`` address; how many.
+
+    A relative link in an entry (``[see](ibuprofen.md)``) resolves to a file of the project, which a
+    reader of the PDF cannot open: it would only put an address into the bytes. The text stays.
+    """
+    prefix = scheme.lower() + ":"
+    dropped = 0
+    for page in document.pages:
+        kept = [link for link in page.links if not (link[0] == "external" and str(link[1]).lower().startswith(prefix))]
+        dropped += len(page.links) - len(kept)
+        page.links = kept
+    return dropped
 
 
 PANGO_NAMES = ("libpango-1.0.so.0", "libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.dylib", "libpango-1.0-0.dll")

@@ -107,11 +107,21 @@ class Project:
             return refusal_message(src, "offline")
         if not parts.path:
             return refusal_message(repr(src), "no file named")
-        path = Path(unquote(parts.path))
-        if not path.is_absolute():
-            path = entry.resolve().parent / path
+        path = self.image_file(src, entry)
+        assert path is not None
         reason = refusal(path, self.embed_dirs(entry))
         return None if reason is None else refusal_message(os.path.realpath(path), reason)
+
+    def image_file(self, src: str, entry: Path) -> Path | None:
+        """The file an image address in ``entry`` names (relative to the entry's folder), or None when it
+        names no local file (``data:``, a network address). Whether it may be embedded is :meth:`image_refusal`'s."""
+        parts = urlsplit(src.strip())
+        if parts.scheme.lower() not in ("", "file") or (parts.netloc and parts.netloc.lower() != "localhost"):
+            return None
+        if not parts.path:
+            return None
+        path = Path(unquote(parts.path))
+        return path if path.is_absolute() else entry.resolve().parent / path
 
     def stylesheet(self, name: str) -> Path:
         """The project's own ``styles/name`` if present, else the built-in one."""

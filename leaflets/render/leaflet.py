@@ -28,10 +28,11 @@ from leaflets.project.template_names import PAGE_FOOTER
 from leaflets.source.entry import Entry, effective_lang, load_entry
 from leaflets.errors import EntryError
 from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.locations import Locations
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
 from leaflets.pdf.tagging import finish_structure
-from leaflets.source.markdown import ImagePolicy, RemovedHtml, render_markdown
+from leaflets.source.markdown import ImageAddress, ImagePolicy, RemovedHtml, render_markdown
 from leaflets.html.online import QrCodeTooLong, online_link, online_url
 from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLES_FOLDER, BuildOptions, OutputFormat  # noqa: F401 - re-exported
 from leaflets.project.project import Project
@@ -107,7 +108,11 @@ class LeafletRenderer:
         )
         self._language_css: dict[str, str] = {}
         logo = self.project.logo_path
-        self.logo_uri = logo.as_uri() if logo else None
+        self.logo_uri = None if logo is None else (
+            logo.as_uri() if self.options.format == "html" else Locations.of(self.project).url_or_file(logo)
+        )
+        """The logo's address: a leaflets:// one in what WeasyPrint lays out (the PDF's bytes must not
+        depend on where the project lies), the file itself in HTML output, for a browser to show."""
         self._shapes: dict[str, FooterShape | None] = {}
 
     def render_file(
@@ -157,7 +162,7 @@ class LeafletRenderer:
     ) -> "LaidOutLeaflet":
         """Pages of ``content`` before they become PDF bytes (booklets read positions off them)."""
         entry = content.entry
-        fetcher = ProjectFetcher(self.project.embed_dirs(entry.path), entry.path)
+        fetcher = ProjectFetcher.for_project(self.project, entry.path)
         document, html = self.lay_out_page(self.template, context, entry.path, fetcher, _footer_line(content))
         warnings = tuple(self.engine.take_refusals()) + tuple(context.get("notices", ())) + tuple(
             f"{entry.path}: warning: {reason}" for reason in dict.fromkeys(fetcher.refused)
@@ -198,6 +203,9 @@ class LeafletRenderer:
         removed: list[RemovedHtml] = []
         notices: list[str] = []
         policy = functools.partial(_image_policy, self.project, entry.path)
+        address = None if self.options.format == "html" else functools.partial(
+            _image_address, self.project, Locations.of(self.project, entry.path), entry.path
+        )
         lang = effective_lang(entry, self.config.lang)
         rtl = direction(lang) == "rtl"
         partner = self._partner(content, lang)
@@ -209,18 +217,20 @@ class LeafletRenderer:
         for index, (section, other) in enumerate(pairs):
             parallel = None
             if other is not None and partner is not None:
-                parallel = self._section_view(other, index, partner_rtl, removed, notices, policy, partner.entry.path)
+                parallel = self._section_view(other, index, partner_rtl, removed, notices, policy, partner.entry.path, address)
             if section is None:
                 assert other is not None
                 view = SectionView(other.key, f"section-{index + 1}-{other.key}", "", "", other.known, Markup(""), parallel)
             else:
-                view = self._section_view(section, index, rtl, removed, notices, policy, entry.path)
+                view = self._section_view(section, index, rtl, removed, notices, policy, entry.path, address)
                 view = SectionView(view.key, view.id, view.label, view.qualifier, view.known, view.html, parallel)
             sections.append(view)
         disclaimer = self._footer_html(
-            content.disclaimer, self.default_text("disclaimer", lang), removed, notices, policy, entry.path, rtl,
+            content.disclaimer, self.default_text("disclaimer", lang), removed, notices, policy, entry.path, rtl, address,
         )
-        note = self._footer_html(content.note, self.default_text("note", lang), removed, notices, policy, entry.path, rtl)
+        note = self._footer_html(
+            content.note, self.default_text("note", lang), removed, notices, policy, entry.path, rtl, address,
+        )
         review = review_of(entry, self.config.review_period_years, build_time().date(), self.commit_dates)
         context = self.page_context(
             entry.title, lang, disclaimer, note, entry.path, error_line=_footer_line(content), review=review,
@@ -237,9 +247,9 @@ class LeafletRenderer:
 
     def _section_view(
         self, section: Section, index: int, rtl: bool, removed: list[RemovedHtml], notices: list[str],
-        policy: ImagePolicy, path: Path,
+        policy: ImagePolicy, path: Path, address: ImageAddress | None = None,
     ) -> SectionView:
-        rendered = render_markdown(section.markdown, section.line, section.heading_level, policy, rtl)
+        rendered = render_markdown(section.markdown, section.line, section.heading_level, policy, rtl, address)
         removed.extend(rendered.removed)
         notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
         return SectionView(
@@ -336,11 +346,12 @@ class LeafletRenderer:
     def _footer_html(
         self, text: FooterText | None, default: str, removed: list[RemovedHtml],
         notices: list[str] | None = None, policy: ImagePolicy | None = None, path: Path | None = None, rtl: bool = False,
+        address: ImageAddress | None = None,
     ) -> Markup:
         """The footer text as HTML; what does not print as written is added to ``notices`` against ``path``."""
         if text is None:
             return render_markdown(default, rtl=rtl).html
-        rendered = render_markdown(text.markdown, text.line, image_policy=policy, rtl=rtl)
+        rendered = render_markdown(text.markdown, text.line, image_policy=policy, rtl=rtl, image_address=address)
         removed.extend(rendered.removed)
         if notices is not None and path is not None:
             notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
@@ -388,6 +399,12 @@ class LeafletRenderer:
 
 def _image_policy(project: Project, entry: Path, src: str) -> str | None:
     return project.image_refusal(src, entry)
+
+
+def _image_address(project: Project, locations: Locations, entry: Path, src: str) -> str:
+    """Where an image the policy let through prints from: its leaflets:// address (``data:`` as written)."""
+    path = project.image_file(src, entry)
+    return src if path is None else locations.url_or_file(path)
 
 
 def _footer_line(content: LeafletContent) -> int | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -78,6 +79,8 @@ _TAG_START = re.compile(r"<\w")
 
 ImagePolicy = Callable[[str], "str | None"]
 """Given an image's address as written, the reason it may not be embedded, or None."""
+ImageAddress = Callable[[str], str]
+"""Given the address of an image the policy let through, as written, the address to print it from."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ def might_drop(source: str) -> bool:
 
 def render_markdown(
     source: str, first_line: int = 1, heading_level: int = 2, image_policy: ImagePolicy | None = None, rtl: bool = False,
+    image_address: ImageAddress | None = None,
 ) -> RenderedMarkdown:
     """Render ``source`` (whose first line is file line ``first_line``).
 
@@ -132,6 +136,8 @@ def render_markdown(
     headings are shifted so they sit below the section's own ``<h2>``.
     ``image_policy`` refuses images (remote, outside the project, not a
     regular file); a refused image is replaced by its alternative text.
+    ``image_address`` rewrites the address of every image let through (the
+    renderer's location-independent ``leaflets://`` addresses); it needs a policy.
     ``rtl`` (text in a right-to-left language) isolates Latin runs, numbers and doses.
     What does not print as written is listed in ``dropped``.
     """
@@ -144,15 +150,19 @@ def render_markdown(
     _report_wide_tables(tokens, first_line, dropped)
     tokens = _cut_wide_tables(tokens)
     _break_long_words(tokens, first_line, dropped)
+    schemes: set[str] = set()
     if image_policy is not None:
-        _refuse_images(tokens, first_line, image_policy, dropped)
+        schemes = _refuse_images(tokens, first_line, image_policy, dropped, image_address)
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
     _keep_compounds_whole(tokens)
     if rtl:
         _isolate_latin_runs(tokens)
     html = _parser.renderer.render(tokens, _parser.options, {})
-    clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES, link_rel=None)
+    clean = nh3.clean(
+        html, tags=set(_ALLOWED_TAGS), attributes=_ALLOWED_ATTRIBUTES, link_rel=None,
+        url_schemes=set(nh3.ALLOWED_URL_SCHEMES) | schemes,
+    )
     return RenderedMarkdown(Markup(clean), tuple(removed), tuple(dropped), _plain_text(tokens))
 
 
@@ -302,8 +312,12 @@ def _with_breaks(match: re.Match[str]) -> str:
     return "\u200b".join(word[i : i + step] for i in range(0, len(word), step))
 
 
-def _refuse_images(tokens: list[Token], first_line: int, policy: ImagePolicy, dropped: list[Dropped]) -> None:
-    """Replace every image the policy refuses by its alternative text, naming it and the reason."""
+def _refuse_images(
+    tokens: list[Token], first_line: int, policy: ImagePolicy, dropped: list[Dropped], address: ImageAddress | None = None,
+) -> set[str]:
+    """Replace every image the policy refuses by its alternative text, naming it and the reason; give the
+    others the ``address`` they print from. The URL schemes of those addresses, for the sanitiser to keep."""
+    schemes: set[str] = set()
     for token in tokens:
         if token.type != "inline" or not token.children:
             continue
@@ -315,6 +329,11 @@ def _refuse_images(tokens: list[Token], first_line: int, policy: ImagePolicy, dr
             if reason is not None:
                 dropped.append(Dropped(_line_of(token, first_line), reason))
                 token.children[index] = Token("text", "", 0, content=child.content)
+            elif address is not None:
+                located = address(src)
+                child.attrSet("src", located)
+                schemes.add(urlsplit(located).scheme.lower())
+    return schemes
 
 
 def _line_of(token: Token, first_line: int) -> int:
