@@ -180,6 +180,63 @@ def test_check_shards_cover_every_entry_once(sample: Path) -> None:
     assert all(counts)
 
 
+def write_entry(path: Path, title: str, lang: str = "en", reviewed: str = "2026-01-10") -> None:
+    """An example leaflet under another title, language and review date."""
+    body = (REPO / "entries" / "ibuprofen.md").read_text().split("---\n", 2)[2]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\ntitle: {title}\nlang: {lang}\nreviewed: {reviewed}\n---\n{body}")
+
+
+@pytest.fixture(scope="module")
+def cross_entry_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A project whose entries share titles and have translations, spread over three shards."""
+    project = tmp_path_factory.mktemp("cross")
+    (project / "leaflets.toml").write_text('required_languages = ["es"]\n')
+    entries = project / "entries"
+    for relative, title in [("ibuprofen.md", "Ibuprofen"), ("b/ibuprofen.md", "Ibuprofen"),
+                            ("c/ibuprofen-400.md", "IBUPROFEN"), ("d/brufen.md", "Ibuprofén"),
+                            ("e/nurofen.md", "Ibuprofen"), ("f/other.md", "Naproxen"), ("g/naproxen.md", "naproxen")]:
+        write_entry(entries / relative, title)
+        write_entry(entries / relative.replace(".md", ".es.md"), "Ibuprofeno", "es")  # their translations
+    for name, lang, reviewed in [("aspirin", "en", "2026-03-01"), ("aspirin", "es", "2025-01-01"),
+                                 ("metformin", "en", "2026-03-01"), ("metformin", "es", "2024-05-01"),
+                                 ("warfarin", "en", "2026-03-01"), ("zinc", "es", "2025-01-01")]:
+        write_entry(entries / (f"{name}.md" if lang == "en" else f"{name}.{lang}.md"), name.title(), lang, reviewed)
+    return project, entries
+
+
+def findings_of(result: subprocess.CompletedProcess[str]) -> list[tuple[str, int, str, str, str]]:
+    import json
+
+    return sorted((f["path"], f["line"], f["level"], f["code"], f["message"]) for f in json.loads(result.stdout)["findings"])
+
+
+def test_three_check_shards_find_exactly_what_one_check_finds_across_entries(cross_entry_set: tuple[Path, Path]) -> None:
+    project, entries = cross_entry_set
+    command = [str(BIN / "leaflets"), "check", str(entries), "--project", str(project), "--format", "json"]
+    full = findings_of(run(command))
+    parts = [findings_of(run([*command, "--shard", f"{index}/3"])) for index in range(3)]
+    assert sorted(f for part in parts for f in part) == full
+    codes = {code for _path, _line, _level, code, _message in full}
+    assert {"duplicate-title", "translation-outdated", "missing-translation"} <= codes
+
+    def shard(path: str) -> int:
+        return shard_of(PurePath(path).relative_to(entries), 3)
+
+    # The set is made so that the cases across shards happen: a duplicate whose first entry another
+    # shard checks, and a translation whose source another shard checks.
+    duplicates = [(path, re.search(r"also the title of (.+):\d+$", message)[1])  # type: ignore[index]
+                  for path, _line, _level, code, message in full if code == "duplicate-title"]
+    assert len(duplicates) == 4 + 1 + 6  # the Ibuprofens, Naproxens and Ibuprofenos (Spanish) after the first
+    assert not [path for path, first in duplicates if path.endswith(".es.md") != first.endswith(".es.md")]
+    assert any(shard(path) != shard(first) for path, first in duplicates)
+    outdated = [path for path, _line, _level, code, _message in full if code == "translation-outdated"]
+    assert sorted(PurePath(path).name for path in outdated) == ["aspirin.es.md", "metformin.es.md"]
+    assert any(shard(path) != shard(path.replace(".es.md", ".md")) for path in outdated)
+    missing = [PurePath(path).name for path, _line, _level, code, _message in full if code == "missing-translation"]
+    assert missing == ["warfarin.md"]
+
+
 # --- the recipes in docs/ ----------------------------------------------------------------------
 
 

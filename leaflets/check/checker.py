@@ -29,7 +29,7 @@ from leaflets.project.config import Config
 from leaflets.source.discover import EDITION_SUFFIXES, EntrySource, clash_message, find_entries, output_clashes
 from leaflets.source.entry import Entry, effective_lang, parse_entry, read_text
 from leaflets.errors import EntryError
-from leaflets.source.fields import front_matter_line, key_lines, unknown_fields
+from leaflets.source.fields import front_matter_line, unknown_fields
 from leaflets.check.findings import Finding, finding
 from leaflets.check.glyphs import Coverage, configured_coverage, missing_characters
 from leaflets.check.rules import errors_in, finding_from_error
@@ -42,7 +42,7 @@ from leaflets.source.git import last_commit_dates
 from leaflets.source.language import primary
 from leaflets.source.review import review_of
 from leaflets.source.sections import LeafletContent, normalise
-from leaflets.source.titles import title_key
+from leaflets.source.titles import EntryTitle, read_title, title_key, title_line
 from leaflets.source.vocabulary import CANONICAL_LABELS
 
 _ALLOWED_HTML = " ".join(f"<{tag}>" for tag in sorted(INLINE_HTML_ALLOWED))
@@ -282,15 +282,9 @@ class Checker:
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(
-            source, tuple(sorted(found, key=lambda f: f.line)), entry.title, _title_line(entry, text),
+            source, tuple(sorted(found, key=lambda f: f.line)), entry.title, title_line(entry, text),
             effective_lang(entry, self.config.lang),
         )
-
-
-def _title_line(entry: Entry, text: str) -> int:
-    if not entry.title_from_heading:
-        return key_lines(text, entry.body_line).get("title", 2)
-    return entry.body_line + next(i for i, line in enumerate(entry.body.split("\n")) if line.strip())
 
 
 BATCH_SIZE = 64
@@ -302,16 +296,20 @@ def _check_batch(checker: Checker, batch: list[EntrySource]) -> list[EntryCheck]
     return [checker.check(source) for source in batch]
 
 
-def across_entries(checks: Sequence[EntryCheck], everything: Sequence[EntrySource] | None = None) -> list[EntryCheck]:
+def across_entries(
+    checks: Sequence[EntryCheck], everything: Sequence[EntrySource] | None = None, default_lang: str | None = None,
+) -> list[EntryCheck]:
     """Add the findings only the whole set shows: two entries, one output file or one title.
 
     ``everything`` is the whole set when ``checks`` are one shard of it: outputs clash over the
-    whole set (titles are compared within the shard, whose entries alone are read).
+    whole set, and the titles of the entries other shards check are read (front matter and title
+    only, :func:`leaflets.source.titles.read_title`, in the project's ``default_lang``), so each
+    shard reports exactly the duplicates among its own entries that a check of the whole set reports.
     """
     extra: dict[int, list[Finding]] = {}
     sources = list(everything) if everything is not None else [check.source for check in checks]
     clashes = {suffix: output_clashes(sources, suffix) for suffix in EDITION_SUFFIXES}
-    first_title: dict[str, EntryCheck] = {}
+    first_title = _first_titles(checks, sources, default_lang)
     for index, check in enumerate(checks):
         for suffix, found in clashes.items():
             if check.source in found:
@@ -321,18 +319,42 @@ def across_entries(checks: Sequence[EntryCheck], everything: Sequence[EntrySourc
                 break
         if check.title is None:
             continue
-        key = primary(check.lang) + "\x00" + title_key(check.title)
-        earlier = first_title.setdefault(key, check)
-        if earlier is not check:
+        first, earlier = first_title[_title_key(check.title, check.lang)]
+        if first != check.source:
             extra.setdefault(index, []).append(finding(
                 "duplicate-title", check.source.path, check.title_line,
-                f"title '{check.title}' is also the title of {earlier.source.path}:{earlier.title_line}",
+                f"title '{check.title}' is also the title of {earlier.path}:{earlier.line}",
             ))
     return [
         replace(check, findings=tuple(sorted(check.findings + tuple(extra[i]), key=lambda f: f.line)))
         if i in extra else check
         for i, check in enumerate(checks)
     ]
+
+
+def _title_key(title: str, lang: str) -> str:
+    """Translations of one medicine share a title without being duplicates: the language is part of the key."""
+    return primary(lang) + "\x00" + title_key(title)
+
+
+def _first_titles(
+    checks: Sequence[EntryCheck], sources: Sequence[EntrySource], default_lang: str | None
+) -> dict[str, tuple[EntrySource, EntryTitle]]:
+    """For every title key, the first entry of ``sources`` (in input order) with that title.
+
+    Entries that were checked answer from their check; the others' titles are read.
+    """
+    checked = {check.source: check for check in checks}
+    first: dict[str, tuple[EntrySource, EntryTitle]] = {}
+    for source in sources:
+        check = checked.get(source)
+        if check is not None:
+            known = None if check.title is None else EntryTitle(check.source.path, check.title, check.title_line, check.lang)
+        else:
+            known = read_title(source.path, default_lang)
+        if known is not None:
+            first.setdefault(_title_key(known.title, known.lang), (source, known))
+    return first
 
 
 @dataclass
@@ -408,7 +430,7 @@ def check_entries(
         coverage = configured_coverage(project)  # before the workers fork: font maps are read once
         done = map_in_workers(_check_batch, batches, jobs, Checker, (project.config, commit_dates, project, coverage))
     checks = [c for batch in done for c in batch]
-    checks = across_entries(checks, everything if select is not None else None)
+    checks = across_entries(checks, everything if select is not None else None, project.config.lang)
     if strict:
         checks = [replace(c, findings=tuple(f.as_error() for f in c.findings)) for c in checks]
     report = CheckReport(checks, strict, warnings=found_warnings)
