@@ -135,6 +135,27 @@ def test_check_on_the_cluster_prints_what_a_local_check_prints(
     assert "reading-level" in remote.stdout
 
 
+def test_check_shards_on_the_cluster_find_what_one_local_check_finds_across_entries(
+    scheduler: dict[str, object], tmp_path: Path
+) -> None:
+    """Duplicate titles and translations compared with their sources, when the entries they compare are
+    checked by another shard, in another batch, on another worker."""
+    from test_shard import make_cross_entry_set
+
+    entries = make_cross_entry_set(tmp_path)
+    command = ["check", entries, "--project", tmp_path, "--format", "json"]
+    full = leaflets(*command)
+    parts = [leaflets(*command, "--dask", scheduler["address"], "--shard", f"{index}/3") for index in range(3)]
+
+    def findings(result: subprocess.CompletedProcess[str]) -> list[tuple[object, ...]]:
+        return sorted(tuple(f.values()) for f in json.loads(result.stdout)["findings"])
+
+    assert sorted(f for part in parts for f in findings(part)) == findings(full)
+    codes = [f[3] for f in findings(full)]
+    assert codes.count("duplicate-title") == 11 and codes.count("translation-outdated") == 2
+    assert codes.count("missing-translation") == 1
+
+
 def test_booklet_on_the_cluster_has_the_local_text(
     scheduler: dict[str, object], some_entries: list[Path], tmp_path: Path
 ) -> None:

@@ -187,10 +187,8 @@ def write_entry(path: Path, title: str, lang: str = "en", reviewed: str = "2026-
     path.write_text(f"---\ntitle: {title}\nlang: {lang}\nreviewed: {reviewed}\n---\n{body}")
 
 
-@pytest.fixture(scope="module")
-def cross_entry_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A project whose entries share titles and have translations, spread over three shards."""
-    project = tmp_path_factory.mktemp("cross")
+def make_cross_entry_set(project: Path) -> Path:
+    """A project whose entries share titles and have translations, spread over three shards; its entries/."""
     (project / "leaflets.toml").write_text('required_languages = ["es"]\n')
     entries = project / "entries"
     for relative, title in [("ibuprofen.md", "Ibuprofen"), ("b/ibuprofen.md", "Ibuprofen"),
@@ -202,7 +200,13 @@ def cross_entry_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
                                  ("metformin", "en", "2026-03-01"), ("metformin", "es", "2024-05-01"),
                                  ("warfarin", "en", "2026-03-01"), ("zinc", "es", "2025-01-01")]:
         write_entry(entries / (f"{name}.md" if lang == "en" else f"{name}.{lang}.md"), name.title(), lang, reviewed)
-    return project, entries
+    return entries
+
+
+@pytest.fixture(scope="module")
+def cross_entry_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    project = tmp_path_factory.mktemp("cross")
+    return project, make_cross_entry_set(project)
 
 
 def findings_of(result: subprocess.CompletedProcess[str]) -> list[tuple[str, int, str, str, str]]:

@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -27,6 +28,8 @@ from leaflets.project.config import CONFIG_FILENAME
 from leaflets.project.project import Project
 from leaflets.project.templating import Templates
 from leaflets.source.discover import EntrySource
+from leaflets.source.git import last_commit_date
+from leaflets.source.language import language_siblings
 
 MAX_BUNDLE_FILE = 64 * 1024 * 1024
 """A project file larger than this is not sent (no template, stylesheet or logo is near it)."""
@@ -59,6 +62,9 @@ class EntryParcel:
     linked: tuple[tuple[str, bytes], ...] = ()
     """Files the entry embeds from the folders a build may embed from (the project's, the entry's own),
     by their resolved path on the client, mirrored on the worker."""
+    companions: tuple["EntryParcel", ...] = ()
+    """The entry's other language versions beside it (:func:`leaflets.source.language.language_siblings`),
+    for the checks that compare a translation with its source, whichever batch or shard those are in."""
 
 
 def bundle_project(project: Project, stylesheets: tuple[str, ...], templates: tuple[str, ...]) -> ProjectBundle:
@@ -88,6 +94,21 @@ def bundle_project(project: Project, stylesheets: tuple[str, ...], templates: tu
         digest.update(b"%d:%s%d:" % (len(name.encode()), name.encode(), len(data)) + data)
     digest.update(b"contained" if project.contained else b"loose")
     return ProjectBundle(digest.hexdigest(), tuple(sorted(files.items())), str(root), project.contained)
+
+
+def parcel_with_companions(
+    source: EntrySource, project_root: Path, commit_dates: Mapping[Path, date | None],
+) -> EntryParcel:
+    """:func:`parcel_entry` with the entry's language siblings, each with its own dates (a sibling's last
+    commit is looked up here when the build did not, as a local check would look it up)."""
+    companions = tuple(
+        parcel_entry(
+            EntrySource(Path(sibling.name), sibling), project_root,
+            commit_dates[sibling] if sibling in commit_dates else last_commit_date(sibling),
+        )
+        for sibling in language_siblings(source.path)
+    )
+    return dataclasses.replace(parcel_entry(source, project_root, commit_dates.get(source.path)), companions=companions)
 
 
 def parcel_entry(source: EntrySource, project_root: Path, committed: date | None) -> EntryParcel:

@@ -230,11 +230,11 @@ class Remote:
         self, batches: list[list[EntrySource]], project: Project, commit_dates: Mapping[Path, date | None],
     ) -> Iterator[list[Any]]:
         """The checker's backend: each batch of entries checked on the cluster, in order."""
-        from leaflets.cluster.bundle import bundle_project, parcel_entry
+        from leaflets.cluster.bundle import bundle_project, parcel_with_companions
         from leaflets.cluster.worker import check_batch
 
         bundle = bundle_project(project, (), (LEAFLET_TEMPLATE,))
-        packed = ([parcel_entry(source, project.root, commit_dates.get(source.path)) for source in batch] for batch in batches)
+        packed = ([parcel_with_companions(source, project.root, commit_dates) for source in batch] for batch in batches)
         for _parcels, checks in self.in_order(check_batch, _Lazy(packed, len(batches)), bundle, client_epoch()):
             if isinstance(checks, Exception):
                 raise LeafletError(f"the Dask cluster could not check a batch of entries: {type(checks).__name__}: {checks}")

@@ -168,10 +168,12 @@ def _check_batch(bundle: ProjectBundle, parcels: list[EntryParcel]) -> list[Any]
     from leaflets.source.discover import EntrySource
 
     materialised = plugin().project(bundle)
+    companions = {c.real_path: c for parcel in parcels for c in parcel.companions}
+    beside = [(materialised.place(c), c) for c in companions.values()]  # translations and sources, for their checks
     placed = [materialised.place(parcel) for parcel in parcels]
     try:
         project = materialised.project
-        committed = {path: parcel.committed for path, parcel in zip(placed, parcels)}
+        committed = {path: parcel.committed for path, parcel in [*beside, *zip(placed, parcels)]}
         # The worker's own fonts answer missing-glyph: a cluster is expected to carry the fonts it prints with.
         checker = Checker(project.config, committed, project, configured_coverage(project))
         checks = []
@@ -186,7 +188,7 @@ def _check_batch(bundle: ProjectBundle, parcels: list[EntryParcel]) -> list[Any]
             checks.append(replace(check, source=client, findings=findings))
         return checks
     finally:
-        for path in placed:
+        for path in [*placed, *(path for path, _c in beside)]:
             path.unlink(missing_ok=True)
 
 

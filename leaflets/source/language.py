@@ -119,5 +119,14 @@ def linked_entry(path: Path, lang: str, own_lang: str, default: str) -> Path | N
     return next((candidate for candidate in candidates if candidate.is_file() and candidate != path), None)
 
 
+def language_siblings(path: Path) -> list[Path]:
+    """The other language versions of the entry at ``path`` that lie beside it (``NAME.md``, ``NAME.LANG.md``):
+    every file :func:`linked_entry` may pick, whatever the languages asked for."""
+    folder, stem, suffix = path.parent, base_stem(path), path.suffix
+    found = [p for p in folder.glob(f"{glob_escape(stem)}.*{suffix}") if suffix_language(p) and base_stem(p) == stem]
+    found.append(folder / f"{stem}{suffix}")
+    return sorted({p for p in found if p != path and p.is_file()})
+
+
 def glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
