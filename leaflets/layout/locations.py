@@ -83,6 +83,8 @@ class Locations:
         if parts.scheme.lower() != SCHEME:
             return None
         address = f"{parts.netloc}{unquote(parts.path)}"
+        if "\x00" in address:
+            return None
         for name, root in sorted(self.roots, key=lambda item: -len(item[0])):
             prefix = name + "/"
             if address == name or address.startswith(prefix):
