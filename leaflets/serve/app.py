@@ -189,12 +189,14 @@ def copy_options(request: Request, fields: Any, identifier: str) -> tuple[CopyOp
 
 
 def build_options(counter: Counter, options: CopyOptions) -> BuildOptions:
+    """What the plain leaflet is built with: the options of the build cache, bilingual edition included."""
     return counter.options(options.paper, options.large_print, options.bilingual)
 
 
 async def leaflet_page(request: Request, identifier: str) -> Response:
     counter: Counter = request.app.state.counter
-    options, problems = copy_options(request, request.query_params, identifier)
+    choices = languages(counter, identifier)
+    options, problems = read_options(request.query_params, counter.project.config.paper, choices)
     if options is None:
         return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
     shown = shown_id(counter, identifier, options.lang)
@@ -207,13 +209,12 @@ async def leaflet_page(request: Request, identifier: str) -> Response:
              f"&bilingual={quote(options.bilingual or '')}")
     family = counter.family(identifier)
     reader = counter.project.config.lang
-    partners = languages(counter, identifier)[options.lang]
     return page(
         request, "leaflet.html",
         id=identifier, title=counter.title(shown), url=leaflet_url(identifier), options=options,
         papers=list(PAGE_SIZES), pages=pages, query=query,
         languages=[(sibling.lang, own_name(sibling.lang)) for sibling in family],
-        partners=[(lang, name_in(lang, reader)) for lang in partners], reader=reader,
+        partners=[(lang, name_in(lang, reader)) for lang in choices[options.lang]], reader=reader,
         family=[sibling.id for sibling in family], shown=shown,
         printer=counter.project.config.printer, today=date.today().isoformat(),
         in_basket=shown in read_basket(request, counter), source=source.relative.as_posix(),
