@@ -470,6 +470,27 @@ def test_index_keeps_the_language_an_entry_declares(tmp_path: Path) -> None:
     assert bilingual_partners(sources["zinc"], "es", family, "es") == ["en", "fr"]
 
 
+def test_bilingual_choice_is_worded_in_the_project_language(tmp_path: Path) -> None:
+    """The page's template in a Spanish pharmacy (``lang = "es"``): the catalog words the choice, Babel names the language."""
+    from types import SimpleNamespace
+
+    from leaflets.project.project import Project
+    from leaflets.serve.app import web_templates
+    from leaflets.serve.patient import CopyOptions
+    from leaflets.serve.translations import name_in, own_name
+
+    (tmp_path / "leaflets.toml").write_text('lang = "es"\n', encoding="utf-8")
+    templates = web_templates(SimpleNamespace(project=Project.load(tmp_path)))
+    html = templates.env.get_template("serve/leaflet.html").render(
+        id="zinc", family=["zinc", "zinc.en"], title="Zinc", source="zinc.md", url="/leaflet/zinc", papers=["a4"],
+        options=CopyOptions("a4", False, "es", "en"), languages=[("es", own_name("es")), ("en", own_name("en"))],
+        partners=[("en", name_in("en", "es"))], reader="es", printer="", today="2026-01-01", query="", in_basket=False,
+        shown="zinc", pages=1, basket=[], watching=False)
+    assert '<label lang="es">Bilingüe' in html and "Solo un idioma" in html
+    assert '<option value="en" selected>Con el texto en inglés al lado</option>' in html
+    assert '<option value="es" lang="es" selected>Español</option>' in html
+
+
 def test_no_trace_of_patient_data_anywhere(counter: Server, tmp_path: Path) -> None:
     """After every request above: nothing the server could write holds what was typed."""
     counter.get("/leaflet/paracetamol.pdf")
