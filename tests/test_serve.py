@@ -349,7 +349,7 @@ def test_the_server_log_shows_paths_only(counter: Server) -> None:
 
 # -- languages: an entry's translations and bilingual editions -----------------------------------------
 
-TRANSLATIONS = {"es": "Español", "fr": "Français", "ar": "العربية", "hi": "हिन्दी", "zh-Hans": "中文 (简体)"}
+TRANSLATIONS = {"es": "Español", "fr": "Français", "ar": "العربية", "hi": "हिन्दी", "zh-Hans": "简体中文"}
 
 
 def options_of(body: bytes, name: str) -> list[tuple[str, bool, str]]:

@@ -20,8 +20,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from babel import Locale, UnknownLocaleError
-
+from leaflets.project.cldr import language_name
 from leaflets.source.discover import EntrySource
 from leaflets.source.language import base_stem, linked_entry, same_language
 
@@ -74,22 +73,12 @@ def bilingual_partners(shown: EntrySource, shown_lang: str, family: list[Sibling
     return partners
 
 
-def _locale(tag: str) -> Locale | None:
-    try:
-        return Locale.parse(tag.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return None
-
-
 def own_name(tag: str) -> str:
-    """The language's name in itself, first letter capitalised for a menu (``es`` -> ``Español``); the tag if Babel does not know it."""
-    locale = _locale(tag)
-    name = locale.get_display_name() if locale is not None else None
-    return name[:1].upper() + name[1:] if name else tag
+    """The language's name in itself, first letter capitalised for a menu (``es`` -> ``Español``); the tag if unknown."""
+    name = language_name(tag, tag)
+    return name[:1].upper() + name[1:] if name != tag else tag
 
 
 def name_in(tag: str, reader: str) -> str:
     """The language's name in the reader's language (``es`` for an English reader -> ``Spanish``); the tag if unknown."""
-    locale, reading = _locale(tag), _locale(reader)
-    name = locale.get_display_name(reading) if locale is not None and reading is not None else None
-    return name or tag
+    return language_name(tag, reader)
