@@ -106,3 +106,49 @@ def structure_text(path: Path) -> list[tuple[str, str]]:
 
     walk(document.Root.StructTreeRoot, None, ("", None))
     return [(block[0], text) for block, text, _ in runs]
+
+
+def text_by_language(path: Path) -> dict[str, str]:
+    """The tagged text of ``path`` by the language each run is read in: the /Lang of its nearest element
+    that has one, else the document's (PDF 1.7 section 14.9.2); runs joined by spaces, in tree order."""
+    texts: dict[tuple[int, int], str] = {}
+    with pdfplumber.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    texts[(index, char["mcid"])] = texts.get((index, char["mcid"]), "") + char["text"]
+    found: dict[str, list[str]] = {}
+    with pikepdf.open(path) as document:
+        pages_by_object = {page.obj.objgen: index for index, page in enumerate(document.pages)}
+        stack: list[tuple[pikepdf.Object, str, int | None]] = [(document.Root.StructTreeRoot, str(document.Root.Lang), None)]
+        while stack:
+            element, lang, page = stack.pop()
+            lang = str(element.Lang) if "/Lang" in element else lang
+            page = pages_by_object.get(element.Pg.objgen, page) if "/Pg" in element else page
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            for kid in kids:
+                number = isinstance(kid, int) or (isinstance(kid, pikepdf.Object) and kid._type_code == pikepdf.ObjectType.integer)
+                if number and page is not None:
+                    found.setdefault(lang, []).append(texts.get((page, int(kid)), ""))
+            stack.extend(
+                (kid, lang, page) for kid in reversed(kids) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+            )
+    return {lang: " ".join(" ".join(runs).split()) for lang, runs in found.items()}
+
+
+def language_elements(path: Path) -> list[tuple[str, str, str]]:
+    """(structure type, its /Lang, the language it would inherit) of every element with a /Lang of its own."""
+    marked = []
+    with pikepdf.open(path) as document:
+        stack: list[tuple[pikepdf.Object, str]] = [(document.Root.StructTreeRoot, str(document.Root.Lang))]
+        while stack:
+            element, inherited = stack.pop()
+            lang = inherited
+            if "/Lang" in element and "/S" in element:
+                lang = str(element.Lang)
+                marked.append((str(element.S), lang, inherited))
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            stack.extend((kid, lang) for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+    return marked

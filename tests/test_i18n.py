@@ -39,7 +39,7 @@ from leaflets.source.language import SHIPPED_LANGUAGES, base_stem, suffix_langua
 from leaflets.source.sections import normalise
 
 from conftest import BRANDED, PINNED_EPOCH, REPO, write_entry
-from pdfread import pdftotext
+from pdfread import language_elements, pdftotext, text_by_language
 
 LANGUAGES = ["es", "fr", "ar", "hi", "zh-Hans"]
 ALL = ["en", *LANGUAGES]
@@ -448,20 +448,50 @@ def test_reading_level_per_language(tmp_path: Path) -> None:
 # -- bilingual and booklets ----------------------------------------------------------------------
 
 
-def test_bilingual_edition_pairs_sections_each_in_its_language(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``build entries/ --bilingual en``: each translation of paracetamol with the English beside it."""
+    out = tmp_path_factory.mktemp("bilingual")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", PINNED_EPOCH)
-        result = CliRunner().invoke(main, ["build", str(REPO / "entries"), "--bilingual", "en", "--out", str(tmp_path), "-j", "2"])
+        result = CliRunner().invoke(main, ["build", str(REPO / "entries"), "--bilingual", "en", "--out", str(out), "-j", "2"])
     assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    return out
+
+
+def test_bilingual_edition_pairs_sections_each_in_its_language(bilingual: Path, tmp_path: Path) -> None:
+    names = sorted(p.name for p in bilingual.glob("*.pdf"))
     assert names == [f"paracetamol.{lang}+en.pdf" for lang in sorted(LANGUAGES)]
-    text = " ".join(pdftotext(tmp_path / "paracetamol.es+en.pdf").split())
+    text = " ".join(pdftotext(bilingual / "paracetamol.es+en.pdf").split())
     assert text.index("Uso") < text.index("Usage") < text.index("Dosis") < text.index("Dosage")
     html_out = tmp_path / "html"
     CliRunner().invoke(main, ["build", str(REPO / "entries" / "paracetamol.ar.md"), "--bilingual", "en", "--format", "html",
                               "--out", str(html_out)])
     html = (html_out / "paracetamol.ar+en.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl"' in html and html.count('<div class="parallel" lang="en" dir="ltr">') >= 6
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_bilingual_parts_are_tagged_with_their_language(bilingual: Path, lang: str) -> None:
+    """The English parts' structure elements carry /Lang en; the first language's inherit the document's /Lang."""
+    path = bilingual / f"paracetamol.{lang}+en.pdf"
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == lang
+    marked = language_elements(path)
+    # /Lang only where the language changes: on each section's English part and the English title, nowhere else.
+    assert all((own, inherited) == ("en", lang) for _kind, own, inherited in marked), marked
+    kinds = [kind for kind, _own, _inherited in marked]
+    assert kinds.count("/Div") >= 6 and kinds.count("/Span") == 1
+    texts = text_by_language(path)
+    assert set(texts) == {lang, "en"}
+    english = load_entry(REPO / "entries" / "paracetamol.md")
+    for label in ("Generic name", "Usage", "Dosage", "Side effects"):
+        assert label in texts["en"] and label not in texts[lang]
+    assert "a common medicine for pain and fever" in texts["en"] and english.title in texts["en"]
+    own_label = gettext_for(None, lang)("Dosage")
+    squeezed = "".join(texts[lang].split())
+    assert "".join(own_label.split())[:: -1 if lang == "ar" else 1] in squeezed  # pdfplumber reads Arabic reversed
+    assert "".join(gettext_for(None, lang)("Disclaimer:").split())[:: -1 if lang == "ar" else 1] in squeezed
 
 
 def write_spanish_set(folder: Path) -> None:
@@ -493,6 +523,14 @@ def test_spanish_booklet_in_spanish_order_with_fallback(tmp_path: Path) -> None:
     assert all("Página" in page for page in pages)
     with pikepdf.open(output) as pdf:
         assert str(pdf.Root.Lang) == "es"
+        parts = {str(part.get("/T")): part for part in pdf.Root.StructTreeRoot.K.K}
+        assert str(parts["Betamethasone"].Lang) == "en", "the entry included in English through --fallback"
+        assert all("/Lang" not in parts[title] for title in ("Zinc", "Ñame", "Ácido fólico"))
+    # The English entry's part, and its title on the contents line; nothing else changes language.
+    assert sorted(language_elements(output)) == [("/Part", "en", "es"), ("/Span", "en", "es")]
+    texts = text_by_language(output)
+    assert "Usage" in texts["en"] and "Betamethasone" in texts["en"] and "Uso" in texts["es"]
+    assert "Usage" not in texts["es"] and "Uso" not in texts["en"] and "Betamethasone" not in texts["es"]
 
 
 def test_booklet_without_lang_is_in_the_project_language(tmp_path: Path) -> None:
@@ -598,3 +636,10 @@ def test_bilingual_booklet_in_spanish(tmp_path: Path) -> None:
     text = " ".join(" ".join(page_texts(output)).split())
     assert text.index("Uso") < text.index("Usage") < text.index("Dosis") < text.index("Dosage")
     assert "Página 1 de" in text and "Page 1 of" not in text
+    with pikepdf.open(output) as pdf:
+        assert str(pdf.Root.Lang) == "es" and "/Lang" not in pdf.Root.StructTreeRoot.K.K[-1]  # the entry is in Spanish
+    marked = language_elements(output)
+    assert marked and all((own, inherited) == ("en", "es") for _kind, own, inherited in marked), marked
+    texts = text_by_language(output)
+    assert "Usage" in texts["en"] and "Dosage" in texts["en"] and "Uso" in texts["es"] and "Dosis" in texts["es"]
+    assert "Usage" not in texts["es"] and "Uso" not in texts["en"]

@@ -9,6 +9,11 @@ leaflet, so it is read once, and turns every other margin-box text (footers on
 later pages, running headers) into pagination artifacts, as PDF/UA asks for
 repeated page furniture.
 
+WeasyPrint also tags every element without a language of its own, so the
+pass gives /Lang to the elements whose HTML was in another language than
+the document's (the second language of a bilingual leaflet, an entry in
+the fallback language of a booklet), and only to them.
+
 It runs as a WeasyPrint *finisher*, on the PDF objects just before they are
 serialised, so the file is written once rather than written, parsed and
 written again.
@@ -29,6 +34,8 @@ from typing import Any, Callable, Sequence
 
 import pydyf
 
+from leaflets.layout.weasy import element_language
+
 _BLOCK_TAGS = {"/P", "/Div", "/L", "/LI", "/Table"}
 """A margin box holding these is the running footer; generated header strings hold only spans."""
 
@@ -38,14 +45,14 @@ Finisher = Callable[[Any, pydyf.PDF], None]
 
 
 def finish_structure(_document: Any, pdf: pydyf.PDF) -> None:
-    """Tag margin-box content once or mark it as artifact, in ``pdf`` (a tagged PDF about to be written)."""
-    tree_reference = pdf.catalog.get("StructTreeRoot")
-    if tree_reference is None:
+    """Tag margin-box content once or mark it as artifact, and give elements in another language their /Lang,
+    in ``pdf`` (a tagged PDF about to be written)."""
+    structure = _structure(pdf)
+    if structure is None:
         return
-    resolve = _resolver(pdf)
-    tree = resolve(tree_reference)
-    document = resolve(tree["K"][0])
+    resolve, tree, document = structure
     _tag_margins(pdf, resolve, tree, document, {0: document}, frozenset())
+    _mark_languages(document, _document_language(pdf), resolve)
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class TaggedPart:
     title: str
     role: str = "Part"
     lang: str | None = None
-    """Set only where it differs from the booklet's own language."""
+    """The part's language; the element gets /Lang where it differs from the file's (None: the file's)."""
     link_footer: bool = True
     """Read the footer of the run's first page once, inside the element; otherwise every footer is an artifact."""
     anchor_prefix: str = ""
@@ -76,7 +83,9 @@ class TaggedPart:
     """Contents lines, in reading order: lists become /TOC, items /TOCI holding a /Link to the entry."""
 
 
-def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = frozenset(), id_prefix: str = "") -> Finisher:
+def finish_parts(
+    parts: Sequence[TaggedPart], blank_pages: frozenset[int] = frozenset(), id_prefix: str = "", lang: str | None = None,
+) -> Finisher:
     """A finisher for a booklet part file: the tree regrouped into one element per :class:`TaggedPart`.
 
     Each part's footer is read once (linked on its first page), other margin
@@ -84,16 +93,18 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
     artifacts throughout (they are copied wherever the booklet needs a blank
     page). Internal links point straight at their page (named destinations
     do not survive the booklet's joining), and structure IDs (table headers)
-    get ``id_prefix`` so they stay unique in the joined booklet.
+    get ``id_prefix`` so they stay unique in the joined booklet. ``lang`` is
+    the language of the file the parts end up in (the booklet's; None: this
+    file's own): a part, or an element inside it, in another language gets
+    /Lang, as the part file's own /Lang is not kept in the join.
     """
 
     def finish(_document: Any, pdf: pydyf.PDF) -> None:
-        tree_reference = pdf.catalog.get("StructTreeRoot")
-        if tree_reference is None:
+        structure = _structure(pdf)
+        if structure is None:
             return
-        resolve = _resolver(pdf)
-        tree = resolve(tree_reference)
-        document = resolve(tree["K"][0])
+        resolve, tree, document = structure
+        file_lang = lang or _document_language(pdf)
         pages = list(pdf.page_references)
         owners: dict[int, pydyf.Dictionary] = {}
         elements: list[pydyf.Dictionary] = []
@@ -101,7 +112,7 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
             element = pydyf.Dictionary({"Type": "/StructElem", "S": f"/{part.role}", "P": document.reference, "K": pydyf.Array()})
             if part.title:
                 element["T"] = pydyf.String(part.title)
-            if part.lang:
+            if part.lang and not _same_language(part.lang, file_lang):
                 element["Lang"] = pydyf.String(part.lang)
             pdf.add_object(element)
             elements.append(element)
@@ -120,6 +131,7 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
         for part, element in zip(parts, elements):
             if part.toc:
                 _tag_contents(pdf, resolve, tree, element, part.toc)
+            _mark_languages(element, part.lang or file_lang, resolve)
         _resolve_internal_links(pdf, resolve, parts)
         if id_prefix:
             _prefix_ids(pdf, id_prefix)
@@ -127,6 +139,52 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
             pdf.catalog.pop(key, None)
 
     return finish
+
+
+def _structure(pdf: pydyf.PDF) -> tuple[Callable[[Any], Any], Any, Any] | None:
+    """``(resolve, StructTreeRoot, its /Document element)`` of a tagged ``pdf``; None for an untagged one."""
+    tree_reference = pdf.catalog.get("StructTreeRoot")
+    if tree_reference is None:
+        return None
+    resolve = _resolver(pdf)
+    tree = resolve(tree_reference)
+    return resolve, tree, resolve(tree["K"][0])
+
+
+def _document_language(pdf: pydyf.PDF) -> str:
+    """The file's /Lang (WeasyPrint's, from ``<html lang>``); empty when it has none."""
+    lang = pdf.catalog.get("Lang")
+    return lang.string if isinstance(lang, pydyf.String) else ""
+
+
+def _same_language(one: str, other: str) -> bool:
+    """Language tags compare without regard to case (BCP 47)."""
+    return one.lower() == other.lower()
+
+
+def _mark_languages(top: Any, lang: str, resolve: Callable[[Any], Any]) -> None:
+    """Give /Lang to each element under ``top`` whose box was in another language than the one it inherits.
+
+    ``lang`` is the language ``top`` is read in. An element keeps a /Lang it
+    has (a booklet part's); otherwise it gets the language its box had in
+    the HTML (:func:`~leaflets.layout.weasy.element_language`) only where
+    that differs from its parent's, so /Lang marks exactly where the language
+    changes (PDF 1.7 section 14.9.2) and everything in the document's own
+    language inherits the document's /Lang. Elements made here (parts,
+    links, contents items) have no box and inherit.
+    """
+    stack = [(top, lang)]
+    while stack:
+        element, inherited = stack.pop()
+        own = element.get("Lang")
+        if isinstance(own, pydyf.String):
+            inherited = own.string
+        else:
+            noted = element_language(element)
+            if noted and not _same_language(noted, inherited):
+                element["Lang"] = pydyf.String(noted)
+                inherited = noted
+        stack.extend((kid, inherited) for kid in _kids(element, resolve))
 
 
 def _resolver(pdf: pydyf.PDF) -> Callable[[Any], Any]:
