@@ -110,7 +110,8 @@ def structure_text(path: Path) -> list[tuple[str, str]]:
 
 def text_by_language(path: Path) -> dict[str, str]:
     """The tagged text of ``path`` by the language each run is read in: the /Lang of its nearest element
-    that has one, else the document's (PDF 1.7 section 14.9.2); runs joined by spaces, in tree order."""
+    that has one, else the document's (PDF 1.7 section 14.9.2); runs joined by spaces (an element's own
+    runs before those of its child elements, so not quite reading order)."""
     texts: dict[tuple[int, int], str] = {}
     with pdfplumber.open(path) as pdf:
         for index, page in enumerate(pdf.pages):
@@ -152,3 +153,32 @@ def language_elements(path: Path) -> list[tuple[str, str, str]]:
             kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
             stack.extend((kid, lang) for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
     return marked
+
+
+def tagged_runs(path: Path) -> list[tuple[str, str | None]]:
+    """Each marked run of the structure tree (an element's own runs before those of its child elements):
+    (its glyphs' text as pdfplumber reads it, the /ActualText of the nearest element that has one, else None)."""
+    texts: dict[tuple[int, int], str] = {}
+    with pdfplumber.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    texts[(index, char["mcid"])] = texts.get((index, char["mcid"]), "") + char["text"]
+    runs: list[tuple[str, str | None]] = []
+    with pikepdf.open(path) as document:
+        pages_by_object = {page.obj.objgen: index for index, page in enumerate(document.pages)}
+        stack: list[tuple[pikepdf.Object, str | None, int | None]] = [(document.Root.StructTreeRoot, None, None)]
+        while stack:
+            element, actual, page = stack.pop()
+            actual = str(element.ActualText) if "/ActualText" in element else actual
+            page = pages_by_object.get(element.Pg.objgen, page) if "/Pg" in element else page
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            for kid in kids:
+                number = isinstance(kid, int) or (isinstance(kid, pikepdf.Object) and kid._type_code == pikepdf.ObjectType.integer)
+                if number and page is not None:
+                    runs.append((texts.get((page, int(kid)), ""), actual))
+            stack.extend(
+                (kid, actual, page) for kid in reversed(kids) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+            )
+    return runs

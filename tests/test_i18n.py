@@ -39,7 +39,7 @@ from leaflets.source.language import SHIPPED_LANGUAGES, base_stem, suffix_langua
 from leaflets.source.sections import normalise
 
 from conftest import BRANDED, PINNED_EPOCH, REPO, write_entry
-from pdfread import language_elements, pdftotext, text_by_language
+from pdfread import language_elements, pdftotext, tagged_runs, text_by_language
 
 LANGUAGES = ["es", "fr", "ar", "hi", "zh-Hans"]
 ALL = ["en", *LANGUAGES]
@@ -230,6 +230,39 @@ def test_arabic_reads_right_to_left(built: Path) -> None:
         assert running_organisation and running_organisation[0]["x0"] > page.width / 2, "running header not mirrored"
         title = [w for w in header if w["top"] < 18 * MM and w["text"] != "Riverside" and w["text"] != "Pharmacy"]
         assert title and max(w["x1"] for w in title) < page.width / 2, "running title not on the left"
+
+
+ARABIC_LETTER = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
+
+
+def test_arabic_runs_carry_their_text_in_logical_order(built: Path) -> None:
+    """Glyphs are drawn in visual order, so pdfplumber reads the page backwards; every tagged run with
+    Arabic letters has /ActualText with the text as written, brackets the right way round."""
+    entry = load_entry(REPO / "entries" / "paracetamol.ar.md")
+    runs = tagged_runs(built / "paracetamol.ar.pdf")
+    arabic = [(glyphs, actual) for glyphs, actual in runs if ARABIC_LETTER.search(glyphs)]
+    assert len(arabic) > 20 and all(actual is not None for _glyphs, actual in arabic)
+    actual_texts = [actual for _glyphs, actual in arabic if actual is not None]
+    assert (entry.title[::-1], entry.title) in arabic  # the title as pdfplumber reads it, and as written
+    assert gettext_for(None, "ar")("Dosage") in actual_texts
+    joined = " ".join(actual_texts)
+    assert "باراسيتامول (Paracetamol)، ويُسمّى" in joined and not BIDI_CONTROLS.search(joined)
+    body = " ".join(entry.body.split())
+    start = actual_texts.index(entry.title)
+    for actual in actual_texts[start + 2 : start + 8]:  # body text: the source's words, in the source's order
+        words = re.findall(r"[\u0600-\u06ff]+", actual)
+        assert words and " ".join(words) in " ".join(re.findall(r"[\u0600-\u06ff]+", body)), actual
+    assert not [actual for _glyphs, actual in tagged_runs(built / "paracetamol.es.pdf") if actual is not None]
+
+
+def test_bilingual_with_arabic_keeps_english_brackets_in_actual_text(bilingual: Path) -> None:
+    """The glyph of ")" drawn mirrored for "(" in the Arabic text maps to "(" in the whole file; the English
+    part's runs with brackets carry /ActualText as written."""
+    runs = tagged_runs(bilingual / "paracetamol.ar+en.pdf")
+    english = [(glyphs, actual) for glyphs, actual in runs if "also called acetaminophen" in glyphs]
+    assert english and all(actual is not None and "(also called acetaminophen in some countries)" in actual
+                           for _glyphs, actual in english)
+    assert all(actual is None for glyphs, actual in runs if glyphs == "Usage")  # nothing to correct: left alone
 
 
 def chinese_entry(folder: Path) -> Path:

@@ -153,8 +153,9 @@ def test_finisher_receives_weasyprints_structure_tree() -> None:
 
 
 def test_structure_elements_remember_the_language_of_their_box() -> None:
-    """WeasyPrint's ``_build_box_tree`` yields each box's elements; the wrapper notes the box's ``lang`` on them,
-    and the finisher turns a change of language into /Lang, only where it changes."""
+    """WeasyPrint's ``_build_box_tree`` yields each box's elements; the wrapper notes the box's ``lang`` on them
+    (and keeps each page's text boxes by MCID), and the finisher turns a change of language into /Lang, only
+    where it changes."""
     import io
 
     import pikepdf
@@ -167,8 +168,10 @@ def test_structure_elements_remember_the_language_of_their_box() -> None:
         '<p>Tome <span lang="fr">le comprimé</span> con agua.</p></body></html>'
     )
     noted: list[tuple[str, str | None]] = []
+    texts: dict[tuple[int, int], str] = {}
 
     def finisher(document: Any, pdf: Any) -> None:
+        texts.update(weasy.marked_texts(pdf))
         noted.extend(
             (str(obj["S"]), weasy.element_language(obj)) for obj in pdf.objects
             if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
@@ -178,6 +181,8 @@ def test_structure_elements_remember_the_language_of_their_box() -> None:
     document = weasyprint.HTML(string=html).render(pdf_tags=True, pdf_variant="pdf/ua-1")
     data = document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
     assert ("/Div", "ar") in noted and ("/H3", "ar") in noted and ("/P", "es") in noted and ("/Span", "fr") in noted
+    # The page's text boxes by (page, MCID), in logical order: what /ActualText of right-to-left runs is made from.
+    assert "الجرعة" in texts.values() and "le comprimé" in texts.values() and {page for page, _ in texts} == {0}
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert str(pdf.Root.Lang) == "es"
         marked, stack = [], [pdf.Root.StructTreeRoot.K[0]]

@@ -12,7 +12,11 @@ repeated page furniture.
 WeasyPrint also tags every element without a language of its own, so the
 pass gives /Lang to the elements whose HTML was in another language than
 the document's (the second language of a bilingual leaflet, an entry in
-the fallback language of a booklet), and only to them.
+the fallback language of a booklet), and only to them. And it draws the
+glyphs of right-to-left text in visual order, with one Unicode value per
+glyph (a parenthesis mirrored in Arabic text reads as its opposite
+everywhere else), so text runs holding such text get /ActualText with the
+text as written (:func:`_give_actual_text`).
 
 It runs as a WeasyPrint *finisher*, on the PDF objects just before they are
 serialised, so the file is written once rather than written, parsed and
@@ -29,17 +33,23 @@ pages left as artifacts throughout.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pydyf
 
-from leaflets.layout.weasy import element_language
+from leaflets.layout.weasy import element_language, marked_texts
 
 _BLOCK_TAGS = {"/P", "/Div", "/L", "/LI", "/Table"}
 """A margin box holding these is the running footer; generated header strings hold only spans."""
 
 _NULL = b"null"
+
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
+"""Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko ... and their presentation forms)."""
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 Finisher = Callable[[Any, pydyf.PDF], None]
 
@@ -53,6 +63,7 @@ def finish_structure(_document: Any, pdf: pydyf.PDF) -> None:
     resolve, tree, document = structure
     _tag_margins(pdf, resolve, tree, document, {0: document}, frozenset())
     _mark_languages(document, _document_language(pdf), resolve)
+    _give_actual_text(pdf, resolve, tree)
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,7 @@ def finish_parts(
             if part.toc:
                 _tag_contents(pdf, resolve, tree, element, part.toc)
             _mark_languages(element, part.lang or file_lang, resolve)
+        _give_actual_text(pdf, resolve, tree)
         _resolve_internal_links(pdf, resolve, parts)
         if id_prefix:
             _prefix_ids(pdf, id_prefix)
@@ -185,6 +197,42 @@ def _mark_languages(top: Any, lang: str, resolve: Callable[[Any], Any]) -> None:
                 element["Lang"] = pydyf.String(noted)
                 inherited = noted
         stack.extend((kid, inherited) for kid in _kids(element, resolve))
+
+
+def _give_actual_text(pdf: pydyf.PDF, resolve: Callable[[Any], Any], tree: Any) -> None:
+    """In a file with right-to-left text, /ActualText with the logical text on the elements of runs whose glyphs do not read as written.
+
+    Those are runs with right-to-left letters (drawn in visual order, so a
+    reader of the tree without the bidi algorithm gets them backwards, and
+    marks raised above a letter may land on a line of their own) and runs
+    with mirrored characters (brackets: the glyph of ")" drawn for "(" in
+    Arabic text maps to "(" everywhere, English text included). The text,
+    without bidi control characters, goes on the structure element holding
+    the run alone (PDF 1.7 section 14.9.4; what assistive technology and
+    structure-tree extraction read). Not into the page's /Span property
+    lists: poppler (pdftotext) reorders such replacement text once more by
+    position and prints it backwards. Runs made artifacts are left alone.
+    """
+    texts = marked_texts(pdf)
+    if not any(_RTL_LETTER.search(text) for text in texts.values()):
+        return
+    wanted: dict[int, dict[int, str]] = {}
+    for (page_number, mcid), text in texts.items():
+        if _RTL_LETTER.search(text) or any(unicodedata.mirrored(character) for character in text):
+            wanted.setdefault(page_number, {})[mcid] = _BIDI_CONTROLS.sub("", text)
+    nums = resolve(tree["ParentTree"])["Nums"]
+    for index in range(0, len(nums), 2):
+        page_number, marks = nums[index], nums[index + 1]
+        runs = wanted.get(page_number)
+        if not runs or not isinstance(marks, pydyf.Array):
+            continue
+        for mcid, text in runs.items():
+            if mcid >= len(marks) or marks[mcid] == _NULL:
+                continue
+            element = resolve(marks[mcid])
+            kids = element.get("K") if isinstance(element, pydyf.Dictionary) else None
+            if isinstance(kids, (pydyf.Array, list)) and list(kids) == [mcid]:
+                element["ActualText"] = pydyf.String(text)
 
 
 def _resolver(pdf: pydyf.PDF) -> Callable[[Any], Any]:
