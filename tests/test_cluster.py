@@ -156,7 +156,7 @@ def test_check_shards_on_the_cluster_find_what_one_local_check_finds_across_entr
     assert codes.count("missing-translation") == 1
 
 
-def test_booklet_on_the_cluster_has_the_local_text(
+def test_booklet_on_the_cluster_has_the_local_text_and_bytes(
     scheduler: dict[str, object], some_entries: list[Path], tmp_path: Path
 ) -> None:
     from pypdf import PdfReader
@@ -169,6 +169,7 @@ def test_booklet_on_the_cluster_has_the_local_text(
     remote_pages = [page.extract_text() for page in PdfReader(tmp_path / "remote.pdf").pages]
     assert len(remote_pages) > 10
     assert remote_pages == local_pages
+    assert (tmp_path / "remote.pdf").read_bytes() == (tmp_path / "local.pdf").read_bytes()
 
 
 def test_editions_on_the_cluster_give_the_local_bytes_and_a_second_run_builds_nothing(
