@@ -125,6 +125,19 @@ def test_build_on_the_cluster_gives_the_local_bytes_messages_and_status(
     assert f"0 built, {EXAMPLES + 22} up to date, 1 failed" in again.stderr
 
 
+def test_html_on_the_cluster_names_the_clients_logo(scheduler: dict[str, object], tmp_path: Path) -> None:
+    """HTML output names the logo by its file (for a browser): the client's file, not the worker's copy."""
+    from conftest import BRANDED
+
+    entry = REPO / "entries" / "metformin.md"
+    for side, extra in (("local", ()), ("remote", ("--dask", scheduler["address"]))):
+        result = leaflets("build", entry, "--project", BRANDED, "--format", "html", "--out", tmp_path / side, "-q", *extra)
+        assert result.returncode == 0, result.stderr
+    html = (tmp_path / "remote" / "metformin.html").read_bytes()
+    assert html == (tmp_path / "local" / "metformin.html").read_bytes()
+    assert BRANDED.resolve().as_uri().encode() in html
+
+
 def test_check_on_the_cluster_prints_what_a_local_check_prints(
     scheduler: dict[str, object], some_entries: list[Path]
 ) -> None:

@@ -163,6 +163,12 @@ class Materialised:
         text = text.replace(str(worker_path), parcel.client_path)
         return text.replace(os.path.realpath(self.mirror) + "/", "/")
 
+    def client_html(self, data: bytes) -> bytes:
+        """HTML output with this worker's ``file://`` addresses (the logo's, for a browser) put back as the
+        client's: the PDF names no file, but the HTML does, so it is the local bytes only once mapped."""
+        prefix = Path(os.path.realpath(self.mirror)).as_uri().encode("ascii")
+        return data.replace(prefix + b"/", b"file:///")
+
 
 def materialise(bundle: ProjectBundle, under: Path) -> Materialised:
     """Unpack ``bundle`` into a new private folder under ``under`` and load it as a project."""

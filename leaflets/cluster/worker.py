@@ -153,7 +153,8 @@ def _render_one(renderer: Any, materialised: Materialised, path: Path, parcel: E
             error=f"{parcel.client_path}: error: internal error while building: {type(exc).__name__}: {back(str(exc))}",
             detail=back(traceback.format_exc()),
         )
-    return RenderedParcel(rendered.data, tuple(back(w) for w in rendered.warnings), rendered.page_count)
+    data = materialised.client_html(rendered.data) if renderer.options.format == "html" else rendered.data
+    return RenderedParcel(data, tuple(back(w) for w in rendered.warnings), rendered.page_count)
 
 
 def check_batch(bundle: ProjectBundle, epoch: str, parcels: list[EntryParcel]) -> list[Any]:
@@ -298,7 +299,8 @@ def _render_editions_batch(
                     detail=back(traceback.format_exc()),
                 ))
                 continue
-            results.append(RenderedParcel(rendered.data, tuple(back(w) for w in rendered.warnings), rendered.page_count))
+            data = materialised.client_html(rendered.data) if options.format == "html" else rendered.data
+            results.append(RenderedParcel(data, tuple(back(w) for w in rendered.warnings), rendered.page_count))
         out.append(results)
         path.unlink(missing_ok=True)
     return out
