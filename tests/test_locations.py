@@ -1,4 +1,4 @@
-"""A leaflet's bytes do not depend on where its project lies (leaflets/layout/locations.py).
+"""A leaflet's bytes do not depend on where its project lies (leaflets/project/locations.py).
 
 One project, with a logo, an image beside an entry, a stylesheet that draws a
 background image and sets a font of its own, a relative link and an entry
@@ -45,7 +45,7 @@ def make_project(folder: Path) -> None:
     if font:
         (project / "styles" / "fonts" / "own.ttf").write_bytes(font)
     css = (REPO / "styles" / "leaflet.css").read_text() + (
-        "\n.masthead { background: url(../images/band.png) repeat-x; }\n"
+        "\n.masthead { background: url(/images/band.png) repeat-x; }\n"  # from the project folder
         + ('@font-face { font-family: "Own Serif"; src: url(fonts/own.ttf); }\nh1 { font-family: "Own Serif"; }\n'
            if font else "")
     )
@@ -142,3 +142,18 @@ def test_leaflets_addresses_refuse_what_file_addresses_refuse(tmp_path: Path) ->
     line = len(text.splitlines()) + 2
     assert f"{entry}:{line}: warning: refused to fetch leaflets://project/leaflets.toml: leaflets are built offline" in lines
     assert b"not for leaflets" not in decompressed(tmp_path / "out" / "m.pdf")
+
+
+def test_an_image_a_stylesheet_names_from_the_project_folder_is_in_the_cache_key(tmp_path: Path) -> None:
+    """``url(/images/band.png)`` is the project's images/band.png, for the renderer and the build cache alike."""
+    from PIL import Image
+
+    make_project(tmp_path)
+    project = tmp_path / "project"
+    command = ("build", project / "entries", "--project", project, "--out", tmp_path / "out")
+    assert "1 built" in leaflets(*command, cwd=tmp_path).stderr
+    assert "0 built, 1 up to date" in leaflets(*command, cwd=tmp_path).stderr
+    Image.new("RGB", (12, 12), (200, 30, 200)).save(project / "images" / "band.png")
+    again = leaflets(*command, cwd=tmp_path)
+    assert "1 built, 0 up to date" in again.stderr, again.stderr
+    assert "refused" not in again.stderr

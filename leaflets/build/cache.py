@@ -40,6 +40,7 @@ from leaflets import __version__
 from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYLESHEETS
 from leaflets.build.output import atomic_write
 from leaflets.errors import OutputError
+from leaflets.project.locations import Locations
 from leaflets.project.project import Project
 from leaflets.project.templating import Templates
 from leaflets.files import MAX_RESOURCE_BYTES, RefusedFile, inside, read_regular
@@ -197,6 +198,7 @@ def entry_key_of(
 def stylesheet_files(project: Project, names: Iterable[str]) -> list[Path]:
     """The project's stylesheets ``names`` and the local files they import or reference (fonts, images)."""
     found: list[Path] = []
+    locations = Locations.of(project)
     pending = [project.stylesheet(name) for name in names]
     while pending:
         path = pending.pop(0)
@@ -208,7 +210,7 @@ def stylesheet_files(project: Project, names: Iterable[str]) -> list[Path]:
         except RefusedFile:
             continue
         for match in _CSS_REFERENCE.finditer(text):
-            target = _local_target((match.group(1) or match.group(2)).decode("utf-8", "replace"), path.parent)
+            target = locations.resolve((match.group(1) or match.group(2)).decode("utf-8", "replace"), path)
             if target is not None and inside(target, project.trusted_dirs):
                 pending.append(target)
     return found

@@ -18,7 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.errors import ConfigError
 from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
-from leaflets.layout.locations import SCHEME, Locations
+from leaflets.project.locations import SCHEME, Locations
 from leaflets.layout.weasy import drop_links, margin_height, page_boxes, record_element_languages, subset_large_fonts_in_one_pass
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project

@@ -4,7 +4,7 @@ A leaflet must never contact a server while it is built (the entry's author
 could track who prints it) nor embed a local file such as /etc/passwd. Only
 ``data:`` URLs and regular files inside the project's trusted folders, under
 the size limit, are served, whether addressed by a ``file:`` URL or by a
-location-independent ``leaflets:`` one (:mod:`leaflets.layout.locations`) (read by :func:`leaflets.files.read_regular`, so a
+location-independent ``leaflets:`` one (:mod:`leaflets.project.locations`) (read by :func:`leaflets.files.read_regular`, so a
 FIFO, a device or a symlink out of the project cannot hang or leak into a
 build); every refusal is recorded with the entry it came from.
 """
@@ -21,7 +21,7 @@ from urllib.request import url2pathname
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from leaflets.files import RefusedFile, read_regular, refusal_message
-from leaflets.layout.locations import SCHEME, Locations
+from leaflets.project.locations import SCHEME, Locations
 from leaflets.project.project import Project
 
 

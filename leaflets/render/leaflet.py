@@ -28,7 +28,7 @@ from leaflets.project.template_names import PAGE_FOOTER
 from leaflets.source.entry import Entry, effective_lang, load_entry
 from leaflets.errors import EntryError
 from leaflets.layout.fetcher import ProjectFetcher
-from leaflets.layout.locations import Locations
+from leaflets.project.locations import Locations
 from leaflets.layout.footer import TOLERANCE_PX, FooterShape, FooterSizer, footer_key, footer_shape, laid_out_height
 from leaflets.layout.engine import LayoutEngine
 from leaflets.pdf.tagging import finish_structure

@@ -17,7 +17,8 @@ import os
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.request import url2pathname
 
 from leaflets.project.project import Project, default_resource_dir
 
@@ -94,3 +95,14 @@ class Locations:
                     return None  # urljoin removes dot segments; one left is no address of ours
                 return Path(root, *pieces)
         return None
+
+    def resolve(self, reference: str, document: Path) -> Path | None:
+        """The file ``reference`` (a stylesheet's ``url()``, say) in the file ``document`` names, resolved
+        as WeasyPrint and the fetcher resolve it (``/images/x.png`` starts at the root of the document's
+        address, the project folder); None for a ``data:`` or network address or one below no root.
+        The build cache hashes what this names, so it follows what is embedded."""
+        url = urljoin(self.url_or_file(document), reference.strip())
+        parts = urlsplit(url)
+        if parts.scheme.lower() == "file":
+            return Path(url2pathname(unquote(parts.path))) if parts.path else None
+        return self.path(url)
