@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from leaflets.source.markdown import render_markdown
 
 
@@ -47,3 +49,24 @@ def test_javascript_links_are_not_links() -> None:
 
 def test_bold_only_paragraph_is_a_lead_in() -> None:
     assert '<p class="lead-in"><strong>Common:</strong></p>' in str(render_markdown("**Common:**\n\n* a").html)
+
+
+def test_links_to_a_section_by_its_name_in_any_language() -> None:
+    """``#name`` links reach the section by id, key or heading, without accents or case; others are reported."""
+    from leaflets.source.entry import parse_entry
+    from leaflets.source.sections import normalise, section_anchors
+
+    text = (
+        "---\ntitle: Ejemplol\nlang: es\n---\n### Uso\nVea la [dosis](#Dosificación), [la posología](#dosage), "
+        "[antes](#section-3-precautions), [x](#nada) y [ref][r].\n\n[r]: #PRECAUCIONES\n\n"
+        "### Dosificación\nUna al día.\n\n### Precauciones\nSin alcohol.\n\n### الجرعة\nنص.\n"
+    )
+    content = normalise(parse_entry(text, Path("x.es.md")))
+    anchors = section_anchors([(section, None) for section in content.sections])
+    usage = content.sections[0]
+    rendered = render_markdown(usage.markdown, usage.line, usage.heading_level, anchors=anchors)
+    html = str(rendered.html)
+    assert html.count('href="#section-2-dosage"') == 2
+    assert html.count('href="#section-3-precautions"') == 2
+    assert [(d.line, d.broken_link) for d in rendered.dropped] == [(6, True)] and "#nada" in rendered.dropped[0].message
+    assert anchors["الجرعة"].startswith("section-4-")

@@ -34,6 +34,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "no-disclaimer": ("warning", "the entry has no disclaimer of its own; the default is printed"),
     "unknown-field": ("warning", "a front matter key leaflets does not know (with a suggestion for near misses)"),
     "html-removed": ("warning", "raw HTML the sanitizer drops from the printed leaflet"),
+    "broken-link": ("warning", "a #name link that names no section of the entry, so it leads nowhere"),
     "reading-level": ("warning", "the text reads above max_reading_grade"),
     "review-overdue": ("warning", "the entry's next review date (or its review or update date plus review_period_years) has passed"),
     "no-review-date": ("warning", "no 'reviewed' date in the front matter (only reported when leaflets.toml sets require_review)"),

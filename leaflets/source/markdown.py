@@ -11,8 +11,11 @@ here cannot let markup through that the allowlist does not name.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -94,6 +97,8 @@ class Dropped:
 
     line: int
     message: str
+    broken_link: bool = False
+    """A ``#name`` link that names no section (``check`` reports these as ``broken-link``)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ def might_drop(source: str) -> bool:
 
 def render_markdown(
     source: str, first_line: int = 1, heading_level: int = 2, image_policy: ImagePolicy | None = None, rtl: bool = False,
+    anchors: Mapping[str, str] | None = None,
 ) -> RenderedMarkdown:
     """Render ``source`` (whose first line is file line ``first_line``).
 
@@ -133,6 +139,10 @@ def render_markdown(
     ``image_policy`` refuses images (remote, outside the project, not a
     regular file); a refused image is replaced by its alternative text.
     ``rtl`` (text in a right-to-left language) isolates Latin runs, numbers and doses.
+    ``anchors`` maps the names a link may use for a section of this entry (see
+    :func:`anchor_key`) to that section's id: ``[the dose](#dosage)`` or
+    ``(#dosis)`` lead to the section, whatever its position; a ``#name`` link
+    that matches none is reported.
     What does not print as written is listed in ``dropped``.
     """
     tokens = _parser.parse(source)
@@ -146,6 +156,8 @@ def render_markdown(
     _break_long_words(tokens, first_line, dropped)
     if image_policy is not None:
         _refuse_images(tokens, first_line, image_policy, dropped)
+    if anchors is not None:
+        _resolve_internal_links(tokens, first_line, anchors, dropped)
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
     _keep_compounds_whole(tokens)
@@ -315,6 +327,34 @@ def _refuse_images(tokens: list[Token], first_line: int, policy: ImagePolicy, dr
             if reason is not None:
                 dropped.append(Dropped(_line_of(token, first_line), reason))
                 token.children[index] = Token("text", "", 0, content=child.content)
+
+
+def anchor_key(name: str) -> str:
+    """The form section names and ``#name`` links are matched in: no accents or case, words joined by ``-``.
+
+    "Dosificación", "#dosificacion" and "#Dosificación" all give ``dosificacion``;
+    letters of every script are kept (``#الجرعة``), as in the heading ids
+    Markdown hosts generate.
+    """
+    folded = "".join(c for c in unicodedata.normalize("NFKD", unquote(name)) if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "-", folded.casefold()).strip("-")
+
+
+def _resolve_internal_links(tokens: list[Token], first_line: int, anchors: Mapping[str, str], dropped: list[Dropped]) -> None:
+    """Point each ``#name`` link at the section it names; report one that names no section of the entry."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            if not href.startswith("#"):
+                continue
+            target = anchors.get(anchor_key(href[1:]))
+            if target is not None:
+                child.attrSet("href", f"#{target}")
+            else:
+                dropped.append(Dropped(_line_of(token, first_line), f"the link to {href} leads nowhere: "
+                                       "no section of this entry has that name", broken_link=True))
 
 
 def _line_of(token: Token, first_line: int) -> int:
