@@ -249,11 +249,12 @@ def _write_booklet(
     Returns each entry laid out with the digest of the bytes it was laid out from.
     """
     lang = booklet.lang or project.config.lang
-    ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record, report)
+    ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record)
     chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere)
     entries = [entry for chunk in chunks for entry in chunk.entries]
     if not entries:
         raise LeafletError("no entry could be built, so no booklet was written")
+    report.left_out = ordered.left_out
     config = project.config
     title = booklet.title if booklet.title is not None else booklet_title(project, lang)
     subtitle = booklet.subtitle if booklet.subtitle is not None else booklet_subtitle(project, lang)
@@ -305,14 +306,14 @@ def _up_to_date(
 
 def _titles(
     sources: list[EntrySource], booklet: BookletOptions, lang: str, default_lang: str, jobs: int,
-    record: Callable[[EntryResult], None], report: BookletReport,
-) -> list[EntrySource]:
+    record: Callable[[EntryResult], None],
+) -> Ordered:
     """The readable entries in booklet order; unreadable ones are recorded as failures.
 
     Each medicine comes in the booklet's language (``--lang``, else the
     project's), or the fallback, and every entry named one by one in its own;
     titles sort by that language's collation. What is left out for its
-    language goes into ``report.left_out``; none in the language is an error.
+    language is said in ``left_out``; none in the language is an error.
     """
     batches = [sources[i : i + SCAN_BATCH] for i in range(0, len(sources), SCAN_BATCH)]
     scanned: list[Scanned] = []
@@ -322,14 +323,23 @@ def _titles(
                 record(failure)
             else:
                 scanned.append(Scanned(source, title or "", entry_lang))
+    left_out = ""
     if booklet.list_file is None:  # a list names exactly the entries wanted, in any language
         selection = select_language(scanned, lang, booklet.fallback, booklet.named)
         if scanned and not selection.chosen:
             raise nothing_in_language(selection, lang, booklet.fallback, booklet.lang is not None)
-        report.left_out = left_out_line(selection, lang, booklet.fallback, booklet.lang is not None)
+        left_out = left_out_line(selection, lang, booklet.fallback, booklet.lang is not None)
         scanned = selection.chosen
         scanned.sort(key=lambda item: (collation_key(item.title, lang), item.title, str(item.source.relative), str(item.source.path)))
-    return [item.source for item in scanned]
+    ordered = Ordered(item.source for item in scanned)
+    ordered.left_out = left_out
+    return ordered
+
+
+class Ordered(list[EntrySource]):
+    """The entries a booklet holds, in booklet order, and one line on those it left out for their language."""
+
+    left_out: str = ""
 
 
 def named_files(paths: Iterable[Path]) -> frozenset[Path]:
