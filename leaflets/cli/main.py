@@ -243,7 +243,8 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
 @click.option("--lang", "lang", metavar="LANG", default=None,
-              help="Only entries in LANG (NAME.LANG.md, or lang in the front matter), with cover, contents and "
+              help="Entries in LANG (NAME.LANG.md, or lang in the front matter; a file named in PATHS comes in its own), "
+                   "with cover, contents and "
                    "page texts in LANG, sorted by LANG's alphabet.")
 @click.option("--fallback", metavar="LANG", default=None,
               help="With --lang: a medicine with no entry in --lang comes in LANG instead, marked in the contents.")
