@@ -111,6 +111,8 @@ def test_the_language_is_the_one_every_stage_prints_in(tmp_path: Path) -> None:
     for name, (text, project_lang, expected) in cases.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert file_lang(tmp_path / name, project_lang) == expected, name
+    os.mkfifo(tmp_path / "pipe.ar.md")  # nobody writes: reading must not wait
+    assert file_lang(tmp_path / "pipe.ar.md", "en") == "ar"
 
 
 def test_every_combination_is_built_named_and_equal_to_a_single_edition_build(
