@@ -176,14 +176,16 @@ def test_bilingual_editions_are_named_and_keyed_as_a_bilingual_build(entries: Pa
 
 
 def test_two_entries_naming_one_edition_clash(tmp_path: Path) -> None:
-    """``a.md`` in Spanish and ``a.es.md`` both name ``a.es.pdf``: the first is built, the other is one line."""
+    """``a.md`` in Spanish and ``a.es.md`` both name ``a.es.pdf``: the first is built, the other is one line
+    for all its editions."""
     (tmp_path / "in").mkdir()
     shutil.copy(REPO / "entries" / "paracetamol.es.md", tmp_path / "in" / "a.es.md")
     shutil.copy(REPO / "entries" / "paracetamol.es.md", tmp_path / "in" / "a.md")
-    result = leaflets("build", tmp_path / "in", "--out", tmp_path / "out", "--editions", "lang=es")
+    result = leaflets("build", tmp_path / "in", "--out", tmp_path / "out", "--editions", "lang=es large-print=no,yes")
     assert result.returncode == 1
-    assert [p.name for p in (tmp_path / "out").glob("*.pdf")] == ["a.es.pdf"]
-    assert result.stderr.count("a.md: error: would be written to the same leaflet (a.es.pdf) as ") == 1, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["a.es-large.pdf", "a.es.pdf"]
+    assert result.stderr.count("a.md: error: would be written to the same leaflets (a.es*) as ") == 1, result.stderr
+    assert "2 built, 0 up to date, 2 failed" in result.stderr, result.stderr
 
 
 def test_shards_of_editions_equal_the_whole_run(entries: Path, all_editions: tuple[Path, str], tmp_path: Path) -> None:

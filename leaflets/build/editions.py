@@ -252,8 +252,8 @@ def build_editions(
     commit_dates = last_commit_dates([source.path for source, _lang in mine])
     stamps = review_stamps([source.path for source, _lang in mine], commit_dates)
     dependencies: dict[BuildOptions, str] = {}
-    clashes: dict[Path, EntrySource] = {}
-    """Outputs another entry takes, with that entry."""
+    clashes: dict[Path, str] = {}
+    """Outputs another entry takes, with the line that says so (one per entry, not one per edition)."""
     planned: list[tuple[EntrySource, Edition, Path, str | None, str]] = []
     """Per output: source, edition, target, key, and what to do ("build", "current", "known", "clash",
     or the reason the guard refuses to write there)."""
@@ -263,7 +263,11 @@ def build_editions(
             name = edition.output_name(source, lang, home_paper, f".{fmt}")
             target = out_dir / name
             if owners[name] is not source:
-                clashes[target] = owners[name]
+                stem = source.relative.with_name(f"{base_stem(source.relative)}.{lang}").as_posix()
+                clashes[target] = (
+                    f"{source.path}: error: would be written to the same leaflets ({stem}*) as {owners[name].path}; "
+                    "only the first is built"
+                )
                 planned.append((source, edition, target, None, "clash"))
                 continue
             if options not in dependencies:
@@ -333,15 +337,12 @@ def _by_output(edition_jobs: list[EditionJob], done: Iterator[list[EntryResult]]
 
 
 def _result(
-    source: EntrySource, target: Path, key: str | None, state: str, clashes: Mapping[Path, EntrySource],
+    source: EntrySource, target: Path, key: str | None, state: str, clashes: Mapping[Path, str],
     cache: OutputCache, built: Iterator[tuple[Path, EntryResult]],
 ) -> EntryResult:
     """The result for one planned output, recording it in the cache."""
     if state == "clash":
-        return EntryResult(source, "failed", error=(
-            f"{source.path}: error: would be written to the same leaflet ({target.name}) as {clashes[target].path}; "
-            "only the first is built"
-        ))
+        return EntryResult(source, "failed", error=clashes[target])
     if state == "known":
         return EntryResult(source, "failed", error=cache.known_failure(target, key), from_input=True)
     if state == "current":
