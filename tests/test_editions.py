@@ -207,3 +207,14 @@ def test_a_bad_entry_is_reported_once_not_once_per_edition(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr.count("broken.md:2: error: malformed front matter") == 1
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 4
+
+
+def test_html_editions_have_their_stylesheets(tmp_path: Path) -> None:
+    result = leaflets("build", REPO / "entries" / "ibuprofen.md", "--out", tmp_path, "--format", "html",
+                      "--editions", "large-print=no,yes")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["ibuprofen.en-large.html", "ibuprofen.en.html"]
+    hrefs = {href for page in tmp_path.glob("*.html")
+             for href in re.findall(r'href="([^"]+\.css)"', page.read_text(encoding="utf-8"))}
+    assert hrefs == {"_styles/leaflet.css", "_styles/large-print.css"}
+    assert all((tmp_path / href).is_file() for href in hrefs)

@@ -30,7 +30,9 @@ from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leaflets.build.builder import ENTRIES_PER_WORKER, bilingual_companions, check_writable, with_companions
+from leaflets.build.builder import (
+    ENTRIES_PER_WORKER, bilingual_companions, check_writable, copy_stylesheets, with_companions,
+)
 from leaflets.build.cache import OutputCache, cache_filename, dependency_key, entry_key
 from leaflets.build.guard import OutputGuard, UnsafeOutputError
 from leaflets.build.output import atomic_write
@@ -243,6 +245,9 @@ def build_editions(
     guard = OutputGuard(project, [source.path for source in found], cache.wrote)
     guard.check_folder(out_dir)
     check_writable(out_dir)
+    if fmt == "html":  # as a plain build: the pages link their CSS in OUT/_styles/
+        for edition in editions:
+            copy_stylesheets(project, out_dir, edition.options(fmt), guard)
     owners: dict[Path, EntrySource] = {}
     """Each output name's first entry, over every entry given (so exactly one shard reports a clash):
     ``paracetamol.md`` in Spanish and ``paracetamol.es.md`` both name ``paracetamol.es.pdf``."""
