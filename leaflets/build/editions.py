@@ -233,7 +233,8 @@ def build_editions(
     As :func:`leaflets.build.builder.build_leaflets`, per output: outputs already
     current are left alone, clashes are found over the whole set, ``shard`` keeps
     its own cache file, and each entry a worker is given is parsed once for all
-    of its editions.
+    of its editions. A ``lang=`` language no entry is in raises
+    :class:`EditionsError` before anything is written.
     """
     started = time.perf_counter()
     home_paper = project.config.paper.lower()
