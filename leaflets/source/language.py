@@ -35,6 +35,23 @@ def is_language_tag(value: Any) -> bool:
     return isinstance(value, str) and _TAG.fullmatch(value) is not None
 
 
+def normal_tag(tag: str) -> str:
+    """``tag`` in the case BCP 47 recommends (``EN`` -> ``en``, ``zh-hans`` -> ``zh-Hans``,
+    ``pt_br`` -> ``pt-BR``), so one language gets one spelling in file names, ``lang`` and caches."""
+    parts = tag.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    private = False
+    for part in parts[1:]:
+        private = private or len(part) == 1  # after a singleton (x-..., u-...) case carries no meaning
+        if not private and len(part) == 2:
+            out.append(part.upper())
+        elif not private and len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 def primary(lang: str) -> str:
     """``zh-Hans`` -> ``zh``; ``pt-BR`` -> ``pt``."""
     return lang.replace("_", "-").split("-")[0].lower()
@@ -45,7 +62,7 @@ def suffix_language(path: Path) -> str | None:
     match = _SUFFIX.match(Path(path).stem)
     if match is None or primary(match["lang"]) not in _KNOWN_PRIMARY:
         return None
-    return match["lang"].replace("_", "-")
+    return normal_tag(match["lang"])
 
 
 def base_stem(path: Path) -> str:
@@ -55,11 +72,12 @@ def base_stem(path: Path) -> str:
 
 
 def entry_language(metadata: Mapping[str, Any], path: Path, default: str = "en") -> str:
-    """The entry's effective language: front matter ``lang``, else the file-name suffix, else ``default``."""
+    """The entry's effective language: front matter ``lang``, else the file-name suffix, else ``default``
+    (each in :func:`normal_tag` case)."""
     declared = metadata.get("lang")
     if is_language_tag(declared):
-        return str(declared)
-    return suffix_language(path) or default
+        return normal_tag(str(declared))
+    return suffix_language(path) or (normal_tag(default) if default else default)
 
 
 def same_language(a: str, b: str) -> bool:
