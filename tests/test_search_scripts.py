@@ -85,7 +85,8 @@ def test_titles_first_and_prefixes_as_you_type(index: SearchIndex) -> None:
 def test_query_syntax_stays_text() -> None:
     assert match_expression('头痛" OR "x') == '"头 痛"* AND "OR"* AND "x"*'
     assert match_expression("维生素C 500mg") == '"维 生 素 C"* AND "500mg"*'
-    assert match_expression("、。！") is None
+    assert match_expression("、。！") is None and match_expression("\u0301 \u0e35") is None  # marks alone
+    assert match_expression("ที่") == '"ที่"*'
 
 
 def test_clusters_keep_marks_with_their_letters() -> None:

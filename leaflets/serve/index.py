@@ -110,14 +110,13 @@ def query_words(text: str) -> list[str]:
     """
     words: list[str] = []
     current = ""
-    for char in text:
+    for char in text + " ":
         if unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Co":
             current += char
-        elif current:
-            words.append(current)
-            current = ""
-    if current:
-        words.append(current)
+            continue
+        if any(unicodedata.category(letter)[0] != "M" for letter in current):
+            words.append(current)  # marks alone (an accent typed first) are no word: the tokenizer drops them
+        current = ""
     return words[:MAX_QUERY_TOKENS]
 
 

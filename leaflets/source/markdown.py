@@ -172,7 +172,6 @@ def _report_deep_nesting(source: str, tokens: list[Token], first_line: int, drop
 
 _INLINE_PAIRS = {"strong_open": 1, "em_open": 1, "s_open": 1, "link_open": 1,
                  "strong_close": -1, "em_close": -1, "s_close": -1, "link_close": -1}
-_INLINE_TAG = re.compile(r"^<(/?)([a-z]+)>$")
 
 
 def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
@@ -185,10 +184,7 @@ def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Drop
         reported = False
         kept: list[Token] = []
         for child in token.children:
-            step = _INLINE_PAIRS.get(child.type, 0)
-            tag = _INLINE_TAG.match(child.content) if child.type == "html_inline" else None
-            if tag and tag.group(2) != "br":
-                step = -1 if tag.group(1) else 1
+            step = _INLINE_PAIRS.get(child.type, child.nesting if child.tag in INLINE_HTML_ALLOWED else 0)
             if step > 0:
                 depth += 1
                 if depth > MAX_INLINE_DEPTH:
@@ -350,9 +346,12 @@ def _sanitise_inline(token: Token, line: int, removed: list[RemovedHtml]) -> Tok
         return token
     match = _TAG.match(token.content.strip())
     if match and match.group("name").lower() in INLINE_HTML_ALLOWED:
+        # Rebuilt as markdown-it tokens of the tag alone (its attributes gone); the renderer writes the markup.
         name = match.group("name").lower()
-        token.content = f"<{match.group('close')}{name}>"
-        return token
+        if name == "br":
+            return Token("hardbreak", "br", 0)
+        closing = bool(match.group("close"))
+        return Token(f"{name}_close" if closing else f"{name}_open", name, -1 if closing else 1)
     name = match.group("name").lower() if match else "comment" if token.content.startswith("<!--") else "html"
     if not (match and match.group("close")):
         removed.append(RemovedHtml(name, line))
