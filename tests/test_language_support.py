@@ -53,11 +53,12 @@ def test_a_shipped_language_serves_only_its_own_script(tag: str, expected: str |
     assert shipped_language(tag) == expected
 
 
-def test_scripts_split_languages_but_an_open_tag_matches_either() -> None:
+def test_scripts_split_languages() -> None:
     assert (script("zh-Hant"), script("zh-HK"), script("zh-Hans-CN"), script("zh"), script("es-419")) == (
-        "Hant", "Hant", "Hans", None, None)
+        "Hant", "Hant", "Hans", "Hans", None)
     assert not same_language("zh-Hans", "zh-Hant") and not same_language("zh-TW", "zh-CN")
-    assert same_language("zh", "zh-Hant") and same_language("zh-Hant", "zh-Hant-TW") and same_language("es", "es-MX")
+    assert not same_language("zh", "zh-Hant") and same_language("zh", "zh-CN") and same_language("zh", "zh-Hans")
+    assert same_language("zh-Hant", "zh-Hant-TW") and same_language("es", "es-MX") and same_language("en", "en-Latn")
     assert same_language("pa-PK", "pa-Arab") and not same_language("pa-PK", "pa-IN")
 
 
@@ -66,15 +67,16 @@ def test_traditional_chinese_gets_no_simplified_texts(tmp_path: Path) -> None:
     assert gettext_for(None, "zh-CN")("Disclaimer:") != "Disclaimer:"
     # A project catalog for zh-Hant is used; a zh-Hans one is not.
     assert not has_catalog(tmp_path, "zh-Hant") and has_catalog(tmp_path, "zh-CN") and has_catalog(None, "en-US")
-    for lang, label in (("zh-Hans", "免责声明："), ("zh-Hant", "免責聲明：")):
+    for lang, label in (("zh", "声明："), ("zh-Hans", "免责声明："), ("zh-Hant", "免責聲明：")):
         own = tmp_path / "locale" / lang / "LC_MESSAGES"
         own.mkdir(parents=True)
         (own / "leaflets.po").write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
                                          f'msgid "Disclaimer:"\nmsgstr "{label}"\n', encoding="utf-8")
-        assert has_catalog(tmp_path, "zh-Hant") == (lang == "zh-Hant")
+        assert has_catalog(tmp_path, "zh-Hant") == (lang == "zh-Hant")  # locale/zh/ is Simplified too
     assert gettext_for(tmp_path, "zh-Hant")("Disclaimer:") == "免責聲明："
     assert gettext_for(tmp_path, "zh-HK")("Disclaimer:") == "免責聲明："  # Hong Kong writes Traditional characters
     assert gettext_for(tmp_path, "zh-CN")("Disclaimer:") == "免责声明："
+    assert gettext_for(tmp_path, "zh")("Disclaimer:") == "声明："
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from leaflets.errors import ConfigError
-from leaflets.source.language import SHIPPED_LANGUAGES, primary, script, shipped_language
+from leaflets.source.language import SHIPPED_LANGUAGES, primary, same_language, script, shipped_language
 
 DOMAIN = "leaflets"
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
@@ -29,15 +29,15 @@ PROJECT_LOCALE_FOLDER = "locale"
 def catalog_names(lang: str) -> list[str]:
     """Folder names under ``locale/`` that may hold ``lang``'s catalog, most specific first.
 
-    ``zh-HK`` -> ``zh-HK``, ``zh_HK``, ``zh-Hant``, ``zh_Hant``, ``zh``: the script
-    a region implies names a catalog too, and a catalog in another script never serves it.
+    ``zh-HK`` -> ``zh-HK``, ``zh_HK``, ``zh-Hant``, ``zh_Hant``: the script a region
+    implies names a catalog too, and a catalog in another script never serves it.
     """
     names = [lang, lang.replace("-", "_")]
     written_in = script(lang)
     if written_in:
         names += [f"{primary(lang)}-{written_in}", f"{primary(lang)}_{written_in}"]
-    if "-" in lang or "_" in lang:
-        names.append(primary(lang))
+    if ("-" in lang or "_" in lang) and same_language(primary(lang), lang):
+        names.append(primary(lang))  # locale/zh/ is Simplified Chinese: it serves zh-CN, never zh-TW
     return list(dict.fromkeys(names))
 
 

@@ -71,27 +71,31 @@ _REGION_SCRIPTS: dict[str, dict[str, str]] = {
 """Scripts a region implies for languages written in more than one (CLDR likely subtags): Chinese in
 Taiwan, Hong Kong and Macau is written in Traditional characters, in mainland China and Singapore in
 Simplified ones."""
+_LIKELY_SCRIPTS = {"zh": "Hans", "pa": "Guru", "sd": "Arab", "uz": "Latn", "sr": "Cyrl"}
+"""The script such a language is written in when its tag names neither script nor region (CLDR):
+``zh`` is Simplified Chinese, as the shipped catalog for it is."""
 
 
 def script(lang: str) -> str | None:
-    """The script ``lang`` is written in when it says, or its region implies it: ``zh-Hant`` and ``zh-TW`` ->
-    ``Hant``, ``sr-Latn-RS`` -> ``Latn``; None when the tag leaves it open (``zh``, ``es-MX``)."""
+    """The script ``lang`` is written in when it says, or its region or language implies it: ``zh-Hant``
+    and ``zh-TW`` -> ``Hant``, ``zh`` -> ``Hans``, ``sr-Latn-RS`` -> ``Latn``; None for a language
+    written in one script (``es-MX``)."""
     subtags = lang.replace("_", "-").split("-")
     for subtag in subtags[1:]:
         if len(subtag) == 4 and subtag.isalpha():
             return subtag.title()
     regions = [subtag.upper() for subtag in subtags[1:] if len(subtag) == 2 and subtag.isalpha()]
     implied = _REGION_SCRIPTS.get(primary(lang), {})
-    return next((implied[region] for region in regions if region in implied), None)
+    return next((implied[region] for region in regions if region in implied), _LIKELY_SCRIPTS.get(primary(lang)))
 
 
 def same_language(a: str, b: str) -> bool:
     """``es`` and ``es-MX`` name the same language for finding a translation; ``zh-Hans`` and ``zh`` too.
 
     Tags whose scripts differ do not: a reader of Traditional Chinese
-    (``zh-Hant``, ``zh-TW``, ``zh-HK``) is not served by Simplified text, nor a
-    reader of Serbian in Latin letters by Cyrillic. A tag that names no script
-    matches either.
+    (``zh-Hant``, ``zh-TW``, ``zh-HK``) is not served by Simplified text
+    (``zh-Hans``, ``zh-CN``, or plain ``zh``), nor a reader of Serbian in Latin
+    letters by Cyrillic. See :func:`script`.
     """
     if primary(a) != primary(b):
         return False
