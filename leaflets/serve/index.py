@@ -8,11 +8,12 @@ indexed one character (grapheme cluster) per word, and a word typed in them
 is searched as a phrase of its characters: "头痛" is found in the middle of a
 sentence (:func:`leaflets.source.scripts.spaced`). Combining marks are word
 characters (``categories``), so a Thai vowel sign or a Devanagari matra is
-part of the word it is written in rather than a place where words split. The index lives in a file beside
-the build cache and remembers each entry's size, modification time and
-hash: at start-up only entries whose size or time changed are read again,
-and only those whose bytes changed are parsed again, so starting on an
-unchanged corpus takes well under a second.
+part of the word it is written in rather than a place where words split.
+
+The index lives in a file beside the build cache and remembers each entry's
+size, modification time and hash: at start-up only entries whose size or
+time changed are read again, and only those whose bytes changed are parsed
+again, so starting on an unchanged corpus takes well under a second.
 """
 
 from __future__ import annotations
