@@ -107,3 +107,17 @@ def test_an_index_of_the_previous_schema_is_rebuilt(tmp_path: Path) -> None:
     assert index.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (SCHEMA_VERSION,)
     assert index.count() == 0
     index.close()
+
+
+def test_the_quick_cut_misses_no_mark() -> None:
+    """Runs without a possible mark are cut between every two characters: no character that joins the one
+    before it may be missing from the class that sends a run the slow way."""
+    import re
+
+    from leaflets.source.scripts import _MAY_EXTEND, UNSPACED, extends_cluster
+
+    unspaced = re.compile(f"[{UNSPACED}]")
+    joining = [hex(code) for code in range(0x30000)
+               if unspaced.match(chr(code)) and extends_cluster("a" + chr(code), 1) and not _MAY_EXTEND.match(chr(code))]
+    assert joining == []
+    assert spaced("ガ\u3099ー頭痛").split() == ["ガ\u3099", "ー", "頭", "痛"]
