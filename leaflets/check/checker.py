@@ -34,6 +34,7 @@ from leaflets.check.findings import Finding, finding
 from leaflets.check.glyphs import Coverage, configured_coverage, missing_characters
 from leaflets.check.rules import errors_in, finding_from_error
 from leaflets.check.translations import translation_warnings
+from leaflets.check.language_support import language_warnings
 from leaflets.source.markdown import INLINE_HTML_ALLOWED, Dropped, RemovedHtml, might_drop, render_markdown
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
@@ -294,6 +295,7 @@ class Checker:
         found += dropped_warnings(content, self.project)
         found += glyph_warnings(entry, text, self.coverage)
         found += translation_warnings(entry, self.config, self.commit_dates)
+        found += language_warnings(entry, effective_lang(entry, self.config.lang), self.project.root if self.project else None)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(

@@ -44,6 +44,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "missing-glyph": ("warning", "the entry uses a character none of the configured fonts has (it would print from another font, or as a box)"),
     "translation-outdated": ("warning", "a translation was last reviewed before its source entry"),
     "missing-translation": ("warning", "a language listed in required_languages has no translation of the entry"),
+    "unsupported-language": ("warning", "the entry's language has no message catalog, shipped or the project's: its fixed texts print in English"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 

@@ -80,9 +80,45 @@ def entry_language(metadata: Mapping[str, Any], path: Path, default: str = "en")
     return suffix_language(path) or (normal_tag(default) if default else default)
 
 
+_REGION_SCRIPTS: dict[str, dict[str, str]] = {
+    "zh": {"TW": "Hant", "HK": "Hant", "MO": "Hant", "CN": "Hans", "SG": "Hans", "MY": "Hans"},
+    "pa": {"PK": "Arab", "IN": "Guru"},
+    "sd": {"PK": "Arab", "IN": "Deva"},
+    "uz": {"AF": "Arab", "UZ": "Latn"},
+}
+"""Scripts a region implies for languages written in more than one (CLDR likely subtags): Chinese in
+Taiwan, Hong Kong and Macau is written in Traditional characters, in mainland China and Singapore in
+Simplified ones."""
+_LIKELY_SCRIPTS = {"zh": "Hans", "pa": "Guru", "sd": "Arab", "uz": "Latn", "sr": "Cyrl"}
+"""The script such a language is written in when its tag names neither script nor region (CLDR):
+``zh`` is Simplified Chinese, as the shipped catalog for it is."""
+
+
+def script(lang: str) -> str | None:
+    """The script ``lang`` is written in when it says, or its region or language implies it: ``zh-Hant``
+    and ``zh-TW`` -> ``Hant``, ``zh`` -> ``Hans``, ``sr-Latn-RS`` -> ``Latn``; None for a language
+    written in one script (``es-MX``)."""
+    subtags = lang.replace("_", "-").split("-")
+    for subtag in subtags[1:]:
+        if len(subtag) == 4 and subtag.isalpha():
+            return subtag.title()
+    regions = [subtag.upper() for subtag in subtags[1:] if len(subtag) == 2 and subtag.isalpha()]
+    implied = _REGION_SCRIPTS.get(primary(lang), {})
+    return next((implied[region] for region in regions if region in implied), _LIKELY_SCRIPTS.get(primary(lang)))
+
+
 def same_language(a: str, b: str) -> bool:
-    """``es`` and ``es-MX`` name the same language for finding a translation; ``zh-Hans`` and ``zh`` too."""
-    return primary(a) == primary(b)
+    """``es`` and ``es-MX`` name the same language for finding a translation; ``zh-Hans`` and ``zh`` too.
+
+    Tags whose scripts differ do not: a reader of Traditional Chinese
+    (``zh-Hant``, ``zh-TW``, ``zh-HK``) is not served by Simplified text
+    (``zh-Hans``, ``zh-CN``, or plain ``zh``), nor a reader of Serbian in Latin
+    letters by Cyrillic. See :func:`script`.
+    """
+    if primary(a) != primary(b):
+        return False
+    scripts = script(a), script(b)
+    return None in scripts or scripts[0] == scripts[1]
 
 
 def direction(lang: str) -> Literal["ltr", "rtl"]:
@@ -103,12 +139,16 @@ def text_direction(text: str) -> Literal["ltr", "rtl"]:
 
 
 def shipped_language(lang: str) -> str | None:
-    """The shipped language that serves ``lang`` (``es-MX`` -> ``es``, ``zh`` -> ``zh-Hans``), or None."""
+    """The shipped language that serves ``lang`` (``es-MX`` -> ``es``, ``zh`` -> ``zh-Hans``), or None.
+
+    None for a script the shipped language is not written in: ``zh-Hant`` and
+    ``zh-TW`` get no Simplified Chinese texts (see :func:`same_language`).
+    """
     lowered = lang.lower()
     for shipped in SHIPPED_LANGUAGES:
         if shipped.lower() == lowered:
             return shipped
-    return next((shipped for shipped in SHIPPED_LANGUAGES if primary(shipped) == primary(lang)), None)
+    return next((shipped for shipped in SHIPPED_LANGUAGES if same_language(shipped, lang)), None)
 
 
 def babel_locale(lang: str) -> str:

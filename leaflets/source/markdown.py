@@ -22,6 +22,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from leaflets.source.scripts import UNSPACED, extends_cluster
+
 INLINE_HTML_ALLOWED = frozenset({"sub", "sup", "em", "i", "strong", "b", "br"})
 
 _MARKDOWN_TAGS = frozenset({
@@ -43,9 +45,7 @@ _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 """Hyphenated words and ranges ("β-lactamase", "1-2 tablets"): kept on one line."""
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]")
-"""Chinese, Japanese and Korean characters: text in them breaks between characters, so a run of them is never
-held on one line (it would have no place to break)."""
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 _MAX_UNBROKEN = 30
 
 _LATIN_RUN = re.compile(
@@ -184,7 +184,6 @@ def _report_deep_nesting(source: str, tokens: list[Token], first_line: int, drop
 
 _INLINE_PAIRS = {"strong_open": 1, "em_open": 1, "s_open": 1, "link_open": 1,
                  "strong_close": -1, "em_close": -1, "s_close": -1, "link_close": -1}
-_INLINE_TAG = re.compile(r"^<(/?)([a-z]+)>$")
 
 
 def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
@@ -197,10 +196,7 @@ def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Drop
         reported = False
         kept: list[Token] = []
         for child in token.children:
-            step = _INLINE_PAIRS.get(child.type, 0)
-            tag = _INLINE_TAG.match(child.content) if child.type == "html_inline" else None
-            if tag and tag.group(2) != "br":
-                step = -1 if tag.group(1) else 1
+            step = _INLINE_PAIRS.get(child.type, child.nesting if child.tag in INLINE_HTML_ALLOWED else 0)
             if step > 0:
                 depth += 1
                 if depth > MAX_INLINE_DEPTH:
@@ -258,10 +254,11 @@ def _cut_wide_tables(tokens: list[Token]) -> list[Token]:
     return kept
 
 
-_BREAKS = re.compile(r"[\s\u200b]")
-_LONG_WORD = re.compile(rf"(?:(?!{_WIDE.pattern})\S){{{MAX_WORD + 1},}}")
-"""A run of more than MAX_WORD characters with no break opportunity: Chinese and Japanese characters
-break anywhere, so they end a run as a space does."""
+_BREAKS = re.compile(f"[\\s\u200b{UNSPACED}]")
+_LONG_WORD = re.compile(f"[^\\s{UNSPACED}]{{{MAX_WORD + 1},}}")
+"""A run of more than MAX_WORD characters with no break opportunity. Text in scripts written without
+spaces (Chinese, Japanese, Korean, Thai...) breaks between its characters or by dictionary, so each of
+its characters ends a run as a space does."""
 
 
 def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
@@ -296,7 +293,7 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
             # A word made of many short pieces (``*_*_`` nested or alternating thousands of
             # times) has no long text token, yet costs the engine just as much: break it too.
             parts = _BREAKS.split(child.content)
-            if run + len(parts[0]) > MAX_WORD:
+            if run + len(parts[0]) > MAX_WORD and not extends_cluster(" " + child.content, 1):
                 longest = max(longest, run + len(parts[0]))
                 child.content = "\u200b" + child.content
                 run = 0
@@ -309,9 +306,19 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
 
 
 def _with_breaks(match: re.Match[str]) -> str:
+    """The word with a zero-width space about every half :data:`MAX_WORD`, never inside a character's cluster."""
     word = match.group()
     step = MAX_WORD // 2  # even 30 of the widest letters fit on a line at 18 pt
-    return "\u200b".join(word[i : i + step] for i in range(0, len(word), step))
+    pieces: list[str] = []
+    start = 0
+    while len(word) - start > step:
+        cut = start + step
+        while cut < len(word) and extends_cluster(word, cut):
+            cut += 1  # an accent, vowel sign or joiner stays with its letter
+        pieces.append(word[start:cut])
+        start = cut
+    pieces.append(word[start:])
+    return "\u200b".join(piece for piece in pieces if piece)
 
 
 def _refuse_images(tokens: list[Token], first_line: int, policy: ImagePolicy, dropped: list[Dropped]) -> None:
@@ -379,9 +386,12 @@ def _sanitise_inline(token: Token, line: int, removed: list[RemovedHtml]) -> Tok
         return token
     match = _TAG.match(token.content.strip())
     if match and match.group("name").lower() in INLINE_HTML_ALLOWED:
+        # Rebuilt as markdown-it tokens of the tag alone (its attributes gone); the renderer writes the markup.
         name = match.group("name").lower()
-        token.content = f"<{match.group('close')}{name}>"
-        return token
+        if name == "br":
+            return Token("hardbreak", "br", 0)
+        closing = bool(match.group("close"))
+        return Token(f"{name}_close" if closing else f"{name}_open", name, -1 if closing else 1)
     name = match.group("name").lower() if match else "comment" if token.content.startswith("<!--") else "html"
     if not (match and match.group("close")):
         removed.append(RemovedHtml(name, line))
@@ -425,8 +435,9 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                 continue
             position = 0
             for match in _COMPOUND.finditer(child.content):
-                if len(match.group()) > _MAX_UNBROKEN or _WIDE.search(match.group()):
-                    continue
+                if (len(match.group()) > _MAX_UNBROKEN or _UNSPACED_CHAR.search(match.group())
+                        or extends_cluster(child.content, match.start()) or extends_cluster(child.content, match.end())):
+                    continue  # text without spaces breaks anywhere; a span must not cut a letter from its marks
                 between = child.content[position:match.start()]
                 if position and not between.strip():
                     # A space alone between two spans is laid out but never drawn, so
@@ -434,9 +445,9 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                     children.insert(-1, Token("text", "", 0, content=between))
                 else:
                     children.append(Token("text", "", 0, content=between))
-                children.append(Token("html_inline", "", 0, content='<span class="nowrap">'))
+                children.append(Token("span_open", "span", 1, attrs={"class": "nowrap"}))
                 children.append(Token("text", "", 0, content=match.group()))
-                children.append(Token("html_inline", "", 0, content="</span>"))
+                children.append(Token("span_close", "span", -1))
                 position = match.end()
             children.append(Token("text", "", 0, content=child.content[position:]))
         token.children = [c for c in children if c.type != "text" or c.content]
