@@ -18,7 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.errors import ConfigError
 from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
-from leaflets.layout.weasy import margin_height, page_boxes, subset_large_fonts_in_one_pass
+from leaflets.layout.weasy import lay_out_rtl_lines_once, margin_height, page_boxes, subset_large_fonts_in_one_pass
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
 
@@ -37,6 +37,7 @@ class LayoutEngine:
     ) -> None:
         self.project = project
         subset_large_fonts_in_one_pass()  # CJK fonts: half the time of writing a Chinese leaflet
+        lay_out_rtl_lines_once()  # Arabic: each line was laid out twice
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
         self.stylesheets: list[weasyprint.CSS] = []
