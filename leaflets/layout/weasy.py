@@ -254,8 +254,9 @@ def lay_out_rtl_lines_once() -> bool:
     line had before it was laid out, which is 0 when the page has no floats, so
     the test fails for every line and every Arabic line was split, shaped and
     measured twice (the second time with the same position, width and text, so
-    with the same result): a third of what an Arabic page costs more than an
-    English one (bench/languages.py, BENCHMARKS.md). The rewritten test also
+    with the same result): a fifth of the CPU time of an Arabic leaflet, and
+    most of what an Arabic page cost more than an English one (bench/languages.py,
+    BENCHMARKS.md). The rewritten test also
     ends the loop when no float was placed before the line (``excluded_shapes``,
     the floats the line must avoid, is empty: the line's bounds are then the
     containing block's whatever its height) and the line has not moved, exactly
