@@ -20,6 +20,7 @@ import urllib.parse
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pytest
 from servehelp import (
     FOOTER_WORD,
@@ -35,7 +36,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 CORPUS_SLICE = CORPUS / "p"
 PATIENT = "Zebedee Quillfeather"
 PATIENT_WORDS = [PATIENT, "Quillfeather", "Xanthe Marchbanks", "Ottoline Vexbridge", "Prescriber Hollowmere",
-                 "Note Brindlewick"] + [f"Patient{i} Tumblethorn" for i in range(8)]
+                 "Note Brindlewick", "Perpetua Lindqvist-Obasi"] + [f"Patient{i} Tumblethorn" for i in range(8)]
 """Everything typed into patient fields in this module; none may be found on disk afterwards."""
 
 
@@ -344,6 +345,150 @@ def test_the_server_log_shows_paths_only(counter: Server) -> None:
     log = counter.log.read_text(encoding="utf-8", errors="replace")
     assert '"POST /leaflet/paracetamol.pdf HTTP/1.1" 200' in log
     assert "searchtermvisible" not in log  # query strings are not logged either
+
+
+# -- languages: an entry's translations and bilingual editions -----------------------------------------
+
+TRANSLATIONS = {"es": "Español", "fr": "Français", "ar": "العربية", "hi": "हिन्दी", "zh-Hans": "简体中文"}
+
+
+def options_of(body: bytes, name: str) -> list[tuple[str, bool, str]]:
+    """(value, selected, label) of each option of the page's ``<select name=name>``."""
+    import re
+
+    select = re.search(rf'<select name="{name}">(.*?)</select>', body.decode(), re.S)
+    assert select is not None, f"no <select name={name}>"
+    return [(value, " selected" in attributes, label.strip())
+            for value, attributes, label in re.findall(r'<option value="([^"]*)"([^>]*)>([^<]*)</option>', select[1])]
+
+
+def test_leaflet_page_offers_each_translation_and_bilingual_editions(counter: Server) -> None:
+    status, _, body = counter.get("/leaflet/paracetamol")
+    assert status == 200
+    languages = options_of(body, "lang")
+    assert languages[0] == ("en", True, "English")
+    assert {value: label for value, _, label in languages[1:]} == TRANSLATIONS  # each in its own name
+    assert '<option value="es" lang="es">Español</option>' in body.decode()
+    bilingual = options_of(body, "bilingual")
+    assert bilingual[0] == ("", False, "One language only")  # the first, so the one shown
+    assert ("es", False, "With Spanish alongside") in bilingual and len(bilingual) == 1 + len(TRANSLATIONS)
+    # A translation's own page: its language chosen, English among the bilingual choices, Spanish not.
+    _, _, body = counter.get("/leaflet/paracetamol.es")
+    assert [value for value, selected, _ in options_of(body, "lang") if selected] == ["es"]
+    partners = [value for value, _, _ in options_of(body, "bilingual")]
+    assert "en" in partners and "es" not in partners
+    # Picking a language on the page (a plain GET form) shows that translation: its title, its pages.
+    _, _, body = counter.get("/leaflet/paracetamol?lang=ar&bilingual=en")
+    assert "<h1>باراسيتامول</h1>" in body.decode()
+    assert [value for value, selected, _ in options_of(body, "bilingual") if selected] == ["en"]
+    assert b'name="bilingual" value="en"' in body  # the patient form sends the same choice
+    # An entry with no translation: one language, no bilingual choice.
+    _, _, body = counter.get("/leaflet/metformin")
+    assert options_of(body, "lang") == [("en", True, "English")] and b'<select name="bilingual"' not in body
+
+
+def test_plain_leaflet_in_a_translation(counter: Server) -> None:
+    status, headers, data = counter.get("/leaflet/paracetamol.pdf?paper=a4&lang=es")
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    assert 'filename="paracetamol.es.pdf"' in headers["content-disposition"]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert str(pdf.Root.Lang) == "es"
+    text = "\n".join(page_texts(data))
+    assert "Dosis" in text and "Nombre genérico" in text and "Dosage" not in text
+    assert (counter.cache / "paracetamol.es.pdf").read_bytes() == data  # the name and cache a build uses
+    status, headers, image = counter.get("/leaflet/paracetamol/page-1.png?lang=es")
+    assert status == 200 and image.startswith(b"\x89PNG")
+    assert image != counter.get("/leaflet/paracetamol/page-1.png")[2]  # the preview shows the translation
+
+
+def test_bilingual_edition_follows_each_section_with_the_linked_entry(counter: Server) -> None:
+    status, headers, data = counter.get("/leaflet/paracetamol.pdf?lang=es&bilingual=en")
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    assert "paracetamol.es%2Ben.pdf" in headers["content-disposition"]
+    text = " ".join(" ".join(page_texts(data)).split())
+    assert text.index("Uso") < text.index("Usage") < text.index("Dosis") < text.index("Dosage")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert str(pdf.Root.Lang) == "es"
+    assert (counter.cache / "paracetamol.es+en.pdf").read_bytes() == data  # as `build --bilingual en` names it
+
+
+def test_patient_copy_in_a_translation_with_english_alongside(counter: Server) -> None:
+    name = "Perpetua Lindqvist-Obasi"
+    status, headers, data = counter.post("/leaflet/paracetamol.pdf", {
+        "patient_name": name, "directions": "Deux comprimés", "lang": "fr", "bilingual": "en", "paper": "a4"})
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    assert headers["cache-control"] == "no-store" and "Lindqvist" not in headers["content-disposition"]
+    assert 'filename="paracetamol.fr_en.pdf"' in headers["content-disposition"]
+    texts = page_texts(data)
+    assert name in texts[0] and all(name not in text for text in texts[1:])
+    text = " ".join(" ".join(texts).split())
+    assert "Nom générique" in text and "Generic name" in text and text.index("Nom générique") < text.index("Generic name")
+    assert b"Lindqvist" not in metadata_bytes(data)
+    assert not list(counter.cache.glob("*fr+en*"))  # a patient's copy is never written to the cache
+
+
+def test_languages_and_bilingual_editions_not_offered_are_refused(counter: Server) -> None:
+    refused = [
+        ("GET", "/leaflet/paracetamol?lang=de", {}), ("GET", "/leaflet/paracetamol.pdf?lang=xx-Nope", {}),
+        ("GET", "/leaflet/paracetamol/page-1.png?lang=de", {}), ("GET", "/leaflet/metformin.pdf?lang=es", {}),
+        ("GET", "/leaflet/metformin.pdf?bilingual=es", {}), ("GET", "/leaflet/paracetamol.pdf?lang=es&bilingual=es", {}),
+        ("GET", "/leaflet/paracetamol.pdf?bilingual=de", {}),
+        ("POST", "/leaflet/paracetamol.pdf", {"patient_name": "Xanthe Marchbanks", "lang": "de"}),
+        ("POST", "/leaflet/metformin.pdf", {"patient_name": "Xanthe Marchbanks", "bilingual": "en"}),
+        ("POST", "/leaflet/paracetamol.pdf", {"patient_name": "Xanthe Marchbanks", "bilingual": "../../etc"}),
+    ]
+    for method, path, fields in refused:
+        status, headers, body = counter.post(path, fields) if method == "POST" else counter.get(path)
+        assert status == 400, (path, fields)
+        assert headers["content-type"].startswith("text/html") and b"Marchbanks" not in body
+        assert b"is not one of the choices offered" in body, body
+    assert counter.get("/leaflet/paracetamol.pdf?lang=ES")[0] == 200  # tags match whatever their case
+    assert not list(counter.cache.glob("metformin*+*")) and not list(counter.cache.glob("*.de*"))
+
+
+def test_index_keeps_the_language_an_entry_declares(tmp_path: Path) -> None:
+    """A file without a language suffix or front matter ``lang`` is in the project's language, whatever that is."""
+    from leaflets.serve.index import SearchIndex
+    from leaflets.serve.translations import bilingual_partners, group_families, siblings
+    from leaflets.source.discover import find_entries
+
+    folder = tmp_path / "entries"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("zinc.md", "zinc.en.md", "zinc.fr.md", "sub/zinc.md", "vitamin.b12.md", "iron.md"):
+        (folder / name).write_text(_entry(name, GOOD_BODY))
+    (folder / "iron.md").write_text("---\nlang: de\n---\n\n# Eisen\n\n### Anwendung\nText.\n")
+    sources = {source.relative.with_suffix("").as_posix(): source for source in find_entries([folder])}
+    index = SearchIndex(":memory:")
+    index.sync(list(sources.values()))
+    declared = {identifier: hit.lang for identifier, hit in index.catalogue().items()}
+    assert declared == {"zinc": "", "zinc.en": "en", "zinc.fr": "fr", "sub/zinc": "", "vitamin.b12": "", "iron": "de"}
+    families = sorted(group_families(sources).values())
+    assert families == [["iron"], ["sub/zinc"], ["vitamin.b12"], ["zinc", "zinc.en", "zinc.fr"]]
+    family = siblings(["zinc", "zinc.en", "zinc.fr"], lambda i: declared[i] or "es", "zinc")  # a Spanish project
+    assert [(s.id, s.lang) for s in family] == [("zinc", "es"), ("zinc.en", "en"), ("zinc.fr", "fr")]
+    assert bilingual_partners(sources["zinc.fr"], "fr", family, "es") == ["es", "en"]
+    assert bilingual_partners(sources["zinc"], "es", family, "es") == ["en", "fr"]
+
+
+def test_bilingual_choice_is_worded_in_the_project_language(tmp_path: Path) -> None:
+    """The page's template in a Spanish pharmacy (``lang = "es"``): the catalog words the choice, Babel names the language."""
+    from types import SimpleNamespace
+
+    from leaflets.project.project import Project
+    from leaflets.serve.app import web_templates
+    from leaflets.serve.patient import CopyOptions
+    from leaflets.serve.translations import name_in, own_name
+
+    (tmp_path / "leaflets.toml").write_text('lang = "es"\n', encoding="utf-8")
+    templates = web_templates(SimpleNamespace(project=Project.load(tmp_path)))
+    html = templates.env.get_template("serve/leaflet.html").render(
+        id="zinc", family=["zinc", "zinc.en"], title="Zinc", source="zinc.md", url="/leaflet/zinc", papers=["a4"],
+        options=CopyOptions("a4", False, "es", "en"), languages=[("es", own_name("es")), ("en", own_name("en"))],
+        partners=[("en", name_in("en", "es"))], reader="es", printer="", today="2026-01-01", query="", in_basket=False,
+        shown="zinc", pages=1, basket=[], watching=False)
+    assert '<label lang="es">Bilingüe' in html and "Solo un idioma" in html
+    assert '<option value="en" selected>Con el texto en inglés al lado</option>' in html
+    assert '<option value="es" lang="es" selected>Español</option>' in html
 
 
 def test_no_trace_of_patient_data_anywhere(counter: Server, tmp_path: Path) -> None:

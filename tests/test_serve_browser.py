@@ -97,3 +97,30 @@ def test_find_fill_in_and_download_with_the_keyboard(counter: Server, tmp_path: 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for shot in shots.iterdir():
             shutil.copyfile(shot, SCREENSHOTS / shot.name)
+
+
+def test_pick_a_language_and_a_second_one_on_the_page(counter: Server, tmp_path: Path) -> None:
+    """The options apply on change (counter.js); a new language that was the second one clears it, so no 400."""
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package chromium; see scripts/install-system-deps.sh)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.goto(counter.url + "/leaflet/paracetamol")
+            page.select_option("select[name=bilingual]", "es")
+            page.wait_for_url("**bilingual=es**")
+            assert page.locator("select[name=lang]").input_value() == "en"
+            page.select_option("select[name=lang]", "es")
+            page.wait_for_url("**lang=es**")
+            assert "bilingual=es" not in page.url
+            assert page.locator("select[name=lang]").input_value() == "es"
+            assert page.locator("select[name=bilingual]").input_value() == ""
+            assert page.locator("#patient-form input[name=lang]").input_value() == "es"
+            page.wait_for_function("() => [...document.images].every(image => image.complete && image.naturalWidth > 0)")
+            assert page.locator(".preview img").count() >= 1 and not errors, errors
+        finally:
+            browser.close()

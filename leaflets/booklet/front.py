@@ -19,12 +19,12 @@ import weasyprint
 from leaflets.booklet.chunks import PX_TO_PT, BookletRenderer, LaidOutEntry, Slot, entry_destination, page_slots, slot_of
 from leaflets.pdf.tagging import TaggedPart, TocLink, finish_parts
 from leaflets.clock import build_time
+from leaflets.project.cldr import language_name
 from leaflets.project.dates import long_date
 from leaflets.project.config import CONFIG_FILENAME
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.weasy import border_box, element_attribute, page_boxes
 from leaflets.booklet.collation import initial_letter
-from leaflets.booklet.languages import language_name
 from leaflets.project.template_names import BLANK_PAGE_ID, CONTENTS_ENTRY, CONTENTS_PAGE, ENTRY_ATTRIBUTE
 from leaflets.source.language import same_language
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
-
 from leaflets.source.discover import EntrySource
-from leaflets.source.language import babel_locale, base_stem, primary, same_language
+from leaflets.source.language import base_stem, same_language
 
 
 @dataclass(frozen=True)
@@ -41,16 +39,3 @@ def select_language(scanned: list[Scanned], lang: str, fallback: str | None) -> 
         if pick is not None:
             chosen.append(pick)
     return chosen
-
-
-def language_name(lang: str, in_language: str) -> str:
-    """``en`` named in ``in_language``: "inglés" in Spanish, "anglais" in French, "English" in English."""
-    for candidate in (babel_locale(in_language), primary(in_language)):
-        try:
-            locale = Locale.parse(candidate)
-        except (UnknownLocaleError, ValueError):
-            continue
-        name = locale.languages.get(lang.replace("-", "_")) or locale.languages.get(primary(lang))
-        if name:
-            return name
-    return lang

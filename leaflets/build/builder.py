@@ -178,7 +178,7 @@ def plan_build(
         if source in clashes:
             planned.append(PlannedEntry(source, target, None, False, clashes[source], edition=options.name_suffix))
             continue
-        own_dependencies = with_companions(dependencies, _companions(source, options, project))
+        own_dependencies = with_companions(dependencies, bilingual_companions(source, options, project))
         key = entry_key(own_dependencies, source.path, stamps.get(source.path), project.embed_dirs(source.path))
         known = None if force else cache.known_failure(target, key)
         current = not force and cache.is_current(target, key)
@@ -204,7 +204,7 @@ def with_companions(dependencies: str, companions: list[Path]) -> str:
     return fingerprint.hexdigest()
 
 
-def _companions(source: EntrySource, options: BuildOptions, project: Project) -> list[Path]:
+def bilingual_companions(source: EntrySource, options: BuildOptions, project: Project) -> list[Path]:
     """Files beside the entry that its output prints: the linked entry of a bilingual edition."""
     if not options.bilingual:
         return []

@@ -56,9 +56,10 @@ def run_checks(project: Project, out_dir: Path) -> list[Check]:
     checks.extend(engine_checks())
     if all(check.status != "fail" for check in checks):
         checks.extend(font_checks(project))
-        from leaflets.doctor.languages import language_font_checks
+        from leaflets.doctor.languages import language_font_checks, locale_data_check
 
         checks.extend(language_font_checks(project))
+        checks.append(locale_data_check(project))
     checks.append(output_check(out_dir))
     return checks
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from leaflets.doctor.checks import Check, FontConfig, font_stack_rules
 from leaflets.project.catalogs import translations
+from leaflets.project.cldr import babel_available
 from leaflets.project.project import Project
-from leaflets.source.language import SHIPPED_LANGUAGES, primary
+from leaflets.source.language import SHIPPED_LANGUAGES, primary, shipped_language
 
 SCRIPT_LETTERS: dict[str, str] = {
     "ar": "".join(chr(c) for c in range(0x0621, 0x064B)) + "٠١٢٣٤٥٦٧٨٩،؛؟",
@@ -61,3 +62,24 @@ def language_font_checks(project: Project) -> list[Check]:
         else:
             checks.append(Check(name, "ok", f"{used.family} ({used.file}), covers all {len(characters)} characters"))
     return checks
+
+
+def locale_data_check(project: Project) -> Check:
+    """Where dates and language names come from, and whether the project's languages have them.
+
+    A plain install has CLDR for the shipped languages only (frozen from Babel);
+    a project in another language needs the ``locales`` extra, or its dates
+    print in English.
+    """
+    if babel_available():
+        import babel
+
+        return Check("locale data", "ok", f"Babel {babel.__version__}: dates and language names for every CLDR locale")
+    config = project.config
+    wanted = dict.fromkeys([config.lang, *config.required_languages, *config.languages])
+    uncovered = [lang for lang in wanted if shipped_language(lang) is None]
+    if uncovered:
+        return Check("locale data", "warn", f"no CLDR data for {', '.join(uncovered)} without Babel: their dates print in "
+                     "English; pip install 'leaflets[locales]'")
+    return Check("locale data", "ok", f"CLDR for {', '.join(SHIPPED_LANGUAGES)} (frozen from Babel); "
+                 "pip install 'leaflets[locales]' for other languages")

@@ -73,8 +73,15 @@ def _read_catalog(path: Path) -> gettext.GNUTranslations:
     try:
         if path.suffix == ".mo":
             return gettext.GNUTranslations(io.BytesIO(path.read_bytes()))
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import PoFileError, read_po
+        try:
+            from babel.messages.mofile import write_mo
+            from babel.messages.pofile import PoFileError, read_po
+        except ImportError:
+            raise ConfigError(
+                "a .po catalog is compiled with Babel, which is not installed: "
+                "pip install 'leaflets[locales]', or compile it to leaflets.mo (pybabel compile)",
+                path,
+            ) from None
 
         with open(path, "rb") as handle:
             try:

@@ -36,6 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leaflets.project.options import BuildOptions
 from leaflets.project.paper import PAGE_SIZES
 from leaflets.project.project import default_resource_dir
 from leaflets.project.templating import Templates
@@ -49,6 +50,7 @@ from leaflets.serve.patient import (
 )
 from leaflets.serve.pool import RenderJob
 from leaflets.serve.printer import PrintError, send_to_printer
+from leaflets.serve.translations import bilingual_partners, name_in, own_name
 
 log = logging.getLogger("leaflets.serve")
 
@@ -99,8 +101,11 @@ class SecurityHeaders:
 
 def web_templates(counter: Counter) -> Jinja2Templates:
     """The pages' templates: the project's own Jinja environment (its templates/serve/ first, then the
-    built-in ones), so they are rendered with the same autoescaping and the same guards as leaflets."""
-    return Jinja2Templates(env=Templates(counter.project).environment)
+    built-in ones), so they are rendered with the same autoescaping and the same guards as leaflets.
+    What they translate (``_()``) is in the project's language, the pharmacy's own."""
+    templates = Templates(counter.project)
+    templates.use_language(counter.project.config.lang)
+    return Jinja2Templates(env=templates.environment)
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
@@ -127,7 +132,7 @@ async def api_search(request: Request) -> Response:
     counter: Counter = request.app.state.counter
     query = request.query_params.get("q", "")[:200]
     hits = counter.index.search(query) if query.strip() else []
-    results = [{"id": hit.id, "title": hit.title, "lang": hit.lang, "url": leaflet_url(hit.id)} for hit in hits]
+    results = [{"id": hit.id, "title": hit.title, "lang": counter.language(hit.id), "url": leaflet_url(hit.id)} for hit in hits]
     return JSONResponse({"results": results})
 
 
@@ -164,10 +169,18 @@ async def leaflet(request: Request) -> Response:
     return await leaflet_page(request, rest)
 
 
-def languages(counter: Counter, identifier: str) -> tuple[str, ...]:
-    """The languages a leaflet can be printed in: its own (translations are not part of entries yet)."""
-    hit = counter.entries.get(identifier)
-    return (hit.lang if hit and hit.lang else counter.project.config.lang,)
+def languages(counter: Counter, identifier: str) -> dict[str, list[str]]:
+    """The languages a leaflet can be printed in (its own first, then its translations'), each with the
+    languages a bilingual edition of it can be made with (those whose linked entry the renderer finds)."""
+    family = counter.family(identifier)
+    own_first = sorted(family, key=lambda sibling: sibling.id != identifier)
+    project_lang = counter.project.config.lang
+    return {s.lang: bilingual_partners(counter.sources[s.id], s.lang, family, project_lang) for s in own_first}
+
+
+def shown_id(counter: Counter, identifier: str, lang: str) -> str:
+    """The id printed for ``lang``: the entry itself, or its translation into ``lang``."""
+    return next((sibling.id for sibling in counter.family(identifier) if sibling.lang == lang), identifier)
 
 
 def copy_options(request: Request, fields: Any, identifier: str) -> tuple[CopyOptions | None, list[FieldProblem]]:
@@ -175,23 +188,36 @@ def copy_options(request: Request, fields: Any, identifier: str) -> tuple[CopyOp
     return read_options(fields, counter.project.config.paper, languages(counter, identifier))
 
 
+def build_options(counter: Counter, options: CopyOptions) -> BuildOptions:
+    """What the plain leaflet is built with: the options of the build cache, bilingual edition included."""
+    return counter.options(options.paper, options.large_print, options.bilingual)
+
+
 async def leaflet_page(request: Request, identifier: str) -> Response:
     counter: Counter = request.app.state.counter
-    options, problems = copy_options(request, request.query_params, identifier)
+    choices = languages(counter, identifier)
+    options, problems = read_options(request.query_params, counter.project.config.paper, choices)
     if options is None:
         return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
-    source = counter.sources[identifier]
-    rendered = await counter.plain_pdf(source, counter.options(options.paper, options.large_print))
+    shown = shown_id(counter, identifier, options.lang)
+    source = counter.sources[shown]
+    rendered = await counter.plain_pdf(source, build_options(counter, options))
     if rendered.data is None:
-        return render_failed(request, identifier, rendered.error)
+        return render_failed(request, shown, rendered.error)
     pages = rendered.pages or await asyncio.to_thread(count_pages, rendered.data)
-    query = f"paper={options.paper}&large_print={'1' if options.large_print else ''}&lang={quote(options.lang)}"
+    query = (f"paper={options.paper}&large_print={'1' if options.large_print else ''}&lang={quote(options.lang)}"
+             f"&bilingual={quote(options.bilingual or '')}")
+    family = counter.family(identifier)
+    reader = counter.project.config.lang
     return page(
         request, "leaflet.html",
-        id=identifier, title=counter.title(identifier), url=leaflet_url(identifier), options=options,
-        papers=list(PAGE_SIZES), languages=languages(counter, identifier), pages=pages, query=query,
+        id=identifier, title=counter.title(shown), url=leaflet_url(identifier), options=options,
+        papers=list(PAGE_SIZES), pages=pages, query=query,
+        languages=[(sibling.lang, own_name(sibling.lang)) for sibling in family],
+        partners=[(lang, name_in(lang, reader)) for lang in choices[options.lang]], reader=reader,
+        family=[sibling.id for sibling in family], shown=shown,
         printer=counter.project.config.printer, today=date.today().isoformat(),
-        in_basket=identifier in read_basket(request, counter), source=source.relative.as_posix(),
+        in_basket=shown in read_basket(request, counter), source=source.relative.as_posix(),
     )
 
 
@@ -206,7 +232,8 @@ async def page_image(request: Request, identifier: str, number: int) -> Response
     options, problems = copy_options(request, request.query_params, identifier)
     if options is None:
         return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
-    image = await counter.page_image(counter.sources[identifier], counter.options(options.paper, options.large_print), number)
+    source = counter.sources[shown_id(counter, identifier, options.lang)]
+    image = await counter.page_image(source, build_options(counter, options), number)
     if image is None:
         return not_found(request)
     return Response(image, media_type="image/png", headers={"Cache-Control": "no-cache"})
@@ -217,10 +244,11 @@ async def plain_copy(request: Request, identifier: str) -> Response:
     options, problems = copy_options(request, request.query_params, identifier)
     if options is None:
         return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
-    rendered = await counter.plain_pdf(counter.sources[identifier], counter.options(options.paper, options.large_print))
+    shown = shown_id(counter, identifier, options.lang)
+    rendered = await counter.plain_pdf(counter.sources[shown], build_options(counter, options))
     if rendered.data is None:
-        return render_failed(request, identifier, rendered.error)
-    return pdf_response(rendered.data, download_name(identifier, options), attachment=False)
+        return render_failed(request, shown, rendered.error)
+    return pdf_response(rendered.data, download_name(shown, options), attachment=False)
 
 
 async def patient_copy(request: Request, identifier: str) -> Response:
@@ -249,20 +277,22 @@ async def _patient_copy(request: Request, identifier: str) -> Response:
     problems = option_problems + problems
     if problems or options is None:
         return page(request, "problem.html", 400, problems=problems, back=leaflet_url(identifier))
-    source = counter.sources[identifier]
-    rendered = await counter.patient_pdf(RenderJob(source.path, source.relative, options.paper, options.large_print, box))
+    shown = shown_id(counter, identifier, options.lang)
+    source = counter.sources[shown]
+    rendered = await counter.patient_pdf(
+        RenderJob(source.path, source.relative, options.paper, options.large_print, box, bilingual=options.bilingual))
     if rendered.data is None:
-        return render_failed(request, identifier, rendered.error)
+        return render_failed(request, shown, rendered.error)
     if action == "print":
         printer = counter.project.config.printer
         if not printer:
             return page(request, "printed.html", 409, printer="", error="no-printer", job="", back=leaflet_url(identifier))
         try:
-            job = await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.title(identifier))
+            job = await asyncio.to_thread(send_to_printer, rendered.data, printer, counter.title(shown))
         except PrintError as exc:
             return page(request, "printed.html", 502, printer=printer, error=str(exc), job="", back=leaflet_url(identifier))
         return page(request, "printed.html", printer=printer, error="", job=job, back=leaflet_url(identifier))
-    return pdf_response(rendered.data, download_name(identifier, options), attachment=True)
+    return pdf_response(rendered.data, download_name(shown, options), attachment=True)
 
 
 def refuse_form(request: Request) -> Response | None:
@@ -280,7 +310,7 @@ def refuse_form(request: Request) -> Response | None:
 def download_name(identifier: str, options: CopyOptions) -> str:
     """The file name a download gets: the medicine's file name only, never anything typed."""
     stem = identifier.rsplit("/", 1)[-1]
-    return f"{stem}{'-large' if options.large_print else ''}.pdf"
+    return f"{stem}{options.name_suffix}.pdf"
 
 
 def pdf_response(data: bytes, filename: str, attachment: bool) -> Response:
@@ -332,8 +362,8 @@ async def basket_pdf(request: Request) -> Response:
     ids = read_basket(request, counter)
     if not ids:
         return RedirectResponse("/basket", status_code=303)
-    options, problems = read_options(request.query_params, counter.project.config.paper,
-                                     tuple({lang for i in ids for lang in languages(counter, i)} | {counter.project.config.lang}))
+    in_basket = dict.fromkeys([*(counter.language(i) for i in ids), counter.project.config.lang], list[str]())
+    options, problems = read_options(request.query_params, counter.project.config.paper, in_basket)
     if options is None:
         return page(request, "problem.html", 400, problems=problems, back="/basket")
     rendered = await counter.booklet(ids, counter.options(options.paper, options.large_print))

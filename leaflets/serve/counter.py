@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leaflets.build.cache import CACHE_FILENAME, OutputCache, dependency_key, entry_key
 from leaflets.build.output import atomic_write
-from leaflets.build.builder import check_writable
+from leaflets.build.builder import bilingual_companions, check_writable, with_companions
 from leaflets.errors import LeafletError, OutputError
 from leaflets.project.options import BuildOptions
 from leaflets.project.project import Project
@@ -35,6 +35,7 @@ from leaflets.serve.index import INDEX_FILENAME, Hit, SearchIndex, SyncStats, en
 from leaflets.serve.patient import PatientBox
 from leaflets.serve.pool import BookletJob, Rendered, RenderJob, RenderPool
 from leaflets.serve.preview import page_png
+from leaflets.serve.translations import Sibling, family_key, group_families, siblings
 from leaflets.source.discover import ENTRY_SUFFIXES, EntrySource, find_entries
 from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_stamps
@@ -61,6 +62,8 @@ class Counter:
     sources: dict[str, EntrySource] = field(default_factory=dict)
     entries: dict[str, Hit] = field(default_factory=dict)
     """Title and language of every entry by id, from the index."""
+    families: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """Ids of each entry and its translations (same folder, same NAME), grouped by :func:`group_families`."""
     _keys: dict[BuildOptions, str] = field(default_factory=dict)
     _commit_dates: dict[Path, date | None] = field(default_factory=dict)
     """Entries' last commit dates, asked of git once per entry (as a build asks once per build)."""
@@ -81,6 +84,7 @@ class Counter:
         warm = RenderJob(first.path, first.relative, project.config.paper, patient=WARM_UP) if first else None
         counter = cls(project, roots, cache_dir, RenderPool(project, jobs, warm), index, watching, sources)
         counter.entries = index.catalogue()
+        counter.families = group_families(sources)
         return counter, stats
 
     def title(self, identifier: str) -> str:
@@ -88,14 +92,24 @@ class Counter:
         hit = self.entries.get(identifier)
         return hit.title if hit else self.sources[identifier].path.stem
 
+    def language(self, identifier: str) -> str:
+        """The language the entry prints in: what its front matter or file name declares, else the project's."""
+        hit = self.entries.get(identifier)
+        return hit.lang if hit and hit.lang else self.project.config.lang
+
+    def family(self, identifier: str) -> list[Sibling]:
+        """The entry and its translations, each with its language (just the entry when it has none)."""
+        ids = self.families.get(family_key(self.sources[identifier]), [identifier])
+        return siblings([i for i in ids if i in self.sources], self.language, identifier)
+
     def close(self) -> None:
         self.pool.close()
         self.index.close()
 
     # -- plain leaflets: the build cache --------------------------------------------------------
 
-    def options(self, paper: str, large_print: bool) -> BuildOptions:
-        return BuildOptions(paper=paper, large_print=large_print)
+    def options(self, paper: str, large_print: bool, bilingual: str | None = None) -> BuildOptions:
+        return BuildOptions(paper=paper, large_print=large_print, bilingual=bilingual)
 
     def output_path(self, source: EntrySource, options: BuildOptions) -> Path:
         return self.cache_dir / source.output_name(options.name_suffix, ".pdf")
@@ -106,7 +120,8 @@ class Counter:
         if source.path not in self._commit_dates:
             self._commit_dates.update(last_commit_dates([source.path]))
         stamp = review_stamps([source.path], self._commit_dates).get(source.path)
-        return entry_key(self._keys[options], source.path, stamp, self.project.embed_dirs(source.path))
+        dependencies = with_companions(self._keys[options], bilingual_companions(source, options, self.project))
+        return entry_key(dependencies, source.path, stamp, self.project.embed_dirs(source.path))
 
     async def plain_pdf(self, source: EntrySource, options: BuildOptions) -> Rendered:
         """The plain leaflet: from memory or the build cache when current, else rendered, cached and recorded.
@@ -123,7 +138,8 @@ class Counter:
         if cache.is_current(target, key):
             data = await run_in_threadpool(target.read_bytes)
             return Rendered(self._remember(memory_key, data))
-        rendered = await self.pool.render(RenderJob(source.path, source.relative, options.paper, options.large_print))
+        rendered = await self.pool.render(
+            RenderJob(source.path, source.relative, options.paper, options.large_print, bilingual=options.bilingual))
         if rendered.data is not None:
             await run_in_threadpool(self._record, cache, target, key, rendered.data)
             if key is not None:
@@ -230,6 +246,7 @@ class Counter:
                 del self.sources[name]
                 ids.append(name)
         self.entries = self.index.catalogue()
+        self.families = group_families(self.sources)
         self._publish(ids)
 
     def source_for(self, path: Path) -> EntrySource | None:

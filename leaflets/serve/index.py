@@ -26,10 +26,11 @@ from pathlib import Path, PurePosixPath
 from leaflets.parallel import die_with_parent
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
+from leaflets.source.language import entry_language
 from leaflets.source.sections import normalise
 
 INDEX_FILENAME = ".leaflets-search.sqlite"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 RESULT_LIMIT = 20
 MAX_QUERY_TOKENS = 8
 
@@ -72,6 +73,7 @@ class Hit:
     id: str
     title: str
     lang: str
+    """The language its front matter or file name declares; "" when neither does (it is in the project's language)."""
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,7 @@ def _parse_all(sources: list[EntrySource], jobs: int) -> Iterator[tuple[str, str
 
 
 def _searchable(source: EntrySource) -> tuple[str, str, str, str]:
-    """Title, language, generic name and plain section text of an entry.
+    """Title, declared language ("" for the project's), generic name and plain section text of an entry.
 
     An entry that cannot be read or split is still indexed under its file
     name, so staff can find it and see why it does not print.
@@ -313,7 +315,7 @@ def _searchable(source: EntrySource) -> tuple[str, str, str, str]:
     body = "\n".join(section.markdown for section in content.sections if section.key != "generic_name")
     return (
         content.title,
-        content.entry.lang,
+        entry_language(content.entry.metadata, source.path, ""),
         _MARKUP.sub(" ", generic.markdown) if generic else "",
         _MARKUP.sub(" ", body),
     )

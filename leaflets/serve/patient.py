@@ -12,7 +12,7 @@ the kind of problem.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -26,7 +26,7 @@ PATIENT_FIELDS = ("patient_name", "directions", "prescriber", "note", "date")
 """Form fields that hold patient data: accepted in a POST body only."""
 MULTILINE_FIELDS = frozenset({"directions", "note"})
 """Fields typed in a text area, where line breaks are part of what was typed."""
-OPTION_FIELDS = ("paper", "large_print", "lang")
+OPTION_FIELDS = ("paper", "large_print", "lang", "bilingual")
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -60,6 +60,14 @@ class CopyOptions:
     paper: str
     large_print: bool
     lang: str
+    """The language chosen: which of the entry's translations (or the entry itself) is printed."""
+    bilingual: str | None = None
+    """The second language of a bilingual edition, or None."""
+
+    @property
+    def name_suffix(self) -> str:
+        """As :attr:`BuildOptions.name_suffix`: ``-large``, ``+en``; download names follow build's output names."""
+        return ("-large" if self.large_print else "") + (f"+{self.bilingual}" if self.bilingual else "")
 
 
 def has_patient_fields(fields: Mapping[str, str]) -> bool:
@@ -101,22 +109,36 @@ def read_patient(fields: Mapping[str, str]) -> tuple[PatientBox | None, list[Fie
 
 
 def read_options(
-    fields: Mapping[str, str], default_paper: str, languages: tuple[str, ...]
+    fields: Mapping[str, str], default_paper: str, languages: Mapping[str, Sequence[str]]
 ) -> tuple[CopyOptions | None, list[FieldProblem]]:
-    """Paper, large print and language from a form or query string, each checked against what exists."""
+    """Paper, large print, language and bilingual edition from a form or query string, each checked against what exists.
+
+    ``languages`` maps every language the leaflet can be printed in (the first
+    is the default) to the languages a bilingual edition of it can be made
+    with. Tags are matched without regard to case (``zh-hans`` is ``zh-Hans``).
+    """
     problems = [problem for name in OPTION_FIELDS if (problem := field_problem(name, str(fields.get(name, ""))))]
     if problems:
         return None, problems
     paper = str(fields.get("paper") or default_paper).lower()
-    lang = str(fields.get("lang") or languages[0])
+    lang = _choice(str(fields.get("lang") or next(iter(languages))), languages)
     if paper not in PAGE_SIZES:
         problems.append(FieldProblem("paper", "unknown-choice"))
-    if lang not in languages:
+    if lang is None:
         problems.append(FieldProblem("lang", "unknown-choice"))
-    if problems:
+    asked = str(fields.get("bilingual") or "")
+    bilingual = _choice(asked, languages[lang]) if asked and lang is not None else None
+    if asked and lang is not None and bilingual is None:
+        problems.append(FieldProblem("bilingual", "unknown-choice"))
+    if problems or lang is None:
         return None, problems
     large = str(fields.get("large_print", "")).lower() in ("1", "on", "true", "yes")
-    return CopyOptions(paper, large, lang), []
+    return CopyOptions(paper, large, lang, bilingual), []
+
+
+def _choice(value: str, offered: Iterable[str]) -> str | None:
+    """The offered tag ``value`` names (case aside), or None."""
+    return next((tag for tag in offered if tag.lower() == value.lower()), None)
 
 
 def _as_typed(value: str) -> str:

@@ -47,6 +47,8 @@ class RenderJob:
     paper: str
     large_print: bool = False
     patient: PatientBox | None = None
+    bilingual: str | None = None
+    """Second language of a bilingual edition (each section followed by the linked entry's), as ``build --bilingual``."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def _renderer(options: BuildOptions) -> Any:
 
 def render_in_worker(job: RenderJob) -> Rendered:
     """Render one leaflet in memory; never raises for a bad entry, and never echoes patient data."""
-    options = BuildOptions(paper=job.paper, large_print=job.large_print)
+    options = BuildOptions(paper=job.paper, large_print=job.large_print, bilingual=job.bilingual)
     try:
         if job.path not in _commit_dates:
             _commit_dates.update(last_commit_dates([job.path]))

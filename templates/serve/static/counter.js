@@ -78,17 +78,26 @@
   function optionsApplyOnChange() {
     var form = document.querySelector("form.options");
     if (!form || !form.closest(".leaflet-page")) return;
-    form.addEventListener("change", function () { form.submit(); });
+    form.addEventListener("change", function (event) {
+      // A new language cannot also be the second language of a bilingual copy.
+      var second = form.elements.namedItem("bilingual");
+      if (event.target.name === "lang" && second && second.value.toLowerCase() === event.target.value.toLowerCase()) {
+        second.value = "";
+      }
+      form.submit();
+    });
   }
 
   function reloadOnChange() {
     var page = document.querySelector(".leaflet-page");
     if (!document.body.dataset.watch || !page || !window.EventSource) return;
-    var id = page.dataset.leafletId;
+    // The page shows the entry or one of its translations, maybe with another alongside: any of them counts.
+    var family = page.dataset.leafletFamily ? JSON.parse(page.dataset.leafletFamily) : [page.dataset.leafletId];
     var events = new EventSource("/events");
     events.addEventListener("changed", function (event) {
       var ids = JSON.parse(event.data);
-      if (ids.indexOf("*") === -1 && ids.indexOf(id) === -1) return;
+      var ours = family.some(function (id) { return ids.indexOf(id) !== -1; });
+      if (ids.indexOf("*") === -1 && !ours) return;
       var typed = Array.prototype.some.call(
         document.querySelectorAll("#patient-form input[type=text], #patient-form textarea"),
         function (field) { return field.value !== ""; });
