@@ -127,6 +127,9 @@ def test_line_counter_agrees_with_layout(page: Any) -> None:
     words = " ".join(weasy.box_text(b) for b in _walk(para) if weasy.is_box(b, "TextBox"))
     assert counter.count(StyledText(" ".join(words.split())), weasy.content_box(para)[2]) == laid_out
     assert counter.count(StyledText("bold", ((0, 4, True, False),)), 500) == 1
+    words = " ".join(["mmmm"] * 40)  # bold only where a run says: one bold word fits as before, all bold does not
+    assert counter.count(StyledText(words), 400) == counter.count(StyledText(words, ((0, 4, True, False),)), 400)
+    assert counter.count(StyledText(words, ((0, len(words), True, False),)), 400) > counter.count(StyledText(words), 400)
 
 
 def test_text_libraries_for_doctor() -> None:

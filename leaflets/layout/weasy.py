@@ -21,7 +21,8 @@ Internals used (see each function for the details):
   (:func:`is_box`), compared by name so no private module is imported.
 - ``weasyprint.text.line_break.Layout`` and ``weasyprint.text.ffi`` (``ffi``,
   ``pango``, ``harfbuzz``, ``harfbuzz_subset``, ``TO_UNITS``, ``_dlopen``),
-  plus two Pango functions declared here through cffi (:func:`pango_bindings`).
+  plus two Pango functions declared here through cffi (:func:`pango_bindings`), and the first
+  fields of ``PangoAttribute``, declared here too (:func:`set_attribute_range`).
 
 - ``weasyprint.pdf.fonts.Font._harfbuzz_subset`` (with ``hb_face``, ``missing``
   and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
@@ -163,6 +164,31 @@ def pango_bindings() -> tuple[Any, Any, Any, Any, float]:
     return weasy_ffi.ffi, weasy_ffi.pango, attributes, Layout, weasy_ffi.TO_UNITS
 
 
+_ATTRIBUTE_FIELDS: Any = None
+
+
+def set_attribute_range(attribute: Any, start: int, end: int) -> None:
+    """Set a ``PangoAttribute``'s ``start_index`` and ``end_index`` (UTF-8 byte offsets).
+
+    The fields are written through a struct declared here, in a cffi FFI of its own, with
+    the layout Pango gives ``PangoAttribute`` (``klass``, ``start_index``, ``end_index``).
+    Through WeasyPrint's declaration they cannot always be: cffi shares a struct's
+    declaration with every FFI that includes WeasyPrint's (as :func:`pango_bindings` does)
+    but completes it for one of them only, so depending on which built the type first
+    and on when the garbage collector dropped it, writing ``attribute.start_index``
+    failed with "points to an opaque type" (tests/test_weasy_internals.py, now and then).
+    """
+    global _ATTRIBUTE_FIELDS
+    if _ATTRIBUTE_FIELDS is None:
+        import cffi
+
+        fields = cffi.FFI()
+        fields.cdef("typedef struct { const void *klass; unsigned int start_index; unsigned int end_index; } AttributeFields;")
+        _ATTRIBUTE_FIELDS = fields
+    view = _ATTRIBUTE_FIELDS.cast("AttributeFields *", attribute)
+    view.start_index, view.end_index = start, end
+
+
 def text_libraries() -> Any:
     """WeasyPrint's ``weasyprint.text.ffi`` module: ``pango``, ``harfbuzz`` and ``harfbuzz_subset``
     (None when HarfBuzz cannot subset), as loaded for laying out; ``leaflets doctor`` reports on them."""
@@ -278,7 +304,11 @@ def lay_out_rtl_lines_once() -> bool:
         source = inspect.getsource(current)
     except (OSError, TypeError):
         return False
-    if source.count(RTL_LINE_CONDITION) != 1 or not source.startswith("def get_next_linebox("):
+    if (
+        source.count(RTL_LINE_CONDITION) != 1
+        or not source.startswith("def get_next_linebox(")
+        or "    excluded_shapes = context.excluded_shapes.copy()\n" not in source  # the name the new test reads
+    ):
         return False
     lines_before = "\n" * (current.__code__.co_firstlineno - 1)  # tracebacks point into WeasyPrint's file
     patched = lines_before + source.replace(RTL_LINE_CONDITION, RTL_LINE_CONDITION_ONCE)
