@@ -39,7 +39,7 @@ from leaflets.source.language import SHIPPED_LANGUAGES, base_stem, suffix_langua
 from leaflets.source.sections import normalise
 
 from conftest import BRANDED, PINNED_EPOCH, REPO, write_entry
-from pdfread import pdftotext
+from pdfread import language_elements, pdftotext, tagged_runs, text_by_language
 
 LANGUAGES = ["es", "fr", "ar", "hi", "zh-Hans"]
 ALL = ["en", *LANGUAGES]
@@ -230,6 +230,39 @@ def test_arabic_reads_right_to_left(built: Path) -> None:
         assert running_organisation and running_organisation[0]["x0"] > page.width / 2, "running header not mirrored"
         title = [w for w in header if w["top"] < 18 * MM and w["text"] != "Riverside" and w["text"] != "Pharmacy"]
         assert title and max(w["x1"] for w in title) < page.width / 2, "running title not on the left"
+
+
+ARABIC_LETTER = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
+
+
+def test_arabic_runs_carry_their_text_in_logical_order(built: Path) -> None:
+    """Glyphs are drawn in visual order, so pdfplumber reads the page backwards; every tagged run with
+    Arabic letters has /ActualText with the text as written, brackets the right way round."""
+    entry = load_entry(REPO / "entries" / "paracetamol.ar.md")
+    runs = tagged_runs(built / "paracetamol.ar.pdf")
+    arabic = [(glyphs, actual) for glyphs, actual in runs if ARABIC_LETTER.search(glyphs)]
+    assert len(arabic) > 20 and all(actual is not None for _glyphs, actual in arabic)
+    actual_texts = [actual for _glyphs, actual in arabic if actual is not None]
+    assert (entry.title[::-1], entry.title) in arabic  # the title as pdfplumber reads it, and as written
+    assert gettext_for(None, "ar")("Dosage") in actual_texts
+    joined = " ".join(actual_texts)
+    assert "باراسيتامول (Paracetamol)، ويُسمّى" in joined and not BIDI_CONTROLS.search(joined)
+    body = " ".join(entry.body.split())
+    start = actual_texts.index(entry.title)
+    for actual in actual_texts[start + 2 : start + 8]:  # body text: the source's words, in the source's order
+        words = re.findall(r"[\u0600-\u06ff]+", actual)
+        assert words and " ".join(words) in " ".join(re.findall(r"[\u0600-\u06ff]+", body)), actual
+    assert not [actual for _glyphs, actual in tagged_runs(built / "paracetamol.es.pdf") if actual is not None]
+
+
+def test_bilingual_with_arabic_keeps_english_brackets_in_actual_text(bilingual: Path) -> None:
+    """The glyph of ")" drawn mirrored for "(" in the Arabic text maps to "(" in the whole file; the English
+    part's runs with brackets carry /ActualText as written."""
+    runs = tagged_runs(bilingual / "paracetamol.ar+en.pdf")
+    english = [(glyphs, actual) for glyphs, actual in runs if "also called acetaminophen" in glyphs]
+    assert english and all(actual is not None and "(also called acetaminophen in some countries)" in actual
+                           for _glyphs, actual in english)
+    assert all(actual is None for glyphs, actual in runs if glyphs == "Usage")  # nothing to correct: left alone
 
 
 def chinese_entry(folder: Path) -> Path:
@@ -448,20 +481,50 @@ def test_reading_level_per_language(tmp_path: Path) -> None:
 # -- bilingual and booklets ----------------------------------------------------------------------
 
 
-def test_bilingual_edition_pairs_sections_each_in_its_language(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``build entries/ --bilingual en``: each translation of paracetamol with the English beside it."""
+    out = tmp_path_factory.mktemp("bilingual")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", PINNED_EPOCH)
-        result = CliRunner().invoke(main, ["build", str(REPO / "entries"), "--bilingual", "en", "--out", str(tmp_path), "-j", "2"])
+        result = CliRunner().invoke(main, ["build", str(REPO / "entries"), "--bilingual", "en", "--out", str(out), "-j", "2"])
     assert result.exit_code == 0, result.output
-    names = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    return out
+
+
+def test_bilingual_edition_pairs_sections_each_in_its_language(bilingual: Path, tmp_path: Path) -> None:
+    names = sorted(p.name for p in bilingual.glob("*.pdf"))
     assert names == [f"paracetamol.{lang}+en.pdf" for lang in sorted(LANGUAGES)]
-    text = " ".join(pdftotext(tmp_path / "paracetamol.es+en.pdf").split())
+    text = " ".join(pdftotext(bilingual / "paracetamol.es+en.pdf").split())
     assert text.index("Uso") < text.index("Usage") < text.index("Dosis") < text.index("Dosage")
     html_out = tmp_path / "html"
     CliRunner().invoke(main, ["build", str(REPO / "entries" / "paracetamol.ar.md"), "--bilingual", "en", "--format", "html",
                               "--out", str(html_out)])
     html = (html_out / "paracetamol.ar+en.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl"' in html and html.count('<div class="parallel" lang="en" dir="ltr">') >= 6
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_bilingual_parts_are_tagged_with_their_language(bilingual: Path, lang: str) -> None:
+    """The English parts' structure elements carry /Lang en; the first language's inherit the document's /Lang."""
+    path = bilingual / f"paracetamol.{lang}+en.pdf"
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == lang
+    marked = language_elements(path)
+    # /Lang only where the language changes: on each section's English part and the English title, nowhere else.
+    assert all((own, inherited) == ("en", lang) for _kind, own, inherited in marked), marked
+    kinds = [kind for kind, _own, _inherited in marked]
+    assert kinds.count("/Div") >= 6 and kinds.count("/Span") == 1
+    texts = text_by_language(path)
+    assert set(texts) == {lang, "en"}
+    english = load_entry(REPO / "entries" / "paracetamol.md")
+    for label in ("Generic name", "Usage", "Dosage", "Side effects"):
+        assert label in texts["en"] and label not in texts[lang]
+    assert "a common medicine for pain and fever" in texts["en"] and english.title in texts["en"]
+    own_label = gettext_for(None, lang)("Dosage")
+    squeezed = "".join(texts[lang].split())
+    assert "".join(own_label.split())[:: -1 if lang == "ar" else 1] in squeezed  # pdfplumber reads Arabic reversed
+    assert "".join(gettext_for(None, lang)("Disclaimer:").split())[:: -1 if lang == "ar" else 1] in squeezed
 
 
 def write_spanish_set(folder: Path) -> None:
@@ -493,6 +556,14 @@ def test_spanish_booklet_in_spanish_order_with_fallback(tmp_path: Path) -> None:
     assert all("Página" in page for page in pages)
     with pikepdf.open(output) as pdf:
         assert str(pdf.Root.Lang) == "es"
+        parts = {str(part.get("/T")): part for part in pdf.Root.StructTreeRoot.K.K}
+        assert str(parts["Betamethasone"].Lang) == "en", "the entry included in English through --fallback"
+        assert all("/Lang" not in parts[title] for title in ("Zinc", "Ñame", "Ácido fólico"))
+    # The English entry's part, and its title on the contents line; nothing else changes language.
+    assert sorted(language_elements(output)) == [("/Part", "en", "es"), ("/Span", "en", "es")]
+    texts = text_by_language(output)
+    assert "Usage" in texts["en"] and "Betamethasone" in texts["en"] and "Uso" in texts["es"]
+    assert "Usage" not in texts["es"] and "Uso" not in texts["en"] and "Betamethasone" not in texts["es"]
 
 
 def test_booklet_without_lang_is_in_the_project_language(tmp_path: Path) -> None:
@@ -598,3 +669,10 @@ def test_bilingual_booklet_in_spanish(tmp_path: Path) -> None:
     text = " ".join(" ".join(page_texts(output)).split())
     assert text.index("Uso") < text.index("Usage") < text.index("Dosis") < text.index("Dosage")
     assert "Página 1 de" in text and "Page 1 of" not in text
+    with pikepdf.open(output) as pdf:
+        assert str(pdf.Root.Lang) == "es" and "/Lang" not in pdf.Root.StructTreeRoot.K.K[-1]  # the entry is in Spanish
+    marked = language_elements(output)
+    assert marked and all((own, inherited) == ("en", "es") for _kind, own, inherited in marked), marked
+    texts = text_by_language(output)
+    assert "Usage" in texts["en"] and "Dosage" in texts["en"] and "Uso" in texts["es"] and "Dosis" in texts["es"]
+    assert "Usage" not in texts["es"] and "Uso" not in texts["en"]

@@ -208,6 +208,20 @@ def test_patient_copy_prints_what_was_typed_on_page_one_only(counter: Server) ->
     assert [w["size"] for w in words if w["text"] == "gulpwise"][0] >= 12  # directions at 12 pt or more
 
 
+def test_typed_text_keeps_its_own_direction_in_a_leaflet_that_runs_the_other_way(counter: Server) -> None:
+    """English directions in an Arabic leaflet (and an Arabic name) print as typed: "2 x 500 mg", not "x 500 mg 2"."""
+    directions = "2 x 500 mg\n1/2 tablet at 08:00 - 20:00\n\nTake 2 tablets (500 mg) every 6 hours."
+    status, _, data = counter.post("/leaflet/paracetamol.ar.pdf", {
+        "patient_name": "Brindle Quillfeather", "directions": directions, "prescriber": "د. سلمى حداد",
+    })
+    assert status == 200, data[:500]
+    with pdfplumber.open(io.BytesIO(data)) as pdf:  # pdfplumber gives visual order, left to right
+        # Digits come from another font, a little off the Arabic baseline: a wider y tolerance keeps a line whole.
+        lines = pdf.pages[0].extract_text(y_tolerance=6, x_tolerance=1.5).splitlines()
+    for typed in ("2 x 500 mg", "1/2 tablet at 08:00 - 20:00", "Take 2 tablets (500 mg) every 6 hours.", "Brindle Quillfeather"):
+        assert any(typed in line for line in lines), (typed, lines[:12])
+
+
 def qr_codes(data: bytes) -> list[str]:
     import pypdfium2
     from pyzbar.pyzbar import decode

@@ -136,6 +136,7 @@ def test_three_shards_equal_the_full_build_and_a_later_build_finds_them_current(
     assert sorted(p.name for p in out.glob(".leaflets-cache*.json")) == [
         f".leaflets-cache.shard-{i}-of-3.json" for i in range(3)
     ]
+    assert [p.name for p in out.glob("*.lock")] == [".leaflets-cache.lock"]  # one lock for the folder
     assert pdfs(out) == pdfs(full_build)
     later = run([str(BIN / "leaflets"), "build", str(sample), "--out", str(out)])
     assert re.search(r"^0 built, \d+ up to date", later.stderr, re.MULTILINE), later.stderr

@@ -155,6 +155,49 @@ def test_finisher_receives_weasyprints_structure_tree() -> None:
     assert data.startswith(b"%PDF") and seen["kids"] and len(seen["nums"]) >= 2 and len(seen["pages"]) == 1
 
 
+def test_structure_elements_remember_the_language_of_their_box() -> None:
+    """WeasyPrint's ``_build_box_tree`` yields each box's elements; the wrapper notes the box's ``lang`` on them
+    (and keeps each page's text boxes by MCID), and the finisher turns a change of language into /Lang, only
+    where it changes."""
+    import io
+
+    import pikepdf
+
+    assert weasy.record_element_languages() is True
+    assert weasy.record_element_languages() is True  # installing twice changes nothing
+    html = (
+        '<html lang="es"><body><p>Uso del medicamento.</p>'
+        '<div lang="ar" dir="rtl"><h3>الجرعة</h3><p>قرص واحد <span lang="en">Paracetamol</span> يوميا.</p></div>'
+        '<p>Tome <span lang="fr">le comprimé</span> con agua.</p></body></html>'
+    )
+    noted: list[tuple[str, str | None]] = []
+    texts: dict[tuple[int, int], str] = {}
+
+    def finisher(document: Any, pdf: Any) -> None:
+        texts.update(weasy.marked_texts(pdf))
+        noted.extend(
+            (str(obj["S"]), weasy.element_language(obj)) for obj in pdf.objects
+            if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+        )
+        finish_structure(document, pdf)
+
+    document = weasyprint.HTML(string=html).render(pdf_tags=True, pdf_variant="pdf/ua-1")
+    data = document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
+    assert ("/Div", "ar") in noted and ("/H3", "ar") in noted and ("/P", "es") in noted and ("/Span", "fr") in noted
+    # The page's text boxes by (page, MCID), in logical order: what /ActualText of right-to-left runs is made from.
+    assert "الجرعة" in texts.values() and "le comprimé" in texts.values() and {page for page, _ in texts} == {0}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert str(pdf.Root.Lang) == "es"
+        marked, stack = [], [pdf.Root.StructTreeRoot.K[0]]
+        while stack:
+            element = stack.pop()
+            if "/Lang" in element:
+                marked.append((str(element.S), str(element.Lang)))
+            kids = element.get("/K")
+            stack.extend(k for k in (kids if isinstance(kids, pikepdf.Array) else [kids]) if isinstance(k, pikepdf.Dictionary) and "/S" in k)
+    assert sorted(marked) == [("/Div", "ar"), ("/Span", "en"), ("/Span", "fr")]
+
+
 def _walk(box: Any) -> list[Any]:
     found = [box]
     for child in weasy.children(box):

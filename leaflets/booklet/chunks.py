@@ -96,6 +96,8 @@ class ChunkJob:
     number: int
     sources: tuple[tuple[int, EntrySource], ...]
     folder: Path
+    lang: str | None = None
+    """The booklet's language (None: the project's); entries in another are tagged with theirs."""
 
 
 class BookletRenderer(LeafletRenderer):
@@ -157,8 +159,7 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
             )
             prefix = f"entry{position}-"
             keep_anchors_apart(laid_out.document, prefix)
-            lang = context["lang"] if context["lang"] != renderer.project.config.lang else None
-            part = TaggedPart(first, entry.pages, content.title, ENTRY_ROLE, lang, anchor_prefix=prefix)
+            part = TaggedPart(first, entry.pages, content.title, ENTRY_ROLE, context["lang"], anchor_prefix=prefix)
         except LeafletError as exc:
             results.append(failed_result(source, exc))
             continue
@@ -173,7 +174,7 @@ def render_chunk(renderer: BookletRenderer, job: ChunkJob) -> Chunk:
     path = job.folder / f"chunk-{job.number:05d}.pdf"
     if documents:
         pages = [page for document in documents for page in document.pages]
-        finisher = finish_parts(parts, id_prefix=f"c{job.number}-")
+        finisher = finish_parts(parts, id_prefix=f"c{job.number}-", lang=job.lang or renderer.project.config.lang)
         with cached_page_references():
             data = renderer.engine.write_part_pdf(documents[0].copy(pages), finisher)
         path.write_bytes(data)

@@ -242,7 +242,7 @@ def _write_booklet(
     """
     lang = booklet.lang or project.config.lang
     ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record)
-    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere)
+    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere, lang)
     entries = [entry for chunk in chunks for entry in chunk.entries]
     if not entries:
         raise LeafletError("no entry could be built, so no booklet was written")
@@ -346,12 +346,12 @@ def booklet_subtitle(project: Project, lang: str) -> str:
 def _lay_out_entries(
     ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
     record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
-    chunks_elsewhere: ChunkBackend | None = None,
+    chunks_elsewhere: ChunkBackend | None = None, lang: str | None = None,
 ) -> list[Chunk]:
     size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
     numbered = list(enumerate(ordered))
     work = [
-        ChunkJob(number, tuple(numbered[start : start + size]), folder)
+        ChunkJob(number, tuple(numbered[start : start + size]), folder, lang)
         for number, start in enumerate(range(0, len(numbered), size))
     ]
     chunks = []

@@ -48,6 +48,9 @@ from leaflets.project.catalogs import builtin_catalog_files, project_catalog_fil
 
 CACHE_FILENAME = ".leaflets-cache.json"
 CACHE_GLOB = ".leaflets-cache*.json"
+LOCK_FILENAME = ".leaflets-cache.lock"
+"""One lock for every cache file of a folder (the unsharded build's and each shard's), so sharded
+runs leave one lock file behind, not one per shard count."""
 """Every cache file in an output folder: the build's own and one per shard (:mod:`leaflets.build.shard`)."""
 
 
@@ -424,8 +427,12 @@ class OutputCache:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold an exclusive lock on the cache's lock file (it is never replaced, unlike the cache)."""
-        lock = self.path.with_name(self.path.name + ".lock")
+        """Hold an exclusive lock on the folder's cache lock file (it is never replaced, unlike the caches).
+
+        Saves are short (read, merge, write one file), so shards waiting on each
+        other's saves cost little; never taken twice at once in one process.
+        """
+        lock = self.path.with_name(LOCK_FILENAME)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)

@@ -181,7 +181,7 @@ class Remote:
         bundle = bundle_project(project, options.stylesheets + BOOKLET_STYLESHEETS, (LEAFLET_TEMPLATE,))
         packed = (
             (job.number, [(position, parcel_entry(source, project.root, commit_dates.get(source.path)))
-                          for position, source in job.sources])
+                          for position, source in job.sources], job.lang)
             for job in work
         )
         jobs = iter(work)

@@ -201,18 +201,20 @@ class RenderedChunk:
 
 
 def chunk_batch(
-    bundle: ProjectBundle, options: BuildOptions, epoch: str, job: tuple[int, list[tuple[int, EntryParcel]]]
+    bundle: ProjectBundle, options: BuildOptions, epoch: str, job: tuple[int, list[tuple[int, EntryParcel]], str | None]
 ) -> RenderedChunk:
     """Lay out one booklet chunk as :func:`leaflets.booklet.chunks.render_chunk` does locally; bytes back."""
     with build_time_of(epoch):
         return _chunk_batch(bundle, options, job)
 
 
-def _chunk_batch(bundle: ProjectBundle, options: BuildOptions, job: tuple[int, list[tuple[int, EntryParcel]]]) -> RenderedChunk:
+def _chunk_batch(
+    bundle: ProjectBundle, options: BuildOptions, job: tuple[int, list[tuple[int, EntryParcel]], str | None]
+) -> RenderedChunk:
     from leaflets.booklet.chunks import ChunkJob, render_chunk
     from leaflets.source.discover import EntrySource
 
-    number, numbered = job
+    number, numbered, lang = job
     state = plugin()
     materialised = state.project(bundle)
     renderer = state.renderer(bundle, options, "booklet")
@@ -223,7 +225,7 @@ def _chunk_batch(bundle: ProjectBundle, options: BuildOptions, job: tuple[int, l
         sources = tuple(
             (position, EntrySource(Path(parcel.relative), path)) for path, (position, parcel) in zip(placed, numbered)
         )
-        chunk = render_chunk(renderer, ChunkJob(number, sources, folder))
+        chunk = render_chunk(renderer, ChunkJob(number, sources, folder, lang))
         data = chunk.path.read_bytes() if chunk.entries else None
         by_path = {path: (parcel, EntrySource(Path(parcel.relative), Path(parcel.client_path))) for path, (_p, parcel) in zip(placed, numbered)}
         results = []

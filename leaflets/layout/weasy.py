@@ -23,12 +23,16 @@ Internals used (see each function for the details):
   ``pango``, ``harfbuzz``, ``harfbuzz_subset``, ``TO_UNITS``, ``_dlopen``),
   plus two Pango functions declared here through cffi (:func:`pango_bindings`), and the first
   fields of ``PangoAttribute``, declared here too (:func:`set_attribute_range`).
-
 - ``weasyprint.pdf.fonts.Font._harfbuzz_subset`` (with ``hb_face``, ``missing``
   and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
   :data:`LARGE_FONT_GLYPHS` glyphs by :func:`subset_large_fonts_in_one_pass`.
 - The source of ``weasyprint.layout.inline.get_next_linebox``: one condition of it is
   rewritten by :func:`lay_out_rtl_lines_once` (:data:`RTL_LINE_CONDITION`).
+- ``weasyprint.pdf.tags._build_box_tree(box, parent, pdf, page_number, nums, annotations, tags)``,
+  the generator that makes the structure elements of a box and yields them, called first with each
+  page's box while ``tags`` still maps every marked box of the page to its ``{"mcid": ...}``; and the
+  computed style ``lang`` (the HTML ``lang`` attribute, inherited): wrapped by
+  :func:`record_element_languages`.
 
 Also relied on, though not private: the tagged-PDF objects WeasyPrint hands
 a ``finisher`` (``StructTreeRoot`` with ``K`` and ``ParentTree``), edited by
@@ -43,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-BoxKind = Literal["MarginBox", "BlockBox", "LineBox", "TextBox"]
+BoxKind = Literal["PageBox", "MarginBox", "BlockBox", "LineBox", "TextBox"]
 
 
 def page_box(page: Any) -> Any:
@@ -317,3 +321,67 @@ def lay_out_rtl_lines_once() -> bool:
     inline.get_next_linebox.leaflets_rtl_once = True
     inline.get_next_linebox.leaflets_original = current  # for tests/test_weasy_internals.py to compare against
     return True
+
+
+_LANGUAGE = "leaflets_lang"
+"""Python attribute (never written to the PDF) holding the language of the box a structure element was made for."""
+_TEXTS = "leaflets_texts"
+"""Python attribute of the pydyf PDF: ``{(page index, MCID): text}`` of every text box marked in it."""
+
+
+def record_element_languages() -> bool:
+    """Make WeasyPrint note on each structure element it makes the language of the element's box; True once installed.
+
+    WeasyPrint 70 gives the PDF the ``lang`` of ``<html>`` as the document's
+    /Lang but tags every element without one, though it knows each box's
+    language (the computed ``lang``, from the nearest ``lang`` attribute):
+    the second language of a bilingual leaflet would be read aloud with the
+    first's voice. Its tagging is one recursive generator,
+    ``_build_box_tree``, which yields the element made for a box (or, for
+    ``html``, ``body`` and the page, the elements of their children); the
+    wrapper remembers the box's language on each element it yields that has
+    none yet, as a Python attribute, for :func:`element_language` to read
+    when the tree is finished (:mod:`leaflets.pdf.tagging`). On the call for
+    a page it also keeps the logical text of each marked text box by its
+    MCID (:func:`marked_texts`): the glyphs of right-to-left text are drawn
+    in visual order, so the tree is given the text as written. The elements
+    and the file are otherwise unchanged.
+    """
+    from weasyprint.pdf import tags
+
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None:
+        return False
+    if getattr(original, "leaflets_languages", False):
+        return True
+
+    def build_box_tree(box: Any, parent: Any, pdf: Any, *rest: Any) -> Iterator[Any]:
+        if is_box(box, "PageBox") and len(rest) == 4 and isinstance(rest[3], dict):
+            texts = pdf.__dict__.setdefault(_TEXTS, {})
+            page_number, tags = rest[0], rest[3]
+            for marked, tag in tags.items():
+                if is_box(marked, "TextBox"):
+                    texts[(page_number, tag["mcid"])] = str(marked.text)
+        style = getattr(box, "style", None)
+        lang = style["lang"] if style is not None else None
+        for element in original(box, parent, pdf, *rest):
+            if lang and not hasattr(element, _LANGUAGE):
+                setattr(element, _LANGUAGE, lang)
+            yield element
+
+    build_box_tree.leaflets_languages = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_box_tree
+    return True
+
+
+def element_language(element: Any) -> str | None:
+    """The language :func:`record_element_languages` noted on a structure element (None: not noted, so inherited)."""
+    lang = getattr(element, _LANGUAGE, None)
+    return lang if isinstance(lang, str) else None
+
+
+def marked_texts(pdf: Any) -> dict[tuple[int, int], str]:
+    """``{(page index, MCID): text}`` of the text boxes WeasyPrint marked in ``pdf`` (a pydyf PDF), as
+    :func:`record_element_languages` kept them; empty if it was not installed."""
+    texts = getattr(pdf, _TEXTS, None)
+    return texts if isinstance(texts, dict) else {}

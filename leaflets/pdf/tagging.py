@@ -9,6 +9,15 @@ leaflet, so it is read once, and turns every other margin-box text (footers on
 later pages, running headers) into pagination artifacts, as PDF/UA asks for
 repeated page furniture.
 
+WeasyPrint also tags every element without a language of its own, so the
+pass gives /Lang to the elements whose HTML was in another language than
+the document's (the second language of a bilingual leaflet, an entry in
+the fallback language of a booklet), and only to them. And it draws the
+glyphs of right-to-left text in visual order, with one Unicode value per
+glyph (a parenthesis mirrored in Arabic text reads as its opposite
+everywhere else), so text runs holding such text get /ActualText with the
+text as written (:func:`_give_actual_text`).
+
 It runs as a WeasyPrint *finisher*, on the PDF objects just before they are
 serialised, so the file is written once rather than written, parsed and
 written again.
@@ -24,28 +33,37 @@ pages left as artifacts throughout.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pydyf
+
+from leaflets.layout.weasy import element_language, marked_texts
 
 _BLOCK_TAGS = {"/P", "/Div", "/L", "/LI", "/Table"}
 """A margin box holding these is the running footer; generated header strings hold only spans."""
 
 _NULL = b"null"
 
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
+"""Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko ... and their presentation forms)."""
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
 Finisher = Callable[[Any, pydyf.PDF], None]
 
 
 def finish_structure(_document: Any, pdf: pydyf.PDF) -> None:
-    """Tag margin-box content once or mark it as artifact, in ``pdf`` (a tagged PDF about to be written)."""
-    tree_reference = pdf.catalog.get("StructTreeRoot")
-    if tree_reference is None:
+    """Tag margin-box content once or mark it as artifact, and give elements in another language their /Lang,
+    in ``pdf`` (a tagged PDF about to be written)."""
+    structure = _structure(pdf)
+    if structure is None:
         return
-    resolve = _resolver(pdf)
-    tree = resolve(tree_reference)
-    document = resolve(tree["K"][0])
+    resolve, tree, document = structure
     _tag_margins(pdf, resolve, tree, document, {0: document}, frozenset())
+    _mark_languages(document, _document_language(pdf), resolve)
+    _give_actual_text(pdf, resolve, tree)
 
 
 @dataclass(frozen=True)
@@ -67,7 +85,7 @@ class TaggedPart:
     title: str
     role: str = "Part"
     lang: str | None = None
-    """Set only where it differs from the booklet's own language."""
+    """The part's language; the element gets /Lang where it differs from the file's (None: the file's)."""
     link_footer: bool = True
     """Read the footer of the run's first page once, inside the element; otherwise every footer is an artifact."""
     anchor_prefix: str = ""
@@ -76,7 +94,9 @@ class TaggedPart:
     """Contents lines, in reading order: lists become /TOC, items /TOCI holding a /Link to the entry."""
 
 
-def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = frozenset(), id_prefix: str = "") -> Finisher:
+def finish_parts(
+    parts: Sequence[TaggedPart], blank_pages: frozenset[int] = frozenset(), id_prefix: str = "", lang: str | None = None,
+) -> Finisher:
     """A finisher for a booklet part file: the tree regrouped into one element per :class:`TaggedPart`.
 
     Each part's footer is read once (linked on its first page), other margin
@@ -84,16 +104,18 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
     artifacts throughout (they are copied wherever the booklet needs a blank
     page). Internal links point straight at their page (named destinations
     do not survive the booklet's joining), and structure IDs (table headers)
-    get ``id_prefix`` so they stay unique in the joined booklet.
+    get ``id_prefix`` so they stay unique in the joined booklet. ``lang`` is
+    the language of the file the parts end up in (the booklet's; None: this
+    file's own): a part, or an element inside it, in another language gets
+    /Lang, as the part file's own /Lang is not kept in the join.
     """
 
     def finish(_document: Any, pdf: pydyf.PDF) -> None:
-        tree_reference = pdf.catalog.get("StructTreeRoot")
-        if tree_reference is None:
+        structure = _structure(pdf)
+        if structure is None:
             return
-        resolve = _resolver(pdf)
-        tree = resolve(tree_reference)
-        document = resolve(tree["K"][0])
+        resolve, tree, document = structure
+        file_lang = lang or _document_language(pdf)
         pages = list(pdf.page_references)
         owners: dict[int, pydyf.Dictionary] = {}
         elements: list[pydyf.Dictionary] = []
@@ -101,7 +123,7 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
             element = pydyf.Dictionary({"Type": "/StructElem", "S": f"/{part.role}", "P": document.reference, "K": pydyf.Array()})
             if part.title:
                 element["T"] = pydyf.String(part.title)
-            if part.lang:
+            if part.lang and not _same_language(part.lang, file_lang):
                 element["Lang"] = pydyf.String(part.lang)
             pdf.add_object(element)
             elements.append(element)
@@ -120,6 +142,8 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
         for part, element in zip(parts, elements):
             if part.toc:
                 _tag_contents(pdf, resolve, tree, element, part.toc)
+            _mark_languages(element, part.lang or file_lang, resolve)
+        _give_actual_text(pdf, resolve, tree)
         _resolve_internal_links(pdf, resolve, parts)
         if id_prefix:
             _prefix_ids(pdf, id_prefix)
@@ -127,6 +151,88 @@ def finish_parts(parts: Sequence[TaggedPart], blank_pages: frozenset[int] = froz
             pdf.catalog.pop(key, None)
 
     return finish
+
+
+def _structure(pdf: pydyf.PDF) -> tuple[Callable[[Any], Any], Any, Any] | None:
+    """``(resolve, StructTreeRoot, its /Document element)`` of a tagged ``pdf``; None for an untagged one."""
+    tree_reference = pdf.catalog.get("StructTreeRoot")
+    if tree_reference is None:
+        return None
+    resolve = _resolver(pdf)
+    tree = resolve(tree_reference)
+    return resolve, tree, resolve(tree["K"][0])
+
+
+def _document_language(pdf: pydyf.PDF) -> str:
+    """The file's /Lang (WeasyPrint's, from ``<html lang>``); empty when it has none."""
+    lang = pdf.catalog.get("Lang")
+    return lang.string if isinstance(lang, pydyf.String) else ""
+
+
+def _same_language(one: str, other: str) -> bool:
+    """Language tags compare without regard to case (BCP 47)."""
+    return one.lower() == other.lower()
+
+
+def _mark_languages(top: Any, lang: str, resolve: Callable[[Any], Any]) -> None:
+    """Give /Lang to each element under ``top`` whose box was in another language than the one it inherits.
+
+    ``lang`` is the language ``top`` is read in. An element keeps a /Lang it
+    has (a booklet part's); otherwise it gets the language its box had in
+    the HTML (:func:`~leaflets.layout.weasy.element_language`) only where
+    that differs from its parent's, so /Lang marks exactly where the language
+    changes (PDF 1.7 section 14.9.2) and everything in the document's own
+    language inherits the document's /Lang. Elements made here (parts,
+    links, contents items) have no box and inherit.
+    """
+    stack = [(top, lang)]
+    while stack:
+        element, inherited = stack.pop()
+        own = element.get("Lang")
+        if isinstance(own, pydyf.String):
+            inherited = own.string
+        else:
+            noted = element_language(element)
+            if noted and not _same_language(noted, inherited):
+                element["Lang"] = pydyf.String(noted)
+                inherited = noted
+        stack.extend((kid, inherited) for kid in _kids(element, resolve))
+
+
+def _give_actual_text(pdf: pydyf.PDF, resolve: Callable[[Any], Any], tree: Any) -> None:
+    """In a file with right-to-left text, /ActualText with the logical text on the elements of runs whose glyphs do not read as written.
+
+    Those are runs with right-to-left letters (drawn in visual order, so a
+    reader of the tree without the bidi algorithm gets them backwards, and
+    marks raised above a letter may land on a line of their own) and runs
+    with mirrored characters (brackets: the glyph of ")" drawn for "(" in
+    Arabic text maps to "(" everywhere, English text included). The text,
+    without bidi control characters, goes on the structure element holding
+    the run alone (PDF 1.7 section 14.9.4; what assistive technology and
+    structure-tree extraction read). Not into the page's /Span property
+    lists: poppler (pdftotext) reorders such replacement text once more by
+    position and prints it backwards. Runs made artifacts are left alone.
+    """
+    texts = marked_texts(pdf)
+    if not any(_RTL_LETTER.search(text) for text in texts.values()):
+        return
+    wanted: dict[int, dict[int, str]] = {}
+    for (page_number, mcid), text in texts.items():
+        if _RTL_LETTER.search(text) or any(unicodedata.mirrored(character) for character in text):
+            wanted.setdefault(page_number, {})[mcid] = _BIDI_CONTROLS.sub("", text)
+    nums = resolve(tree["ParentTree"])["Nums"]
+    for index in range(0, len(nums), 2):
+        page_number, marks = nums[index], nums[index + 1]
+        runs = wanted.get(page_number)
+        if not runs or not isinstance(marks, pydyf.Array):
+            continue
+        for mcid, text in runs.items():
+            if mcid >= len(marks) or marks[mcid] == _NULL:
+                continue
+            element = resolve(marks[mcid])
+            kids = element.get("K") if isinstance(element, pydyf.Dictionary) else None
+            if isinstance(kids, (pydyf.Array, list)) and list(kids) == [mcid]:
+                element["ActualText"] = pydyf.String(text)
 
 
 def _resolver(pdf: pydyf.PDF) -> Callable[[Any], Any]:
