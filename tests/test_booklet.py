@@ -388,3 +388,76 @@ def test_fresh_workers_per_batch_of_chunks_keep_order(tmp_path: Path, monkeypatc
     assert [title for _, title, _ in lines] == EXAMPLE_TITLES
     for _, title, number in lines:
         assert title in booklet.big_text[number - 1]
+
+
+def part_languages(path: Path) -> dict[str, str | None]:
+    """Each entry /Part's title and /Lang, read from the booklet's structure tree."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        kids = pdf.Root.StructTreeRoot.K
+        document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+        return {
+            str(kid.T): (str(kid.Lang) if "/Lang" in kid else None)
+            for kid in document.K if isinstance(kid, pikepdf.Dictionary) and "/T" in kid
+        }
+
+
+def pdftotext(path: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_named_translation_comes_in_its_own_language(tmp_path: Path) -> None:
+    spanish, english = REPO / "entries" / "paracetamol.es.md", REPO / "entries" / "ibuprofen.md"
+    output = tmp_path / "b.pdf"
+    result = CliRunner().invoke(main, ["booklet", str(spanish), str(english), "-o", str(output), "--project", str(REPO)])
+    assert result.exit_code == 0, result.output
+    assert "2 entries in" in result.output and "left out" not in result.output
+    booklet = read_booklet(output, BookletReport())
+    assert [t for _, t, _ in contents(booklet)] == ["Ibuprofen", "Paracetamol (in Spanish)"]
+    text = pdftotext(output)
+    assert "Efectos secundarios" in text and "Ibuprofen" in text
+    assert part_languages(output)["Paracetamol"] == "es" and part_languages(output)["Ibuprofen"] is None
+
+
+def test_booklet_of_named_translations_only(tmp_path: Path) -> None:
+    entries = REPO / "entries"
+    output = tmp_path / "b.pdf"
+    result = CliRunner().invoke(main, ["booklet", str(entries / "paracetamol.es.md"), str(entries / "paracetamol.fr.md"),
+                                       "-o", str(output), "--project", str(REPO), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    booklet = read_booklet(output, BookletReport())
+    assert sorted(t for _, t, _ in contents(booklet)) == ["Paracetamol (in Spanish)", "Paracétamol (in French)"]
+    languages = part_languages(output)
+    assert languages["Paracetamol"] == "es" and languages["Paracétamol"] == "fr"
+
+
+def test_folder_keeps_the_project_language_and_says_what_it_left_out(tmp_path: Path) -> None:
+    folder = tmp_path / "e"
+    for name, title in (("zinc.md", "Zinc"), ("zinc.es.md", "Zinc ES"), ("niacin.fr.md", "Niacine")):
+        write_entry(folder, name, f"# {title}\n### Usage\nTake it with water.\n")
+    output = tmp_path / "b.pdf"
+    args = ["booklet", str(folder), "-o", str(output), "--project", str(REPO), "--jobs", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert [t for _, t, _ in contents(read_booklet(output, BookletReport()))] == ["Zinc"]
+    assert ("2 entries in other languages left out (es 1, fr 1): the booklet takes each medicine in English (en); "
+            "1 medicine has none in English (en) (--lang en --fallback LANG adds them)") in result.output
+    # the same folder with the Spanish file named too: both, and not "up to date" from the run before
+    result = CliRunner().invoke(main, [*args, str(folder / "zinc.es.md")])
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.output and "1 entry in other languages left out (fr 1)" in result.output
+    assert [t for _, t, _ in contents(read_booklet(output, BookletReport()))] == ["Zinc", "Zinc ES (in Spanish)"]
+
+
+def test_no_entry_in_the_language_says_so(tmp_path: Path) -> None:
+    output = tmp_path / "b.pdf"
+    result = CliRunner().invoke(main, ["booklet", str(REPO / "entries"), "--lang", "de", "-o", str(output),
+                                       "--project", str(REPO)])
+    assert result.exit_code == 1
+    assert re.search(r"error: no entry in German \(de\) among \d+ entries \(en \d+, ar 1, es 1, fr 1, hi 1, zh-Hans 1\)",
+                     result.output), result.output
+    assert "--fallback LANG includes other languages" in result.output and "could be built" not in result.output
+    assert not output.exists()

@@ -142,11 +142,11 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A duplex booklet: two entries in one chunk whose links name the same section id, and a French entry."""
+    """A duplex booklet: two entries in one chunk whose links name the same section (by id, and by heading), and a French entry."""
     folder = tmp_path_factory.mktemp("linked")
     entries = folder / "entries"
     entries.mkdir()
-    for name, title in (("alpha.md", "Alphacaine"), ("beta.md", "Betacaine")):
+    for name, title, target in (("alpha.md", "Alphacaine", "section-3-precautions"), ("beta.md", "Betacaine", "Précautions")):
         write_entry(entries, name, f"""
             ---
             title: {title}
@@ -155,7 +155,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Path:
             # {title}
 
             ### Usage
-            {title} eases pain. Read the [precautions](#section-3-precautions) before you take it.
+            {title} eases pain. Read the [precautions](#{target}) before you take it.
 
             {LONG_USAGE}
 

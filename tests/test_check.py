@@ -215,6 +215,15 @@ def test_removed_html_is_named(entry_dir: Path) -> None:
     assert "<span>" in found[0][4] and "<div>" in found[1][4]
 
 
+def test_links_inside_the_entry_must_name_a_section(entry_dir: Path) -> None:
+    write_entry(entry_dir, "links.md", good().replace(
+        "It also brings down a fever.", "It also brings down a fever: see [the precautions](#Precautions) and [more](#elsewhere)."
+    ))
+    found = findings(entry_dir)
+    assert [(code, line) for _, code, line, _, _ in found] == [("broken-link", 8)]
+    assert "#elsewhere" in found[0][4]
+
+
 def test_reading_level_names_grade_and_hardest_section(entry_dir: Path) -> None:
     hard = (
         "Pharmacokinetic considerations necessitate individualised therapeutic monitoring, particularly "

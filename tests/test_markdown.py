@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import re
+
 from leaflets.source.markdown import render_markdown
 
 
@@ -47,3 +50,59 @@ def test_javascript_links_are_not_links() -> None:
 
 def test_bold_only_paragraph_is_a_lead_in() -> None:
     assert '<p class="lead-in"><strong>Common:</strong></p>' in str(render_markdown("**Common:**\n\n* a").html)
+
+
+def test_links_to_a_section_by_its_name_in_any_language() -> None:
+    """``#name`` links reach the section by id, key or heading, without accents or case; others are reported."""
+    from leaflets.source.entry import parse_entry
+    from leaflets.source.sections import normalise, section_anchors
+
+    text = (
+        "---\ntitle: Ejemplol\nlang: es\n---\n### Uso\nVea la [dosis](#Dosificación), [la posología](#dosage), "
+        "[antes](#section-3-precautions), [x](#nada) y [ref][r].\n\n[r]: #PRECAUCIONES\n\n"
+        "### Dosificación\nUna al día.\n\n### Precauciones\nSin alcohol.\n\n### الجرعة\nنص.\n"
+    )
+    content = normalise(parse_entry(text, Path("x.es.md")))
+    anchors = section_anchors([(section, None) for section in content.sections])
+    usage = content.sections[0]
+    rendered = render_markdown(usage.markdown, usage.line, usage.heading_level, anchors=anchors)
+    html = str(rendered.html)
+    assert html.count('href="#section-2-dosage"') == 2
+    assert html.count('href="#section-3-precautions"') == 2
+    assert [(d.line, d.broken_link) for d in rendered.dropped] == [(6, True)] and "#nada" in rendered.dropped[0].message
+    assert anchors["الجرعة"].startswith("section-4-")
+
+
+def test_unspaced_scripts_are_not_long_words() -> None:
+    """Chinese, Japanese and Thai break between characters or by dictionary: a long paragraph is no long word."""
+    import unicodedata
+
+    chinese = "对乙酰氨基酚用于缓解轻度至中度疼痛，如头痛、牙痛和痛经，也用于退烧。请按照说明书用药，或者咨询药剂师和医生。" * 2
+    japanese = "この薬は関節のいたみやずつうをやわらげます。用法・用量を守って正しくお使いください。気になることがあれば薬剤師に相談してください。"
+    thai = "ยานี้ใช้บรรเทาอาการปวดศีรษะปวดข้อและลดไข้ควรรับประทานหลังอาหารทันทีและดื่มน้ำตามมากๆ"
+    for text in (chinese, japanese, thai, f"**{thai[:40]}**{thai[40:]}", f"{thai} {'a' * 20}"):
+        rendered = render_markdown(text)
+        assert rendered.dropped == (), text
+        assert "\u200b" not in str(rendered.html), text
+        assert unicodedata.normalize("NFC", rendered.text) == unicodedata.normalize("NFC", text.replace("**", ""))
+    # A long Latin word is still broken, but never between a letter and its accent or vowel sign.
+    for word in (unicodedata.normalize("NFD", "é" * 40), "कृष्ण" * 15, "a" * 29 + "\u0301" * 3 + "b" * 40):
+        rendered = render_markdown(word)
+        assert "longer than a line" in rendered.dropped[0].message
+        pieces = str(rendered.html)[3:-5].split("\u200b")
+        assert len(pieces) > 1 and "".join(pieces) == word
+        assert all(unicodedata.category(piece[0])[0] != "M" and piece[-1] != "\u094d" for piece in pieces), pieces
+
+
+def test_compounds_are_held_together_by_a_span_not_cutting_marks() -> None:
+    import unicodedata
+
+    html = str(render_markdown("Take 1-2 tablets of β-lactamase <b>x</b>").html)
+    assert '<span class="nowrap">1-2</span>' in html and '<span class="nowrap">β-lactamase</span>' in html
+    decomposed = unicodedata.normalize("NFD", "Café-au-lait spots; नमक-मिर्च; e\u0301-x")
+    html = str(render_markdown(decomposed).html)
+    assert '<span class="nowrap">au-lait</span>' in html
+    # A span never ends before, or starts with, a mark that belongs to a letter outside it.
+    assert all(unicodedata.category(mark)[0] != "M" for mark in re.findall(r"</span>(.)", html)), html
+    assert all(unicodedata.category(mark)[0] != "M" for mark in re.findall(r'<span class="nowrap">(.)', html)), html
+    assert decomposed in html.replace('<span class="nowrap">', "").replace("</span>", "")

@@ -321,20 +321,36 @@ def test_eight_people_printing_at_once_all_get_their_copy(counter: Server) -> No
         assert name in first and all(other not in first for other in names if other != name)
 
 
-def test_basket_makes_one_booklet(counter: Server) -> None:
+def _basket(counter: Server, identifiers: tuple[str, ...]) -> str:
+    """The cookie of a basket holding ``identifiers``."""
     cookie = ""
-    for identifier in ("metformin", "ibuprofen"):
+    for identifier in identifiers:
         status, headers, _ = counter.request(
             "POST", "/basket", f"add={identifier}&back=/basket".encode(),
             {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
         assert status == 303
         cookie = headers["set-cookie"].split(";", 1)[0]
+    return cookie
+
+
+def test_basket_makes_one_booklet(counter: Server) -> None:
+    cookie = _basket(counter, ("metformin", "ibuprofen", "paracetamol.es"))
     status, _, body = counter.request("GET", "/basket", headers={"Cookie": cookie})
-    assert b"Metformin" in body and b"Ibuprofen" in body
+    assert b"Metformin" in body and b"Ibuprofen" in body and b"Paracetamol" in body
     status, headers, data = counter.request("GET", "/basket.pdf?paper=a4", headers={"Cookie": cookie})
     assert status == 200 and headers["content-type"] == "application/pdf"
-    text = "\n".join(page_texts(data))
+    pages = page_texts(data)
+    text = "\n".join(pages)
     assert "Metformin" in text and "Ibuprofen" in text and "Contents" in text
+    assert "Paracetamol (in Spanish)" in pages[1] and "Efectos secundarios" in text  # the translation, in Spanish
+
+
+def test_basket_of_translations_only(counter: Server) -> None:
+    cookie = _basket(counter, ("paracetamol.es", "paracetamol.fr"))
+    status, headers, data = counter.request("GET", "/basket.pdf?paper=a4", headers={"Cookie": cookie})
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    contents = page_texts(data)[1]
+    assert "Paracetamol (in Spanish)" in contents and "Paracétamol (in French)" in contents
 
 
 def test_print_without_a_printer_says_so(counter: Server) -> None:

@@ -127,6 +127,9 @@ def test_line_counter_agrees_with_layout(page: Any) -> None:
     words = " ".join(weasy.box_text(b) for b in _walk(para) if weasy.is_box(b, "TextBox"))
     assert counter.count(StyledText(" ".join(words.split())), weasy.content_box(para)[2]) == laid_out
     assert counter.count(StyledText("bold", ((0, 4, True, False),)), 500) == 1
+    words = " ".join(["mmmm"] * 40)  # bold only where a run says: one bold word fits as before, all bold does not
+    assert counter.count(StyledText(words), 400) == counter.count(StyledText(words, ((0, 4, True, False),)), 400)
+    assert counter.count(StyledText(words, ((0, len(words), True, False),)), 400) > counter.count(StyledText(words), 400)
 
 
 def test_text_libraries_for_doctor() -> None:
@@ -245,3 +248,63 @@ def test_pango_bindings_load_without_asking_find_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "0"
+
+
+ARABIC = "يخفف الباراسيتامول الألم الخفيف إلى المتوسط، مثل الصداع وألم الأسنان \u2068Paracetamol 500 mg\u2069 ويخفض الحرارة. "
+RTL_PAGES = {
+    "plain": f"""<html lang="ar" dir="rtl"><body style="font: 12pt 'Noto Naskh Arabic'; width: 110mm">
+        <h2>الجرعة</h2><p>{ARABIC * 6}</p><p><strong>البالغون:</strong> {ARABIC * 3}</p>
+        <ul><li>{ARABIC * 2}</li><li>طفح جلدي أو حكة</li></ul></body></html>""",
+    "floats": f"""<html lang="ar" dir="rtl"><body style="font: 12pt 'Noto Naskh Arabic'; width: 110mm">
+        <div style="float: left; width: 30mm; height: 12mm"></div><div style="float: right; width: 25mm; height: 40mm"></div>
+        <p style="text-align: justify">{ARABIC * 8}</p></body></html>""",
+    "tall inline": f"""<html lang="ar" dir="rtl"><body style="font: 12pt 'Noto Naskh Arabic'; width: 110mm">
+        <div style="float: inline-start; width: 20mm; height: 8mm"></div>
+        <p>{ARABIC} <span style="font-size: 24pt">كبير</span> {ARABIC * 2}
+        <span style="display: inline-block; width: 8mm; height: 14mm"></span> {ARABIC}</p></body></html>""",
+}
+
+
+def _geometry(box: Any) -> list[tuple[Any, ...]]:
+    found = [(type(box).__name__, weasy.element_tag(box), getattr(box, "text", None),
+              *(round(getattr(box, name, 0) or 0, 4) for name in ("position_x", "position_y", "width", "height")))]
+    for child in weasy.children(box):
+        found += _geometry(child)
+    return found
+
+
+def test_right_to_left_lines_are_laid_out_once_with_the_same_result() -> None:
+    """WeasyPrint laid each right-to-left line out twice; the rewritten condition once, where no float is near,
+    and the pages come out the same as with WeasyPrint's own function, floats or not."""
+    from weasyprint.layout import inline
+
+    assert weasy.lay_out_rtl_lines_once() is True
+    patched = inline.get_next_linebox
+    assert patched.leaflets_rtl_once and weasy.lay_out_rtl_lines_once() is True and inline.get_next_linebox is patched
+    original, split = patched.leaflets_original, inline.split_inline_box
+    for name, html in RTL_PAGES.items():
+        results = {}
+        for function in (original, patched):
+            counts = {"lines": 0, "splits": 0}
+
+            def next_line(*args: Any, _function: Any = function, _counts: Any = counts, **kwargs: Any) -> Any:
+                _counts["lines"] += 1
+                return _function(*args, **kwargs)
+
+            def split_line(context: Any, box: Any, *args: Any, _counts: Any = counts, **kwargs: Any) -> Any:
+                _counts["splits"] += weasy.is_box(box, "LineBox")
+                return split(context, box, *args, **kwargs)
+
+            inline.get_next_linebox, inline.split_inline_box = next_line, split_line
+            try:
+                pages = weasyprint.HTML(string=html).render().pages
+            finally:
+                inline.get_next_linebox, inline.split_inline_box = patched, split
+            results[function] = ([_geometry(weasy.page_box(page)) for page in pages], counts)
+        (before, was), (after, now) = results[original], results[patched]
+        assert after == before, f"{name}: the pages changed"
+        assert was["lines"] == now["lines"] > 5
+        if name == "plain":
+            assert (was["splits"], now["splits"]) == (2 * was["lines"], now["lines"]), "each line once, not twice"
+        else:  # floats in the block: the loop runs as WeasyPrint wrote it, taller lines laid out again
+            assert now == was and (name != "tall inline" or now["splits"] > now["lines"]), name

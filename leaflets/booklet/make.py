@@ -50,7 +50,7 @@ from leaflets.source.git import last_commit_dates
 from leaflets.source.review import review_stamps
 from leaflets.booklet.selection import read_list
 from leaflets.booklet.collation import collation_key, groups_by_initial
-from leaflets.booklet.languages import Scanned, select_language
+from leaflets.booklet.languages import Scanned, left_out_line, nothing_in_language, select_language
 from leaflets.build.builder import bilingual_sources
 from leaflets.project.catalogs import gettext_for
 from leaflets.project.config import DEFAULT_BOOKLET_TITLE
@@ -81,6 +81,9 @@ class BookletOptions:
     """Only entries in this language (``--lang``), with cover, contents and running texts in it."""
     fallback: str | None = None
     """With ``lang``: medicines with no entry in ``lang`` come in this language instead, marked in the contents."""
+    named: frozenset[Path] = frozenset()
+    """Entries named one by one (resolved paths): always in, in their own language; :func:`build_booklet`
+    adds the files among its ``paths``."""
 
 
 @dataclass
@@ -90,6 +93,8 @@ class BookletReport(BuildReport):
     output: Path | None = None
     imposed: Path | None = None
     pages: int = 0
+    left_out: str = ""
+    """One line on the entries left out for their language ("" when none were)."""
 
     def summary(self) -> str:
         if self.count("up-to-date") and not self.count("built"):
@@ -97,10 +102,11 @@ class BookletReport(BuildReport):
                 f"{self.output} up to date ({self.count('up-to-date')} entries, {self.pages} pages), "
                 f"0 built, 0 failed in {self.seconds:.1f}s"
             )
-        return (
+        built = (
             f"{self.count('built')} entries in {self.output} ({self.pages} pages), "
             f"{self.count('failed')} failed in {self.seconds:.1f}s"
         )
+        return f"{built}\n{self.left_out}" if self.left_out else built
 
 
 BOOKLET_TEMPLATES = ("booklet/cover.html", "booklet/contents.html", "booklet/stamp.html")
@@ -120,6 +126,7 @@ def booklet_key(
     extra = {
         "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
         "impose": str(booklet.impose), "list": list_text, "lang": str(booklet.lang), "fallback": str(booklet.fallback),
+        "named": "\n".join(sorted(str(path) for path in booklet.named)),
     }
     stylesheets = options.stylesheets + BOOKLET_STYLESHEETS + STAMP_STYLESHEETS
     fingerprint = Fingerprint()
@@ -176,6 +183,7 @@ def build_booklet(
         sources = read_list(booklet.list_file)
     else:
         sources = find_entries(list(paths) if paths else [project.entries_dir], found_warnings)
+        booklet = replace(booklet, named=booklet.named | named_files(paths or []))
     sources = bilingual_sources(sources, options.bilingual, project.config.lang)
     if not sources:
         where = booklet.list_file or ", ".join(str(p) for p in (paths or [project.entries_dir]))
@@ -246,6 +254,7 @@ def _write_booklet(
     entries = [entry for chunk in chunks for entry in chunk.entries]
     if not entries:
         raise LeafletError("no entry could be built, so no booklet was written")
+    report.left_out = ordered.left_out
     config = project.config
     title = booklet.title if booklet.title is not None else booklet_title(project, lang)
     subtitle = booklet.subtitle if booklet.subtitle is not None else booklet_subtitle(project, lang)
@@ -298,11 +307,13 @@ def _up_to_date(
 def _titles(
     sources: list[EntrySource], booklet: BookletOptions, lang: str, default_lang: str, jobs: int,
     record: Callable[[EntryResult], None],
-) -> list[EntrySource]:
+) -> Ordered:
     """The readable entries in booklet order; unreadable ones are recorded as failures.
 
     Each medicine comes in the booklet's language (``--lang``, else the
-    project's), or the fallback; titles sort by that language's collation.
+    project's), or the fallback, and every entry named one by one in its own;
+    titles sort by that language's collation. What is left out for its
+    language is said in ``left_out``; none in the language is an error.
     """
     batches = [sources[i : i + SCAN_BATCH] for i in range(0, len(sources), SCAN_BATCH)]
     scanned: list[Scanned] = []
@@ -312,11 +323,28 @@ def _titles(
                 record(failure)
             else:
                 scanned.append(Scanned(source, title or "", entry_lang))
+    left_out = ""
     if booklet.list_file is None:  # a list names exactly the entries wanted, in any language
-        scanned = select_language(scanned, lang, booklet.fallback)
-    if booklet.list_file is None:
+        selection = select_language(scanned, lang, booklet.fallback, booklet.named)
+        if scanned and not selection.chosen:
+            raise nothing_in_language(selection, lang, booklet.fallback, booklet.lang is not None)
+        left_out = left_out_line(selection, lang, booklet.fallback, booklet.lang is not None)
+        scanned = selection.chosen
         scanned.sort(key=lambda item: (collation_key(item.title, lang), item.title, str(item.source.relative), str(item.source.path)))
-    return [item.source for item in scanned]
+    ordered = Ordered(item.source for item in scanned)
+    ordered.left_out = left_out
+    return ordered
+
+
+class Ordered(list[EntrySource]):
+    """The entries a booklet holds, in booklet order, and one line on those it left out for their language."""
+
+    left_out: str = ""
+
+
+def named_files(paths: Iterable[Path]) -> frozenset[Path]:
+    """The files among ``paths`` (not folders), resolved: entries named one by one."""
+    return frozenset(path.resolve() for path in paths if not path.is_dir())
 
 
 def _language_state(default_lang: str) -> str:

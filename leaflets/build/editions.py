@@ -6,17 +6,20 @@ at a time reads, parses and checks every entry once per edition; here each
 entry is parsed once and rendered with one warm renderer per edition, and
 each output keeps its own cache key (the edition's options are in it).
 
-Outputs are named ``NAME.LANG[-PAPER][-large].pdf``: the project's paper
-(``paper`` in leaflets.toml, else A4) has no paper suffix. An entry's
-language is its front matter's ``lang``, else the project's; ``lang=all`` is
-every language the entries are in, ``lang=en,fr`` only those (entries in
-other languages are left out). Entries do not yet come as one file per
-language (``NAME.LANG.md``), so an entry exists in exactly one language.
+Outputs are named ``NAME.LANG[+SECOND][-PAPER][-large].pdf``: the project's
+paper (``paper`` in leaflets.toml, else A4) has no paper suffix, ``+SECOND``
+is ``--bilingual SECOND``. A translation ``NAME.LANG.md`` keeps its own
+``NAME.LANG`` (as a plain build names it ``NAME.LANG.pdf``); an entry without
+a language suffix gets its language, :func:`leaflets.source.entry.file_lang`
+(front matter ``lang``, else the project's), the rule the renderer prints by.
+``lang=all`` is every language the entries are in; ``lang=es`` every entry
+in Spanish, ``es-MX`` too (:func:`leaflets.source.language.same_language`,
+as booklets pick them). A language no entry is in is a usage error, so a
+typo does not pass as an empty build.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,7 +30,9 @@ from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leaflets.build.builder import ENTRIES_PER_WORKER, check_writable
+from leaflets.build.builder import (
+    ENTRIES_PER_WORKER, bilingual_companions, check_writable, copy_stylesheets, with_companions,
+)
 from leaflets.build.cache import OutputCache, cache_filename, dependency_key, entry_key
 from leaflets.build.guard import OutputGuard, UnsafeOutputError
 from leaflets.build.output import atomic_write
@@ -38,17 +43,17 @@ from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.options import STYLES_FOLDER, BuildOptions, OutputFormat
 from leaflets.project.paper import PAGE_SIZES
 from leaflets.project.project import Project
-from leaflets.source.discover import EntrySource, clash_message, find_entries, output_clashes
-from leaflets.source.entry import DEFAULT_LANG
-from leaflets.source.fields import key_line
+from leaflets.source.discover import EntrySource, find_entries
+from leaflets.source.entry import file_lang
 from leaflets.source.git import last_commit_dates
+from leaflets.source.language import base_stem, is_language_tag, normal_tag, same_language, suffix_language
 from leaflets.source.review import review_stamps
 
 if TYPE_CHECKING:
     from leaflets.render.leaflet import LeafletRenderer
 
 _STATES = ("build", "current", "known", "clash")
-_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_KEYS = ("paper", "large-print", "lang")
 _YES_NO = {"no": False, "yes": True}
 
 
@@ -64,36 +69,47 @@ class EditionChoice:
     large_print: tuple[bool, ...]
     langs: tuple[str, ...] | None
     """None: every language the entries are in (``lang=all``)."""
+    bilingual: str | None = None
+    """``--bilingual``: every edition pairs each section with the linked entry in this language."""
 
 
 @dataclass(frozen=True)
 class Edition:
     paper: str
     large_print: bool
-    lang: str
+    bilingual: str | None = None
 
     def options(self, fmt: OutputFormat) -> BuildOptions:
-        return BuildOptions(paper=self.paper, format=fmt, large_print=self.large_print)
+        return BuildOptions(paper=self.paper, format=fmt, large_print=self.large_print, bilingual=self.bilingual)
 
-    def output_name(self, source: EntrySource, home_paper: str, extension: str) -> Path:
-        """``a/metformin.md`` -> ``a/metformin.en-letter-large.pdf``."""
+    def output_name(self, source: EntrySource, lang: str, home_paper: str, extension: str) -> Path:
+        """``a/metformin.md`` in ``en`` -> ``a/metformin.en-letter-large.pdf``; ``a/metformin.es.md``
+        -> ``a/metformin.es+en.pdf`` (bilingual with ``en``, the project's paper, standard print)."""
         paper = "" if self.paper == home_paper else f"-{self.paper}"
-        return source.output_name(f".{self.lang}{paper}{'-large' if self.large_print else ''}", extension)
+        second = f"+{self.bilingual}" if self.bilingual else ""
+        name = f"{base_stem(source.relative)}.{lang}{second}{paper}{'-large' if self.large_print else ''}{extension}"
+        return source.relative.with_name(name)
 
 
-def parse_editions(text: str) -> EditionChoice:
+def parse_editions(text: str, bilingual: str | None = None) -> EditionChoice:
     """``paper=a4,letter large-print=no,yes lang=all``; keys may be left out (the project's paper,
-    standard print, every language)."""
+    standard print, every language). Anything else (an empty value, an unknown key or paper, a
+    key given twice) raises :class:`EditionsError` rather than being dropped."""
     values: dict[str, list[str]] = {}
+    if not text.split():
+        raise EditionsError("--editions: empty; give KEY=VALUE[,VALUE...] such as 'paper=a4,letter lang=all'")
     for word in text.split():
         key, equals, listed = word.partition("=")
-        if not equals or not listed:
+        if not equals:
             raise EditionsError(f"--editions: '{word}' is not KEY=VALUE[,VALUE...]")
-        if key not in ("paper", "large-print", "lang"):
-            raise EditionsError(f"--editions: unknown key '{key}' (known: paper, large-print, lang)")
+        if key not in _KEYS:
+            raise EditionsError(f"--editions: unknown key '{key}' (known: {', '.join(_KEYS)})")
         if key in values:
-            raise EditionsError(f"--editions: '{key}' is given twice")
-        values[key] = [value.strip() for value in listed.split(",") if value.strip()]
+            raise EditionsError(f"--editions: '{key}' is given twice; list its values once, separated by commas")
+        items = listed.split(",")
+        if any(not item for item in items):
+            raise EditionsError(f"--editions: '{word}' has an empty value")
+        values[key] = items
     papers = tuple(dict.fromkeys(value.lower() for value in values.get("paper", [])))
     for paper in papers:
         if paper not in PAGE_SIZES:
@@ -104,35 +120,45 @@ def parse_editions(text: str) -> EditionChoice:
             raise EditionsError(f"--editions: large-print takes no and yes, not '{value}'")
         large.append(_YES_NO[value.lower()])
     langs = values.get("lang", ["all"])
-    if "all" in langs:
-        chosen = None
-    else:
+    chosen: tuple[str, ...] | None = None
+    if [lang.lower() for lang in langs] != ["all"]:
+        if "all" in (lang.lower() for lang in langs):
+            raise EditionsError("--editions: lang=all is every language; list languages without it")
         for lang in langs:
-            if not _LANG.fullmatch(lang):
+            if not is_language_tag(lang):
                 raise EditionsError(f"--editions: '{lang}' is not a language tag such as en or pt-BR (or all)")
-        chosen = tuple(dict.fromkeys(langs))
-    return EditionChoice(papers, tuple(dict.fromkeys(large)), chosen)
+        chosen = tuple(dict.fromkeys(normal_tag(lang) for lang in langs))
+        if bilingual is not None:
+            second = next((lang for lang in chosen if same_language(lang, bilingual)), None)
+            if second is not None:
+                raise EditionsError(
+                    f"--editions: lang={second} is the --bilingual language; its entries print beside the others"
+                )
+    return EditionChoice(papers, tuple(dict.fromkeys(large)), chosen, bilingual)
 
 
-def entry_lang(path: Path, project_lang: str | None) -> str:
-    """The language an entry prints in, read from its front-matter ``lang:`` line without parsing
-    the entry (that happens once, where it is rendered); the project's language otherwise."""
-    fallback = project_lang or DEFAULT_LANG
-    try:
-        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-            first = handle.readline()
-            if first.strip() != "---":
-                return fallback
-            for _number, line in zip(range(200), handle):
-                if line.strip() == "---":
-                    break
-                keyed = key_line(line.rstrip("\n"))
-                if keyed is not None and keyed[0] == "lang":
-                    value = keyed[1].split("#")[0].strip().strip("'\"")
-                    return value if _LANG.fullmatch(value) else fallback
-    except OSError:
-        pass
-    return fallback
+def chosen_entries(
+    everything: Sequence[EntrySource], choice: EditionChoice, project_lang: str | None
+) -> list[tuple[EntrySource, str]]:
+    """The entries ``choice`` builds, each with the LANG of its edition names.
+
+    LANG is a translation's own suffix (``paracetamol.es.md`` -> ``es``, as a
+    plain build names it ``paracetamol.es.pdf``), else the language the entry
+    prints in. Entries in the ``--bilingual`` language print beside the others,
+    not on their own. A language in ``lang=`` that no entry is in raises
+    :class:`EditionsError` (judged over every entry given, so each shard agrees).
+    """
+    languages = [(source, file_lang(source.path, project_lang)) for source in everything]
+    if choice.bilingual is not None:
+        languages = [(source, prints) for source, prints in languages if not same_language(prints, choice.bilingual)]
+    wanted = choice.langs
+    if wanted is not None:
+        for lang in wanted:
+            if not any(same_language(prints, lang) for _source, prints in languages):
+                found = ", ".join(sorted({prints for _source, prints in languages})) or "none"
+                raise EditionsError(f"--editions: no entry is in language {lang} (the entries' languages: {found})")
+        languages = [(source, prints) for source, prints in languages if any(same_language(prints, w) for w in wanted)]
+    return [(source, suffix_language(source.relative) or prints) for source, prints in languages]
 
 
 @dataclass(frozen=True)
@@ -207,38 +233,53 @@ def build_editions(
     As :func:`leaflets.build.builder.build_leaflets`, per output: outputs already
     current are left alone, clashes are found over the whole set, ``shard`` keeps
     its own cache file, and each entry a worker is given is parsed once for all
-    of its editions.
+    of its editions. A ``lang=`` language no entry is in raises
+    :class:`EditionsError` before anything is written.
     """
     started = time.perf_counter()
     home_paper = project.config.paper.lower()
     papers = choice.papers or (home_paper,)
-    everything = find_entries(list(paths) if paths else [project.entries_dir])
+    found = find_entries(list(paths) if paths else [project.entries_dir])
+    everything = chosen_entries(found, choice, project.config.lang)
+    editions = [Edition(paper, large, choice.bilingual) for paper, large in product(papers, choice.large_print)]
     cache = OutputCache.load(out_dir / cache_filename(shard.cache_suffix if shard else None), shared=True)
-    guard = OutputGuard(project, [source.path for source in everything], cache.wrote)
+    guard = OutputGuard(project, [source.path for source in found], cache.wrote)
     guard.check_folder(out_dir)
     check_writable(out_dir)
-    clashes = output_clashes(everything)
-    sources = [source for source in everything if shard is None or shard.holds(source.relative)]
-    commit_dates = last_commit_dates([source.path for source in sources])
-    stamps = review_stamps([source.path for source in sources], commit_dates)
+    if fmt == "html":  # as a plain build: the pages link their CSS in OUT/_styles/
+        for edition in editions:
+            copy_stylesheets(project, out_dir, edition.options(fmt), guard)
+    owners: dict[Path, EntrySource] = {}
+    """Each output name's first entry, over every entry given (so exactly one shard reports a clash):
+    ``paracetamol.md`` in Spanish and ``paracetamol.es.md`` both name ``paracetamol.es.pdf``."""
+    for (source, lang), edition in product(everything, editions):
+        owners.setdefault(edition.output_name(source, lang, home_paper, f".{fmt}"), source)
+    mine = [(source, lang) for source, lang in everything if shard is None or shard.holds(source.relative)]
+    commit_dates = last_commit_dates([source.path for source, _lang in mine])
+    stamps = review_stamps([source.path for source, _lang in mine], commit_dates)
     dependencies: dict[BuildOptions, str] = {}
+    clashes: dict[Path, str] = {}
+    """Outputs another entry takes, with the line that says so (one per entry, not one per edition)."""
     planned: list[tuple[EntrySource, Edition, Path, str | None, str]] = []
     """Per output: source, edition, target, key, and what to do ("build", "current", "known", "clash",
     or the reason the guard refuses to write there)."""
-    for source in sources:
-        lang = entry_lang(source.path, project.config.lang)
-        if choice.langs is not None and lang not in choice.langs:
-            continue
-        for paper, large in product(papers, choice.large_print):
-            edition = Edition(paper, large, lang)
+    for source, lang in mine:
+        for edition in editions:
             options = edition.options(fmt)
-            target = out_dir / edition.output_name(source, home_paper, f".{fmt}")
-            if source in clashes:
+            name = edition.output_name(source, lang, home_paper, f".{fmt}")
+            target = out_dir / name
+            if owners[name] is not source:
+                stem = source.relative.with_name(f"{base_stem(source.relative)}.{lang}").as_posix()
+                clashes[target] = (
+                    f"{source.path}: error: would be written to the same leaflets ({stem}*) as {owners[name].path}; "
+                    "only the first is built"
+                )
                 planned.append((source, edition, target, None, "clash"))
                 continue
             if options not in dependencies:
                 dependencies[options] = dependency_key(project, options, stylesheets=options.stylesheets)
-            key = entry_key(dependencies[options], source.path, stamps.get(source.path), project.embed_dirs(source.path))
+            own = with_companions(dependencies[options], bilingual_companions(source, options, project))
+            key = entry_key(own, source.path, stamps.get(source.path), project.embed_dirs(source.path))
             state = "build"
             if not force and cache.known_failure(target, key) is not None:
                 state = "known"
@@ -302,12 +343,12 @@ def _by_output(edition_jobs: list[EditionJob], done: Iterator[list[EntryResult]]
 
 
 def _result(
-    source: EntrySource, target: Path, key: str | None, state: str, clashes: Mapping[EntrySource, EntrySource],
+    source: EntrySource, target: Path, key: str | None, state: str, clashes: Mapping[Path, str],
     cache: OutputCache, built: Iterator[tuple[Path, EntryResult]],
 ) -> EntryResult:
     """The result for one planned output, recording it in the cache."""
     if state == "clash":
-        return EntryResult(source, "failed", error=f"{source.path}: error: {clash_message(source, clashes[source])}")
+        return EntryResult(source, "failed", error=clashes[target])
     if state == "known":
         return EntryResult(source, "failed", error=cache.known_failure(target, key), from_input=True)
     if state == "current":

@@ -34,14 +34,15 @@ from leaflets.check.findings import Finding, finding
 from leaflets.check.glyphs import Coverage, configured_coverage, missing_characters
 from leaflets.check.rules import errors_in, finding_from_error
 from leaflets.check.translations import translation_warnings
-from leaflets.source.markdown import INLINE_HTML_ALLOWED, RemovedHtml, might_drop, render_markdown
+from leaflets.check.language_support import language_warnings
+from leaflets.source.markdown import INLINE_HTML_ALLOWED, Dropped, RemovedHtml, might_drop, render_markdown
 from leaflets.parallel import map_in_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.check.readability import MAX_SENTENCE_WORDS, formula_name, graded_language, reading_level, sentence_length, warm_up
 from leaflets.source.git import last_commit_dates
 from leaflets.source.language import primary
 from leaflets.source.review import review_of
-from leaflets.source.sections import LeafletContent, normalise
+from leaflets.source.sections import LeafletContent, normalise, section_anchors
 from leaflets.source.titles import EntryTitle, read_title, title_key, title_line
 from leaflets.source.vocabulary import CANONICAL_LABELS
 
@@ -133,7 +134,22 @@ def dropped_warnings(content: LeafletContent, project: Project | None = None) ->
 
 
 def html_warnings(content: LeafletContent) -> list[Finding]:
-    return [finding("html-removed", content.entry.path, r.line, _removed_message(r)) for r in removed_html(content)]
+    """Raw HTML the printed leaflet loses, and links inside the entry that lead nowhere."""
+    return [finding("html-removed", content.entry.path, r.line, _removed_message(r)) for r in removed_html(content)] + [
+        finding("broken-link", content.entry.path, d.line, d.message) for d in broken_links(content)
+    ]
+
+
+def broken_links(content: LeafletContent) -> list[Dropped]:
+    """``#name`` links in the sections that name no section of the entry, as the renderer matches them."""
+    anchors = section_anchors([(section, None) for section in content.sections])
+    return [
+        dropped
+        for section in content.sections
+        if "#" in section.markdown  # only a #name link can break: skip the render of every other section
+        for dropped in render_markdown(section.markdown, section.line, section.heading_level, anchors=anchors).dropped
+        if dropped.broken_link
+    ]
 
 
 def leaflet_warnings(content: LeafletContent, config: Config) -> list[Finding]:
@@ -279,6 +295,7 @@ class Checker:
         found += dropped_warnings(content, self.project)
         found += glyph_warnings(entry, text, self.coverage)
         found += translation_warnings(entry, self.config, self.commit_dates)
+        found += language_warnings(entry, effective_lang(entry, self.config.lang), self.project.root if self.project else None)
         if not errors:  # section and reading warnings about a page that is not a leaflet would be noise
             found += leaflet_warnings(content, self.config)
         return EntryCheck(

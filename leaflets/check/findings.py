@@ -34,6 +34,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "no-disclaimer": ("warning", "the entry has no disclaimer of its own; the default is printed"),
     "unknown-field": ("warning", "a front matter key leaflets does not know (with a suggestion for near misses)"),
     "html-removed": ("warning", "raw HTML the sanitizer drops from the printed leaflet"),
+    "broken-link": ("warning", "a #name link that names no section of the entry, so it leads nowhere"),
     "reading-level": ("warning", "the text reads above max_reading_grade"),
     "review-overdue": ("warning", "the entry's next review date (or its review or update date plus review_period_years) has passed"),
     "no-review-date": ("warning", "no 'reviewed' date in the front matter (only reported when leaflets.toml sets require_review)"),
@@ -43,6 +44,7 @@ CODES: dict[str, tuple[Level, str]] = {
     "missing-glyph": ("warning", "the entry uses a character none of the configured fonts has (it would print from another font, or as a box)"),
     "translation-outdated": ("warning", "a translation was last reviewed before its source entry"),
     "missing-translation": ("warning", "a language listed in required_languages has no translation of the entry"),
+    "unsupported-language": ("warning", "the entry's language has no message catalog, shipped or the project's: its fixed texts print in English"),
     "requester-text": ("warning", "text addressed to whoever asked for the entry ('I cannot provide ...'), not to a patient"),
 }
 

@@ -25,7 +25,7 @@ from leaflets.errors import Interrupted, LeafletError, printable
 from leaflets.project.options import BuildOptions
 from leaflets.cli.progress import BuildProgress
 from leaflets.project.project import Project
-from leaflets.source.language import is_language_tag
+from leaflets.source.language import is_language_tag, normal_tag
 
 if TYPE_CHECKING:  # check pulls in textstat, which `build` never needs
     from leaflets.build.results import BuildReport
@@ -129,7 +129,7 @@ def language_option(value: str | None) -> str | None:
         return None
     if not is_language_tag(value):
         raise click.BadParameter(f"'{value}' is not a language tag such as en, es or zh-Hans")
-    return value
+    return normal_tag(value)
 
 
 def load_project(project_dir: Path | None) -> Project:
@@ -165,7 +165,8 @@ def main() -> None:
 @dask_option
 @click.option("--editions", "editions_text", default=None, metavar="'paper=a4,letter large-print=no,yes lang=all'",
               help="Build every combination in one run, each entry parsed once; files are named "
-                   "NAME.LANG[-PAPER][-large].pdf (the project's paper has no suffix). Replaces --paper and --large-print.")
+                   "NAME.LANG[+BILINGUAL][-PAPER][-large].pdf (the project's paper has no suffix). "
+                   "Replaces --paper and --large-print.")
 @click.option("--force", is_flag=True, help="Rebuild every entry, even those whose output is up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors and warnings only.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every file written; show tracebacks of internal errors.")
@@ -182,7 +183,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
         if paper is not None or large_print:
             usage_error("--editions names the papers and print sizes itself; leave out --paper and --large-print")
         editions_build(paths, out_dir, fmt, load_project(project_dir), jobs, shard, dask_address, editions_text,
-                       force, quiet, verbose)
+                       force, quiet, verbose, language_option(bilingual))
     project = load_project(project_dir)
     options = BuildOptions(
         paper=(paper or project.config.paper).lower(), format=fmt, large_print=large_print,  # type: ignore[arg-type]
@@ -196,19 +197,30 @@ def build(paths: tuple[Path, ...], out_dir: Path, paper: str | None, fmt: str, l
 
 def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Project, jobs: int | None,
                    shard: "Shard | None", dask_address: str | None, text: str, force: bool, quiet: bool,
-                   verbose: bool) -> NoReturn:
-    """``build --editions``: every combination in one run (leaflets.build.editions)."""
+                   verbose: bool, bilingual: str | None) -> NoReturn:
+    """``build --editions``: every combination in one run (leaflets.build.editions); a spec that
+    names no editions, or a ``lang=`` no entry is in, is a usage error (2) before anything is written."""
     from leaflets.build.editions import EditionsError, build_editions, parse_editions
 
+    if bilingual is not None and dask_address is not None:
+        usage_error("--editions with --bilingual builds here only (the cluster is not sent the linked entries); "
+                    "leave out --dask")
     try:
-        choice = parse_editions(text)
+        choice = parse_editions(text, bilingual)
     except EditionsError as exc:
         usage_error(str(exc))
     progress = BuildProgress(sys.stderr, quiet=quiet, verbose=verbose)
-    run_build(progress, dask_address, lambda remote: build_editions(
-        list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
-        on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
-        shard=shard, renders=remote.render_editions if remote else None))
+
+    def run(remote: Any) -> "BuildReport":
+        try:
+            return build_editions(
+                list(paths), out_dir, project, choice, fmt,  # type: ignore[arg-type]
+                on_result=progress.result, jobs=jobs, force=force, on_start=progress.start,
+                shard=shard, renders=remote.render_editions if remote else None)
+        except EditionsError as exc:
+            usage_error(str(exc))
+
+    run_build(progress, dask_address, run)
 
 
 @main.command()
@@ -243,7 +255,8 @@ def doctor(out_dir: Path, project_dir: Path | None) -> None:
 @click.option("--subtitle", default=None, help="Cover subtitle (default: 'booklet_subtitle' in leaflets.toml).")
 @click.option("--duplex", is_flag=True, help="Start every entry on a right-hand (odd) page, adding blank pages.")
 @click.option("--lang", "lang", metavar="LANG", default=None,
-              help="Only entries in LANG (NAME.LANG.md, or lang in the front matter), with cover, contents and "
+              help="Entries in LANG (NAME.LANG.md, or lang in the front matter; a file named in PATHS comes in its own), "
+                   "with cover, contents and "
                    "page texts in LANG, sorted by LANG's alphabet.")
 @click.option("--fallback", metavar="LANG", default=None,
               help="With --lang: a medicine with no entry in --lang comes in LANG instead, marked in the contents.")

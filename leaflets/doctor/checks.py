@@ -167,7 +167,9 @@ def font_stacks(project: Project) -> tuple[list[tuple[str, ...]], dict[str, Path
 
 
 def font_stack_rules(project: Project) -> dict[str, tuple[str, ...]]:
-    """The ``font-family`` stack per language the stylesheets choose with ``:lang(xx)`` ("" for the root's).
+    """The ``font-family`` stack per language tag the stylesheets choose with ``:lang(xx)`` ("" for the root's).
+
+    Keys are the tags as written, lower case (``zh``, ``zh-hant``): see :func:`stack_for`.
 
     The last rule wins, as in the cascade (the project's stylesheets come after the built-in ones).
     """
@@ -189,7 +191,7 @@ def font_stack_rules(project: Project) -> dict[str, tuple[str, ...]]:
                 if declaration.type == "declaration" and declaration.lower_name == "font-family":
                     families = _families(tinycss2.serialize(declaration.value))
                     for lang in languages or [""]:
-                        found[lang.split("-")[0].lower()] = families
+                        found[lang.lower()] = families
     return found
 
 
@@ -321,3 +323,13 @@ def _load_library(name: str, fallback: str) -> ctypes.CDLL | None:
             except OSError:
                 continue
     return None
+
+
+def stack_for(rules: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...] | None:
+    """The stack ``:lang()`` gives ``lang``: the rule for its longest matching prefix (``zh-hant`` before ``zh``)."""
+    subtags = lang.replace("_", "-").lower().split("-")
+    for length in range(len(subtags), 0, -1):
+        stack = rules.get("-".join(subtags[:length]))
+        if stack:
+            return stack
+    return rules.get("")

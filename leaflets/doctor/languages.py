@@ -11,8 +11,8 @@ would print from an unrelated fallback font or as an empty box.
 
 from __future__ import annotations
 
-from leaflets.doctor.checks import Check, FontConfig, font_stack_rules
-from leaflets.project.catalogs import translations
+from leaflets.doctor.checks import Check, FontConfig, font_stack_rules, stack_for
+from leaflets.project.catalogs import has_catalog, translations
 from leaflets.project.cldr import babel_available
 from leaflets.project.project import Project
 from leaflets.source.language import SHIPPED_LANGUAGES, primary, shipped_language
@@ -25,26 +25,37 @@ SCRIPT_LETTERS: dict[str, str] = {
     "zh": "，。：；（）、“”",
 }
 """Letters of each script beyond those its catalog happens to use."""
+ASCII_PRINTABLE = "".join(chr(code) for code in range(0x21, 0x7F))
+"""What a language whose texts are plain ASCII (English) needs of its font."""
 
 
 def language_characters(project: Project, lang: str) -> str:
     """The characters a leaflet in ``lang`` prints for sure: its catalog's texts and its script's letters."""
     catalog = translations(project.root, lang)
-    texts = [str(value) for value in getattr(catalog, "_catalog", {}).values()]
+    messages = getattr(catalog, "_catalog", {})
+    # The messages themselves print where the catalog has no translation (all of English's).
+    texts = [str(text) for pair in messages.items() for text in pair if isinstance(text, str)]
     chars = set("".join(texts)) | set(SCRIPT_LETTERS.get(primary(lang), ""))
     return "".join(sorted(char for char in chars if char.isprintable() and not char.isspace() and not char.isascii()))
 
 
 def language_font_checks(project: Project) -> list[Check]:
-    """One check per shipped language: the font used and whether the stack covers the language's characters."""
+    """One check per shipped language and per other language the project names (its ``lang``,
+    ``required_languages``, ``[languages.X]``): the font used and whether the stack covers the
+    language's characters. A language no catalog translates is a warning: its fixed texts print in English."""
     fontconfig = FontConfig.load()
     if fontconfig is None:
         return [Check("language fonts", "fail", "fontconfig cannot be loaded")]
     rules = font_stack_rules(project)
     checks = []
-    for lang in SHIPPED_LANGUAGES:
-        stack = rules.get(primary(lang)) or rules.get("") or ("sans-serif",)
+    config = project.config
+    named = [config.lang, *(getattr(config, "required_languages", ()) or ()), *(getattr(config, "languages", None) or {})]
+    for lang in dict.fromkeys([*SHIPPED_LANGUAGES, *(lang for lang in named if shipped_language(lang) != lang)]):
+        stack = stack_for(rules, lang) or ("sans-serif",)
         characters = language_characters(project, lang)
+        ascii_only = not characters  # English: its texts have no other characters, so check the ASCII ones
+        if ascii_only:
+            characters = ASCII_PRINTABLE
         installed = [font for font in (fontconfig.resolve(family, characters) for family in stack) if font.exact]
         name = f"language {lang}"
         if not installed:
@@ -60,7 +71,12 @@ def language_font_checks(project: Project) -> list[Check]:
                 name, "ok", f"{used.family} ({used.file}); {len(used.missing)} of {len(characters)} characters from {fallback}",
             ))
         else:
-            checks.append(Check(name, "ok", f"{used.family} ({used.file}), covers all {len(characters)} characters"))
+            what = "printable ASCII characters (its fixed texts use no others)" if ascii_only else "characters"
+            checks.append(Check(name, "ok", f"{used.family} ({used.file}), covers all {len(characters)} {what}"))
+        if not has_catalog(project.root, lang):
+            last = checks[-1]
+            checks[-1] = Check(name, "warn" if last.status == "ok" else last.status,
+                               f"{last.detail}; no message catalog, built in or in locale/{lang}/: its fixed texts print in English")
     return checks
 
 

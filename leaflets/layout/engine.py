@@ -19,7 +19,9 @@ from leaflets.errors import ConfigError
 from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.project.locations import SCHEME, Locations
-from leaflets.layout.weasy import drop_links, margin_height, page_boxes, record_element_languages, subset_large_fonts_in_one_pass
+from leaflets.layout.weasy import (
+    drop_links, lay_out_rtl_lines_once, margin_height, page_boxes, record_element_languages, subset_large_fonts_in_one_pass,
+)
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
 
@@ -38,6 +40,7 @@ class LayoutEngine:
     ) -> None:
         self.project = project
         subset_large_fonts_in_one_pass()  # CJK fonts: half the time of writing a Chinese leaflet
+        lay_out_rtl_lines_once()  # Arabic: each line was laid out twice
         record_element_languages()  # for /Lang on elements in another language (leaflets.pdf.tagging)
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]

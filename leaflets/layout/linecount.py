@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from leaflets.layout.weasy import pango_bindings
+from leaflets.layout.weasy import pango_bindings, set_attribute_range
 
 Run = tuple[int, int, bool, bool]
 """A styled stretch of a paragraph: start and end (character offsets), bold, italic."""
@@ -57,7 +57,7 @@ class LineCounter:
                 first = len(paragraph.text[:start].encode("utf-8"))
                 last = min(len(encoded), len(paragraph.text[:end].encode("utf-8")))
                 for attribute in _run_attributes(self._attributes, bold, italic):
-                    attribute.start_index, attribute.end_index = first, last
+                    set_attribute_range(attribute, first, last)
                     pango.pango_attr_list_change(attributes, attribute)
             pango.pango_layout_set_attributes(layout.layout, attributes)
         lines = 0

@@ -21,11 +21,13 @@ Internals used (see each function for the details):
   (:func:`is_box`), compared by name so no private module is imported.
 - ``weasyprint.text.line_break.Layout`` and ``weasyprint.text.ffi`` (``ffi``,
   ``pango``, ``harfbuzz``, ``harfbuzz_subset``, ``TO_UNITS``, ``_dlopen``),
-  plus two Pango functions declared here through cffi (:func:`pango_bindings`).
-
+  plus two Pango functions declared here through cffi (:func:`pango_bindings`), and the first
+  fields of ``PangoAttribute``, declared here too (:func:`set_attribute_range`).
 - ``weasyprint.pdf.fonts.Font._harfbuzz_subset`` (with ``hb_face``, ``missing``
   and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
   :data:`LARGE_FONT_GLYPHS` glyphs by :func:`subset_large_fonts_in_one_pass`.
+- The source of ``weasyprint.layout.inline.get_next_linebox``: one condition of it is
+  rewritten by :func:`lay_out_rtl_lines_once` (:data:`RTL_LINE_CONDITION`).
 - ``weasyprint.pdf.tags._build_box_tree(box, parent, pdf, page_number, nums, annotations, tags)``,
   the generator that makes the structure elements of a box and yields them, called first with each
   page's box while ``tags`` still maps every marked box of the page to its ``{"mcid": ...}``; and the
@@ -184,6 +186,31 @@ def pango_bindings() -> tuple[Any, Any, Any, Any, float]:
     return weasy_ffi.ffi, weasy_ffi.pango, attributes, Layout, weasy_ffi.TO_UNITS
 
 
+_ATTRIBUTE_FIELDS: Any = None
+
+
+def set_attribute_range(attribute: Any, start: int, end: int) -> None:
+    """Set a ``PangoAttribute``'s ``start_index`` and ``end_index`` (UTF-8 byte offsets).
+
+    The fields are written through a struct declared here, in a cffi FFI of its own, with
+    the layout Pango gives ``PangoAttribute`` (``klass``, ``start_index``, ``end_index``).
+    Through WeasyPrint's declaration they cannot always be: cffi shares a struct's
+    declaration with every FFI that includes WeasyPrint's (as :func:`pango_bindings` does)
+    but completes it for one of them only, so depending on which built the type first
+    and on when the garbage collector dropped it, writing ``attribute.start_index``
+    failed with "points to an opaque type" (tests/test_weasy_internals.py, now and then).
+    """
+    global _ATTRIBUTE_FIELDS
+    if _ATTRIBUTE_FIELDS is None:
+        import cffi
+
+        fields = cffi.FFI()
+        fields.cdef("typedef struct { const void *klass; unsigned int start_index; unsigned int end_index; } AttributeFields;")
+        _ATTRIBUTE_FIELDS = fields
+    view = _ATTRIBUTE_FIELDS.cast("AttributeFields *", attribute)
+    view.start_index, view.end_index = start, end
+
+
 def text_libraries() -> Any:
     """WeasyPrint's ``weasyprint.text.ffi`` module: ``pango``, ``harfbuzz`` and ``harfbuzz_subset``
     (None when HarfBuzz cannot subset), as loaded for laying out; ``leaflets doctor`` reports on them."""
@@ -247,6 +274,70 @@ def subset_large_fonts_in_one_pass() -> bool:
 
     one_pass.leaflets_one_pass = True  # type: ignore[attr-defined]
     fonts.Font._harfbuzz_subset = one_pass
+    return True
+
+
+RTL_LINE_CONDITION = """\
+            condition = (position_x + line.width, position_y) == (
+                original_position_x + original_width, original_position_y)
+"""
+"""The test in ``get_next_linebox`` that ends its loop for a right-to-left line, as WeasyPrint 66-70 write it."""
+
+RTL_LINE_CONDITION_ONCE = """\
+            condition = (position_x + line.width, position_y) == (
+                original_position_x + original_width, original_position_y) or (
+                not excluded_shapes
+                and (position_x, position_y) == (original_position_x, original_position_y))
+"""
+"""The same test, also true when no float is beside the line and the line has not moved."""
+
+
+def lay_out_rtl_lines_once() -> bool:
+    """Make WeasyPrint lay out each right-to-left line once instead of twice; True once installed.
+
+    ``get_next_linebox`` lays a line out, and lays it out again only if the line
+    came out taller than planned and its taller box now has to move past a float.
+    For a left-to-right line it asks whether the line's start moved; for a
+    right-to-left one it compares ``position_x + line.width`` with the width the
+    line had before it was laid out, which is 0 when the page has no floats, so
+    the test fails for every line and every Arabic line was split, shaped and
+    measured twice (the second time with the same position, width and text, so
+    with the same result): a fifth of the CPU time of an Arabic leaflet, and
+    most of what an Arabic page cost more than an English one (bench/languages.py,
+    BENCHMARKS.md). The rewritten test also
+    ends the loop when no float was placed before the line (``excluded_shapes``,
+    the floats the line must avoid, is empty: the line's bounds are then the
+    containing block's whatever its height) and the line has not moved, exactly
+    the case in which laying it out again cannot change it. With floats the loop
+    runs as WeasyPrint wrote it.
+
+    The function is recompiled from WeasyPrint's own source with that one
+    condition replaced; if the source is not there or reads otherwise (another
+    WeasyPrint release), nothing is changed and False is returned.
+    """
+    import inspect
+
+    from weasyprint.layout import inline
+
+    current = inline.get_next_linebox
+    if getattr(current, "leaflets_rtl_once", False):
+        return True
+    try:
+        source = inspect.getsource(current)
+    except (OSError, TypeError):
+        return False
+    if (
+        source.count(RTL_LINE_CONDITION) != 1
+        or not source.startswith("def get_next_linebox(")
+        or "    excluded_shapes = context.excluded_shapes.copy()\n" not in source  # the name the new test reads
+    ):
+        return False
+    lines_before = "\n" * (current.__code__.co_firstlineno - 1)  # tracebacks point into WeasyPrint's file
+    patched = lines_before + source.replace(RTL_LINE_CONDITION, RTL_LINE_CONDITION_ONCE)
+    code = compile(patched, inspect.getfile(current), "exec")
+    exec(code, vars(inline))  # noqa: S102 - WeasyPrint's source, one condition changed; rebinds it in its module
+    inline.get_next_linebox.leaflets_rtl_once = True
+    inline.get_next_linebox.leaflets_original = current  # for tests/test_weasy_internals.py to compare against
     return True
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from leaflets.errors import ConfigError
-from leaflets.source.language import SHIPPED_LANGUAGES, primary, shipped_language
+from leaflets.source.language import SHIPPED_LANGUAGES, primary, same_language, script, shipped_language
 
 DOMAIN = "leaflets"
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
@@ -27,10 +27,17 @@ PROJECT_LOCALE_FOLDER = "locale"
 
 
 def catalog_names(lang: str) -> list[str]:
-    """Folder names under ``locale/`` that may hold ``lang``'s catalog, most specific first."""
+    """Folder names under ``locale/`` that may hold ``lang``'s catalog, most specific first.
+
+    ``zh-HK`` -> ``zh-HK``, ``zh_HK``, ``zh-Hant``, ``zh_Hant``: the script a region
+    implies names a catalog too, and a catalog in another script never serves it.
+    """
     names = [lang, lang.replace("-", "_")]
-    if "-" in lang or "_" in lang:
-        names.append(primary(lang))
+    written_in = script(lang)
+    if written_in:
+        names += [f"{primary(lang)}-{written_in}", f"{primary(lang)}_{written_in}"]
+    if ("-" in lang or "_" in lang) and same_language(primary(lang), lang):
+        names.append(primary(lang))  # locale/zh/ is Simplified Chinese: it serves zh-CN, never zh-TW
     return list(dict.fromkeys(names))
 
 
@@ -125,6 +132,14 @@ def _with_project_catalog(path: Path, _size: int, _mtime: int, lang: str) -> get
     own = _read_catalog(path)
     own.add_fallback(_builtin(lang))
     return own
+
+
+def has_catalog(root: Path | None, lang: str) -> bool:
+    """Whether anything translates ``lang``'s fixed texts: a shipped catalog, or one in the project's ``locale/``.
+
+    Without either, a leaflet in ``lang`` prints them in English.
+    """
+    return shipped_language(lang) is not None or (root is not None and bool(project_catalog_files(root, lang)))
 
 
 def gettext_for(root: Path | None, lang: str) -> Callable[..., str]:

@@ -38,7 +38,7 @@ from leaflets.project.options import LANGUAGE_STYLESHEET, LEAFLET_TEMPLATE, STYL
 from leaflets.project.project import Project
 from leaflets.source.fields import front_matter_line
 from leaflets.source.review import review_of
-from leaflets.source.sections import FooterText, LeafletContent, Section, normalise
+from leaflets.source.sections import FooterText, LeafletContent, Section, normalise, section_anchors, section_id
 from leaflets.source.vocabulary import CANONICAL_LABELS
 from leaflets.project.templating import Templates
 from leaflets.source.language import base_stem, direction, linked_entry
@@ -214,15 +214,18 @@ class LeafletRenderer:
             [(section, None) for section in content.sections] if partner is None else pair_sections(content, partner)
         )
         partner_rtl = partner is not None and direction(effective_lang(partner.entry, self.config.lang)) == "rtl"
+        anchors = section_anchors(pairs)
         for index, (section, other) in enumerate(pairs):
             parallel = None
             if other is not None and partner is not None:
-                parallel = self._section_view(other, index, partner_rtl, removed, notices, policy, partner.entry.path, address)
+                parallel = self._section_view(
+                    other, index, partner_rtl, removed, notices, policy, partner.entry.path, anchors, address,
+                )
             if section is None:
                 assert other is not None
-                view = SectionView(other.key, f"section-{index + 1}-{other.key}", "", "", other.known, Markup(""), parallel)
+                view = SectionView(other.key, section_id(index, other), "", "", other.known, Markup(""), parallel)
             else:
-                view = self._section_view(section, index, rtl, removed, notices, policy, entry.path, address)
+                view = self._section_view(section, index, rtl, removed, notices, policy, entry.path, anchors, address)
                 view = SectionView(view.key, view.id, view.label, view.qualifier, view.known, view.html, parallel)
             sections.append(view)
         disclaimer = self._footer_html(
@@ -247,13 +250,15 @@ class LeafletRenderer:
 
     def _section_view(
         self, section: Section, index: int, rtl: bool, removed: list[RemovedHtml], notices: list[str],
-        policy: ImagePolicy, path: Path, address: ImageAddress | None = None,
+        policy: ImagePolicy, path: Path, anchors: Mapping[str, str], address: ImageAddress | None = None,
     ) -> SectionView:
-        rendered = render_markdown(section.markdown, section.line, section.heading_level, policy, rtl, address)
+        rendered = render_markdown(
+            section.markdown, section.line, section.heading_level, policy, rtl, anchors, image_address=address,
+        )
         removed.extend(rendered.removed)
         notices.extend(f"{path}:{dropped.line}: warning: {dropped.message}" for dropped in rendered.dropped)
         return SectionView(
-            section.key, f"section-{index + 1}-{section.key}", section.label, section.qualifier, section.known, rendered.html,
+            section.key, section_id(index, section), section.label, section.qualifier, section.known, rendered.html,
         )
 
     def _partner(self, content: LeafletContent, lang: str) -> LeafletContent | None:

@@ -109,6 +109,7 @@ def web_templates(counter: Counter) -> Jinja2Templates:
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """A page of templates/serve/, with what every page shows (the basket, the --watch reload script)."""
     counter: Counter = request.app.state.counter
     templates: Jinja2Templates = request.app.state.templates
     context.setdefault("basket", read_basket(request, counter))
@@ -120,6 +121,7 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> Resp
 
 
 async def home(request: Request) -> Response:
+    """GET /: the search box, with results for ``?q=`` when the browser sends the form without JavaScript."""
     if has_patient_fields(request.query_params):
         return refused_in_url(request)
     counter: Counter = request.app.state.counter
@@ -129,6 +131,7 @@ async def home(request: Request) -> Response:
 
 
 async def api_search(request: Request) -> Response:
+    """GET /api/search?q=: the page's results as JSON, in the same order, for scripts and the page's own typing-ahead."""
     counter: Counter = request.app.state.counter
     query = request.query_params.get("q", "")[:200]
     hits = counter.index.search(query) if query.strip() else []
@@ -137,6 +140,7 @@ async def api_search(request: Request) -> Response:
 
 
 def leaflet_url(identifier: str) -> str:
+    """The leaflet page of an entry id, quoted: ids are file paths and may hold spaces or ``#``."""
     return "/leaflet/" + quote(identifier)
 
 
@@ -184,6 +188,7 @@ def shown_id(counter: Counter, identifier: str, lang: str) -> str:
 
 
 def copy_options(request: Request, fields: Any, identifier: str) -> tuple[CopyOptions | None, list[FieldProblem]]:
+    """Paper, large print, language and bilingual from ``fields``, checked against what this entry offers."""
     counter: Counter = request.app.state.counter
     return read_options(fields, counter.project.config.paper, languages(counter, identifier))
 
@@ -194,6 +199,7 @@ def build_options(counter: Counter, options: CopyOptions) -> BuildOptions:
 
 
 async def leaflet_page(request: Request, identifier: str) -> Response:
+    """GET /leaflet/ID: the leaflet as it prints (page images), its options and the patient form."""
     counter: Counter = request.app.state.counter
     choices = languages(counter, identifier)
     options, problems = read_options(request.query_params, counter.project.config.paper, choices)
@@ -228,6 +234,7 @@ def count_pages(data: bytes) -> int:
 
 
 async def page_image(request: Request, identifier: str, number: int) -> Response:
+    """GET /leaflet/ID/page-N.png: one page of the plain leaflet, so the preview is the PDF itself, not an HTML look-alike."""
     counter: Counter = request.app.state.counter
     options, problems = copy_options(request, request.query_params, identifier)
     if options is None:
@@ -240,6 +247,7 @@ async def page_image(request: Request, identifier: str, number: int) -> Response
 
 
 async def plain_copy(request: Request, identifier: str) -> Response:
+    """GET /leaflet/ID.pdf: the plain leaflet (no patient data), from the build cache when it is current."""
     counter: Counter = request.app.state.counter
     options, problems = copy_options(request, request.query_params, identifier)
     if options is None:
@@ -314,6 +322,7 @@ def download_name(identifier: str, options: CopyOptions) -> str:
 
 
 def pdf_response(data: bytes, filename: str, attachment: bool) -> Response:
+    """A PDF named after the medicine only (never a patient), never stored by the browser or a proxy."""
     disposition = "attachment" if attachment else "inline"
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
     return Response(data, media_type="application/pdf", headers={
@@ -326,12 +335,14 @@ def pdf_response(data: bytes, filename: str, attachment: bool) -> Response:
 
 
 def read_basket(request: Request, counter: Counter) -> list[str]:
+    """The ids in the basket cookie that still name an entry, each once, at most MAX_BASKET."""
     raw = request.cookies.get(_BASKET_COOKIE, "")
     ids = [unquote(part) for part in raw.split(",") if part]
     return [identifier for identifier in dict.fromkeys(ids) if identifier in counter.sources][:MAX_BASKET]
 
 
 async def basket(request: Request) -> Response:
+    """GET /basket lists the picked leaflets; POST adds, removes or clears (a cookie: nothing is kept on the server)."""
     counter: Counter = request.app.state.counter
     if request.method == "GET":
         ids = read_basket(request, counter)
@@ -358,6 +369,7 @@ async def basket(request: Request) -> Response:
 
 
 async def basket_pdf(request: Request) -> Response:
+    """GET /basket.pdf: the basket's leaflets as one booklet, each in its own language."""
     counter: Counter = request.app.state.counter
     ids = read_basket(request, counter)
     if not ids:
@@ -376,6 +388,7 @@ async def basket_pdf(request: Request) -> Response:
 
 
 async def events(request: Request) -> Response:
+    """GET /events (with --watch): server-sent events naming the entries that changed, so open previews reload."""
     counter: Counter = request.app.state.counter
     if not counter.watching:
         return not_found(request)
@@ -401,6 +414,7 @@ async def events(request: Request) -> Response:
 
 
 def not_found(request: Request) -> Response:
+    """The 404 page: an unknown id or a path trick, with nothing read."""
     return page(request, "not_found.html", 404)
 
 
@@ -410,12 +424,14 @@ def refused_in_url(request: Request) -> Response:
 
 
 def render_failed(request: Request, identifier: str, error: str | None) -> Response:
+    """The 500 page naming the entry and its file, so staff can tell the author; the server stays up."""
     counter: Counter = request.app.state.counter
     return page(request, "failed.html", 500, id=identifier, title=counter.title(identifier),
                 source=str(counter.sources[identifier].path), error=error or "", what="leaflet")
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTP errors: our 404 page, else the bare status (no framework page, no traceback)."""
     status = getattr(exc, "status_code", 500)
     if status == 404:
         return not_found(request)
@@ -423,6 +439,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(counter: Counter, lifespan: Any = None) -> Starlette:
+    """The counter's routes over ``counter``, every response wrapped in the security headers."""
     static = default_resource_dir() / "templates" / "serve" / "static"
     app = Starlette(
         routes=[

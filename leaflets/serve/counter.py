@@ -103,15 +103,18 @@ class Counter:
         return siblings([i for i in ids if i in self.sources], self.language, identifier)
 
     def close(self) -> None:
+        """Stop the render workers and close the search index (at shutdown)."""
         self.pool.close()
         self.index.close()
 
     # -- plain leaflets: the build cache --------------------------------------------------------
 
     def options(self, paper: str, large_print: bool, bilingual: str | None = None) -> BuildOptions:
+        """The build options of a plain leaflet with these choices, so its cache entry is the one `leaflets build` writes."""
         return BuildOptions(paper=paper, large_print=large_print, bilingual=bilingual)
 
     def output_path(self, source: EntrySource, options: BuildOptions) -> Path:
+        """Where `leaflets build` with these options writes the entry's PDF in the cache folder."""
         return self.cache_dir / source.output_name(options.name_suffix, ".pdf")
 
     def _key(self, source: EntrySource, options: BuildOptions) -> str | None:
@@ -180,9 +183,11 @@ class Counter:
     # -- patients' copies and booklets: memory only ---------------------------------------------
 
     async def patient_pdf(self, job: RenderJob) -> Rendered:
+        """A patient's copy, rendered in a worker and returned in memory: never cached, never written."""
         return await self.pool.render(job)
 
     async def booklet(self, ids: list[str], options: BuildOptions) -> Rendered:
+        """The basket's entries as one booklet (no patient data in it), laid out in a worker."""
         paths = tuple(self.sources[i].path for i in ids if i in self.sources)
         scratch = self.cache_dir / ".booklets"
         scratch.mkdir(parents=True, exist_ok=True)
@@ -191,11 +196,13 @@ class Counter:
     # -- --watch --------------------------------------------------------------------------------
 
     def subscribe(self) -> asyncio.Queue[list[str]]:
+        """A queue that receives the ids of changed entries (--watch), for one open /events stream."""
         queue: asyncio.Queue[list[str]] = asyncio.Queue()
         self._listeners.add(queue)
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[list[str]]) -> None:
+        """Forget an /events stream's queue when its page closes."""
         self._listeners.discard(queue)
 
     def _publish(self, ids: list[str]) -> None:

@@ -2,11 +2,18 @@
 
 SQLite comes with Python, FTS5 ranks with bm25 and folds accents in its
 tokenizer (``unicode61 remove_diacritics 2``: "acido" finds "Ácido"), so a
-search is one query on a real database. The index lives in a file beside
-the build cache and remembers each entry's size, modification time and
-hash: at start-up only entries whose size or time changed are read again,
-and only those whose bytes changed are parsed again, so starting on an
-unchanged corpus takes well under a second.
+search is one query on a real database. ``unicode61`` splits words at spaces
+only, so text in scripts written without them (Chinese, Japanese, Thai...) is
+indexed one character (grapheme cluster) per word, and a word typed in them
+is searched as a phrase of its characters: "头痛" is found in the middle of a
+sentence (:func:`leaflets.source.scripts.spaced`). Combining marks are word
+characters (``categories``), so a Thai vowel sign or a Devanagari matra is
+part of the word it is written in rather than a place where words split.
+
+The index lives in a file beside the build cache and remembers each entry's
+size, modification time and hash: at start-up only entries whose size or
+time changed are read again, and only those whose bytes changed are parsed
+again, so starting on an unchanged corpus takes well under a second.
 """
 
 from __future__ import annotations
@@ -27,10 +34,11 @@ from leaflets.parallel import die_with_parent
 from leaflets.source.discover import EntrySource
 from leaflets.source.entry import load_entry
 from leaflets.source.language import entry_language
+from leaflets.source.scripts import spaced
 from leaflets.source.sections import normalise
 
 INDEX_FILENAME = ".leaflets-search.sqlite"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 RESULT_LIMIT = 20
 MAX_QUERY_TOKENS = 8
 
@@ -50,16 +58,17 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(
     title, generic,
-    tokenize = "unicode61 remove_diacritics 2",
+    tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'",
     prefix = '1 2 3'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
     body,
-    tokenize = "unicode61 remove_diacritics 2"
+    tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
 );
 """
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_PHRASE_CHARACTERS = 32
+"""Characters of an unspaced word searched as a phrase; what is typed past them is not searched."""
 _MARKUP = re.compile(r"[#*_`>|\[\]()<>]+")
 
 TITLE_WEIGHT, GENERIC_WEIGHT = 10.0, 5.0
@@ -94,17 +103,38 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+def query_words(text: str) -> list[str]:
+    """The words typed, as the tokenizer cuts them: runs of letters, digits and combining marks.
+
+    Python's ``\\w`` leaves out combining marks, which would cut "ที่" or
+    "पैरासिटामोल" apart where the index keeps them whole.
+    """
+    words: list[str] = []
+    current = ""
+    for char in text + " ":
+        if unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Co":
+            current += char
+            continue
+        if any(unicodedata.category(letter)[0] != "M" for letter in current):
+            words.append(current)  # marks alone (an accent typed first) are no word: the tokenizer drops them
+        current = ""
+    return words[:MAX_QUERY_TOKENS]
+
+
 def match_expression(text: str, column: str | None = None) -> str | None:
     """An FTS5 query: every word the user typed as a prefix, all required; None when no word.
 
     Words are quoted, so FTS5 syntax typed into the box (``AND``, ``*``, ``"``,
-    ``NEAR``) is searched for as text, never interpreted.
+    ``NEAR``) is searched for as text, never interpreted. A word in a script
+    written without spaces becomes a phrase of its characters, the last one a
+    prefix, as the index holds them (``"头 痛"*``).
     """
-    words = _WORD.findall(text)[:MAX_QUERY_TOKENS]
+    words = query_words(text)
     if not words:
         return None
     prefix = f"{column} : " if column else ""
-    return " AND ".join(f'{prefix}"{word}"*' for word in words)
+    phrases = (" ".join(spaced(word).split()[:MAX_PHRASE_CHARACTERS]) for word in words)
+    return " AND ".join(f'{prefix}"{phrase}"*' for phrase in phrases)
 
 
 class SearchIndex:
@@ -214,7 +244,8 @@ class SearchIndex:
                 (key, entry_id(source.relative), source.relative.as_posix(), stat.st_size, stat.st_mtime_ns, sha,
                  title, fold(title), lang),
             )
-            self.db.execute("INSERT INTO names (rowid, title, generic) VALUES (?, ?, ?)", (cursor.lastrowid, title, generic))
+            self.db.execute("INSERT INTO names (rowid, title, generic) VALUES (?, ?, ?)",
+                            (cursor.lastrowid, spaced(title), generic))
             self.db.execute("INSERT INTO texts (rowid, body) VALUES (?, ?)", (cursor.lastrowid, body))
         return len(stale)
 
@@ -240,7 +271,7 @@ class SearchIndex:
         anywhere = match_expression(text)
         if anywhere is None:
             return []
-        first = fold(_WORD.findall(text)[0])
+        first = fold(query_words(text)[0])
         tiers = [
             ("names", match_expression(text, "title"),
              "substr(f.folded_title, 1, ?) = ? DESC, length(f.title), f.title", (len(first), first)),
@@ -316,6 +347,6 @@ def _searchable(source: EntrySource) -> tuple[str, str, str, str]:
     return (
         content.title,
         entry_language(content.entry.metadata, source.path, ""),
-        _MARKUP.sub(" ", generic.markdown) if generic else "",
-        _MARKUP.sub(" ", body),
+        spaced(_MARKUP.sub(" ", generic.markdown)) if generic else "",
+        spaced(_MARKUP.sub(" ", body)),
     )

@@ -57,6 +57,34 @@ def effective_lang(entry: Entry, project_lang: str | None = None) -> str:
     return entry_language(entry.metadata, entry.path, project_lang or DEFAULT_LANG)
 
 
+def file_lang(path: Path, project_lang: str | None = None) -> str:
+    """:func:`effective_lang` of the entry at ``path``, for deciding what to build before rendering.
+
+    The YAML is parsed only when its text could hold a ``lang`` key (the word, or an escape that
+    could spell it): most entries have none, and ``build --editions`` asks this of every entry on
+    every run. An entry that cannot be read or parsed gets the language of its file name, else the
+    project's; it fails with its own message where it is rendered.
+    """
+    fallback = entry_language({}, path, project_lang or DEFAULT_LANG)
+    try:
+        text, raw = read_text(path)
+    except EntryError:
+        return fallback
+    handler = frontmatter.detect_format(text, frontmatter.handlers)
+    if not isinstance(handler, frontmatter.YAMLHandler):
+        return fallback
+    try:
+        front, _body = handler.split(text)
+    except ValueError:
+        return fallback
+    if "lang" not in front and "\\" not in front:
+        return fallback
+    try:
+        return effective_lang(parse_entry(text, path, raw), project_lang)
+    except EntryError:
+        return fallback
+
+
 def read_text(path: Path) -> tuple[str, bytes]:
     """Read a UTF-8 entry (BOM and CRLF accepted) with size and encoding checks."""
     try:

@@ -35,6 +35,23 @@ def is_language_tag(value: Any) -> bool:
     return isinstance(value, str) and _TAG.fullmatch(value) is not None
 
 
+def normal_tag(tag: str) -> str:
+    """``tag`` in the case BCP 47 recommends (``EN`` -> ``en``, ``zh-hans`` -> ``zh-Hans``,
+    ``pt_br`` -> ``pt-BR``), so one language gets one spelling in file names, ``lang`` and caches."""
+    parts = tag.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    private = False
+    for part in parts[1:]:
+        private = private or len(part) == 1  # after a singleton (x-..., u-...) case carries no meaning
+        if not private and len(part) == 2:
+            out.append(part.upper())
+        elif not private and len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 def primary(lang: str) -> str:
     """``zh-Hans`` -> ``zh``; ``pt-BR`` -> ``pt``."""
     return lang.replace("_", "-").split("-")[0].lower()
@@ -45,7 +62,7 @@ def suffix_language(path: Path) -> str | None:
     match = _SUFFIX.match(Path(path).stem)
     if match is None or primary(match["lang"]) not in _KNOWN_PRIMARY:
         return None
-    return match["lang"].replace("_", "-")
+    return normal_tag(match["lang"])
 
 
 def base_stem(path: Path) -> str:
@@ -55,16 +72,53 @@ def base_stem(path: Path) -> str:
 
 
 def entry_language(metadata: Mapping[str, Any], path: Path, default: str = "en") -> str:
-    """The entry's effective language: front matter ``lang``, else the file-name suffix, else ``default``."""
+    """The entry's effective language: front matter ``lang``, else the file-name suffix, else ``default``
+    (each in :func:`normal_tag` case)."""
     declared = metadata.get("lang")
     if is_language_tag(declared):
-        return str(declared)
-    return suffix_language(path) or default
+        return normal_tag(str(declared))
+    return suffix_language(path) or (normal_tag(default) if default else default)
+
+
+_REGION_SCRIPTS: dict[str, dict[str, str]] = {
+    "zh": {"TW": "Hant", "HK": "Hant", "MO": "Hant", "CN": "Hans", "SG": "Hans", "MY": "Hans"},
+    "pa": {"PK": "Arab", "IN": "Guru"},
+    "sd": {"PK": "Arab", "IN": "Deva"},
+    "uz": {"AF": "Arab", "UZ": "Latn"},
+}
+"""Scripts a region implies for languages written in more than one (CLDR likely subtags): Chinese in
+Taiwan, Hong Kong and Macau is written in Traditional characters, in mainland China and Singapore in
+Simplified ones."""
+_LIKELY_SCRIPTS = {"zh": "Hans", "pa": "Guru", "sd": "Arab", "uz": "Latn", "sr": "Cyrl"}
+"""The script such a language is written in when its tag names neither script nor region (CLDR):
+``zh`` is Simplified Chinese, as the shipped catalog for it is."""
+
+
+def script(lang: str) -> str | None:
+    """The script ``lang`` is written in when it says, or its region or language implies it: ``zh-Hant``
+    and ``zh-TW`` -> ``Hant``, ``zh`` -> ``Hans``, ``sr-Latn-RS`` -> ``Latn``; None for a language
+    written in one script (``es-MX``)."""
+    subtags = lang.replace("_", "-").split("-")
+    for subtag in subtags[1:]:
+        if len(subtag) == 4 and subtag.isalpha():
+            return subtag.title()
+    regions = [subtag.upper() for subtag in subtags[1:] if len(subtag) == 2 and subtag.isalpha()]
+    implied = _REGION_SCRIPTS.get(primary(lang), {})
+    return next((implied[region] for region in regions if region in implied), _LIKELY_SCRIPTS.get(primary(lang)))
 
 
 def same_language(a: str, b: str) -> bool:
-    """``es`` and ``es-MX`` name the same language for finding a translation; ``zh-Hans`` and ``zh`` too."""
-    return primary(a) == primary(b)
+    """``es`` and ``es-MX`` name the same language for finding a translation; ``zh-Hans`` and ``zh`` too.
+
+    Tags whose scripts differ do not: a reader of Traditional Chinese
+    (``zh-Hant``, ``zh-TW``, ``zh-HK``) is not served by Simplified text
+    (``zh-Hans``, ``zh-CN``, or plain ``zh``), nor a reader of Serbian in Latin
+    letters by Cyrillic. See :func:`script`.
+    """
+    if primary(a) != primary(b):
+        return False
+    scripts = script(a), script(b)
+    return None in scripts or scripts[0] == scripts[1]
 
 
 def direction(lang: str) -> Literal["ltr", "rtl"]:
@@ -85,12 +139,16 @@ def text_direction(text: str) -> Literal["ltr", "rtl"]:
 
 
 def shipped_language(lang: str) -> str | None:
-    """The shipped language that serves ``lang`` (``es-MX`` -> ``es``, ``zh`` -> ``zh-Hans``), or None."""
+    """The shipped language that serves ``lang`` (``es-MX`` -> ``es``, ``zh`` -> ``zh-Hans``), or None.
+
+    None for a script the shipped language is not written in: ``zh-Hant`` and
+    ``zh-TW`` get no Simplified Chinese texts (see :func:`same_language`).
+    """
     lowered = lang.lower()
     for shipped in SHIPPED_LANGUAGES:
         if shipped.lower() == lowered:
             return shipped
-    return next((shipped for shipped in SHIPPED_LANGUAGES if primary(shipped) == primary(lang)), None)
+    return next((shipped for shipped in SHIPPED_LANGUAGES if same_language(shipped, lang)), None)
 
 
 def babel_locale(lang: str) -> str:

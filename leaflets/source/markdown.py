@@ -11,14 +11,18 @@ here cannot let markup through that the allowlist does not name.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
+
+from leaflets.source.scripts import UNSPACED, extends_cluster
 
 INLINE_HTML_ALLOWED = frozenset({"sub", "sup", "em", "i", "strong", "b", "br"})
 
@@ -41,9 +45,7 @@ _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 """Hyphenated words and ranges ("β-lactamase", "1-2 tablets"): kept on one line."""
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]")
-"""Chinese, Japanese and Korean characters: text in them breaks between characters, so a run of them is never
-held on one line (it would have no place to break)."""
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 _MAX_UNBROKEN = 30
 
 _LATIN_RUN = re.compile(
@@ -97,6 +99,8 @@ class Dropped:
 
     line: int
     message: str
+    broken_link: bool = False
+    """A ``#name`` link that names no section (``check`` reports these as ``broken-link``)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ def might_drop(source: str) -> bool:
 
 def render_markdown(
     source: str, first_line: int = 1, heading_level: int = 2, image_policy: ImagePolicy | None = None, rtl: bool = False,
-    image_address: ImageAddress | None = None,
+    anchors: Mapping[str, str] | None = None, image_address: ImageAddress | None = None,
 ) -> RenderedMarkdown:
     """Render ``source`` (whose first line is file line ``first_line``).
 
@@ -139,6 +143,10 @@ def render_markdown(
     ``image_address`` rewrites the address of every image let through (the
     renderer's location-independent ``leaflets://`` addresses); it needs a policy.
     ``rtl`` (text in a right-to-left language) isolates Latin runs, numbers and doses.
+    ``anchors`` maps the names a link may use for a section of this entry (see
+    :func:`anchor_key`) to that section's id: ``[the dose](#dosage)`` or
+    ``(#dosis)`` lead to the section, whatever its position; a ``#name`` link
+    that matches none is reported.
     What does not print as written is listed in ``dropped``.
     """
     tokens = _parser.parse(source)
@@ -153,6 +161,8 @@ def render_markdown(
     schemes: set[str] = set()
     if image_policy is not None:
         schemes = _refuse_images(tokens, first_line, image_policy, dropped, image_address)
+    if anchors is not None:
+        _resolve_internal_links(tokens, first_line, anchors, dropped)
     _shift_headings(tokens, heading_level)
     _mark_lead_in_paragraphs(tokens)
     _keep_compounds_whole(tokens)
@@ -182,7 +192,6 @@ def _report_deep_nesting(source: str, tokens: list[Token], first_line: int, drop
 
 _INLINE_PAIRS = {"strong_open": 1, "em_open": 1, "s_open": 1, "link_open": 1,
                  "strong_close": -1, "em_close": -1, "s_close": -1, "link_close": -1}
-_INLINE_TAG = re.compile(r"^<(/?)([a-z]+)>$")
 
 
 def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
@@ -195,10 +204,7 @@ def _limit_inline_depth(tokens: list[Token], first_line: int, dropped: list[Drop
         reported = False
         kept: list[Token] = []
         for child in token.children:
-            step = _INLINE_PAIRS.get(child.type, 0)
-            tag = _INLINE_TAG.match(child.content) if child.type == "html_inline" else None
-            if tag and tag.group(2) != "br":
-                step = -1 if tag.group(1) else 1
+            step = _INLINE_PAIRS.get(child.type, child.nesting if child.tag in INLINE_HTML_ALLOWED else 0)
             if step > 0:
                 depth += 1
                 if depth > MAX_INLINE_DEPTH:
@@ -256,10 +262,11 @@ def _cut_wide_tables(tokens: list[Token]) -> list[Token]:
     return kept
 
 
-_BREAKS = re.compile(r"[\s\u200b]")
-_LONG_WORD = re.compile(rf"(?:(?!{_WIDE.pattern})\S){{{MAX_WORD + 1},}}")
-"""A run of more than MAX_WORD characters with no break opportunity: Chinese and Japanese characters
-break anywhere, so they end a run as a space does."""
+_BREAKS = re.compile(f"[\\s\u200b{UNSPACED}]")
+_LONG_WORD = re.compile(f"[^\\s{UNSPACED}]{{{MAX_WORD + 1},}}")
+"""A run of more than MAX_WORD characters with no break opportunity. Text in scripts written without
+spaces (Chinese, Japanese, Korean, Thai...) breaks between its characters or by dictionary, so each of
+its characters ends a run as a space does."""
 
 
 def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Dropped]) -> None:
@@ -294,7 +301,7 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
             # A word made of many short pieces (``*_*_`` nested or alternating thousands of
             # times) has no long text token, yet costs the engine just as much: break it too.
             parts = _BREAKS.split(child.content)
-            if run + len(parts[0]) > MAX_WORD:
+            if run + len(parts[0]) > MAX_WORD and not extends_cluster(" " + child.content, 1):
                 longest = max(longest, run + len(parts[0]))
                 child.content = "\u200b" + child.content
                 run = 0
@@ -307,9 +314,19 @@ def _break_long_words(tokens: list[Token], first_line: int, dropped: list[Droppe
 
 
 def _with_breaks(match: re.Match[str]) -> str:
+    """The word with a zero-width space about every half :data:`MAX_WORD`, never inside a character's cluster."""
     word = match.group()
     step = MAX_WORD // 2  # even 30 of the widest letters fit on a line at 18 pt
-    return "\u200b".join(word[i : i + step] for i in range(0, len(word), step))
+    pieces: list[str] = []
+    start = 0
+    while len(word) - start > step:
+        cut = start + step
+        while cut < len(word) and extends_cluster(word, cut):
+            cut += 1  # an accent, vowel sign or joiner stays with its letter
+        pieces.append(word[start:cut])
+        start = cut
+    pieces.append(word[start:])
+    return "\u200b".join(piece for piece in pieces if piece)
 
 
 def _refuse_images(
@@ -336,6 +353,34 @@ def _refuse_images(
     return schemes
 
 
+def anchor_key(name: str) -> str:
+    """The form section names and ``#name`` links are matched in: no accents or case, words joined by ``-``.
+
+    "Dosificación", "#dosificacion" and "#Dosificación" all give ``dosificacion``;
+    letters of every script are kept (``#الجرعة``), as in the heading ids
+    Markdown hosts generate.
+    """
+    folded = "".join(c for c in unicodedata.normalize("NFKD", unquote(name)) if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "-", folded.casefold()).strip("-")
+
+
+def _resolve_internal_links(tokens: list[Token], first_line: int, anchors: Mapping[str, str], dropped: list[Dropped]) -> None:
+    """Point each ``#name`` link at the section it names; report one that names no section of the entry."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            if not href.startswith("#"):
+                continue
+            target = anchors.get(anchor_key(href[1:]))
+            if target is not None:
+                child.attrSet("href", f"#{target}")
+            else:
+                dropped.append(Dropped(_line_of(token, first_line), f"the link to {href} leads nowhere: "
+                                       "no section of this entry has that name", broken_link=True))
+
+
 def _line_of(token: Token, first_line: int) -> int:
     return first_line + (token.map[0] if token.map else 0)
 
@@ -358,9 +403,12 @@ def _sanitise_inline(token: Token, line: int, removed: list[RemovedHtml]) -> Tok
         return token
     match = _TAG.match(token.content.strip())
     if match and match.group("name").lower() in INLINE_HTML_ALLOWED:
+        # Rebuilt as markdown-it tokens of the tag alone (its attributes gone); the renderer writes the markup.
         name = match.group("name").lower()
-        token.content = f"<{match.group('close')}{name}>"
-        return token
+        if name == "br":
+            return Token("hardbreak", "br", 0)
+        closing = bool(match.group("close"))
+        return Token(f"{name}_close" if closing else f"{name}_open", name, -1 if closing else 1)
     name = match.group("name").lower() if match else "comment" if token.content.startswith("<!--") else "html"
     if not (match and match.group("close")):
         removed.append(RemovedHtml(name, line))
@@ -404,8 +452,9 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                 continue
             position = 0
             for match in _COMPOUND.finditer(child.content):
-                if len(match.group()) > _MAX_UNBROKEN or _WIDE.search(match.group()):
-                    continue
+                if (len(match.group()) > _MAX_UNBROKEN or _UNSPACED_CHAR.search(match.group())
+                        or extends_cluster(child.content, match.start()) or extends_cluster(child.content, match.end())):
+                    continue  # text without spaces breaks anywhere; a span must not cut a letter from its marks
                 between = child.content[position:match.start()]
                 if position and not between.strip():
                     # A space alone between two spans is laid out but never drawn, so
@@ -413,9 +462,9 @@ def _keep_compounds_whole(tokens: list[Token]) -> None:
                     children.insert(-1, Token("text", "", 0, content=between))
                 else:
                     children.append(Token("text", "", 0, content=between))
-                children.append(Token("html_inline", "", 0, content='<span class="nowrap">'))
+                children.append(Token("span_open", "span", 1, attrs={"class": "nowrap"}))
                 children.append(Token("text", "", 0, content=match.group()))
-                children.append(Token("html_inline", "", 0, content="</span>"))
+                children.append(Token("span_close", "span", -1))
                 position = match.end()
             children.append(Token("text", "", 0, content=child.content[position:]))
         token.children = [c for c in children if c.type != "text" or c.content]

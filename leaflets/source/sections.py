@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leaflets.source.entry import Entry
+from leaflets.source.markdown import anchor_key
 from leaflets.source.vocabulary import (
     CANONICAL_LABELS, COLONS, NO_PROJECT_WORDS, ProjectWords, bold_label, canonical_key, footer_kind, heading,
 )
@@ -42,6 +43,8 @@ class Section:
     known: bool
     heading_level: int = 0
     """Level of the source heading, so nested headings can be shifted under the section's own."""
+    heading: str = ""
+    """The heading or bold label as written ("Dosificación"), which ``#name`` links may use."""
 
     @property
     def is_empty(self) -> bool:
@@ -215,12 +218,14 @@ def normalise(entry: Entry, words: ProjectWords = NO_PROJECT_WORDS) -> LeafletCo
 
 def _section_stub(key: str | None, name: str, qualifier: str, line: int, level: int) -> Section:
     if key is None:
-        return Section(slugify(name), name, qualifier, "", line, line, False, level)
-    return Section(key, CANONICAL_LABELS[key], qualifier, "", line, line, True, level)
+        return Section(slugify(name), name, qualifier, "", line, line, False, level, name)
+    return Section(key, CANONICAL_LABELS[key], qualifier, "", line, line, True, level, name)
 
 
 def _with_body(stub: Section, body: list[str], line: int) -> Section:
-    return Section(stub.key, stub.label, stub.qualifier, "\n".join(body), line, stub.heading_line, stub.known, stub.heading_level)
+    return Section(
+        stub.key, stub.label, stub.qualifier, "\n".join(body), line, stub.heading_line, stub.known, stub.heading_level, stub.heading,
+    )
 
 
 def _body_lines(lines: list[str], start: int, end: int, dropped: set[int], replacements: dict[int, str]) -> list[str]:
@@ -239,3 +244,33 @@ def _footer_text(kind: Literal["disclaimer", "note"], chunks: list[_Chunk], line
         text_lines = [first.group("rest") if first else lines[chunk.start], *lines[chunk.start + 1 : chunk.end]]
         paragraphs.append("\n".join(text_lines).strip())
     return FooterText(kind, "\n\n".join(p for p in paragraphs if p), base + chunks[0].start, True)
+
+
+def section_id(index: int, section: Section) -> str:
+    """The HTML id of the ``index``-th section (``section-3-dosage``): unique in a leaflet, and the name bookmarks use."""
+    return f"section-{index + 1}-{section.key}"
+
+
+def section_anchors(pairs: list[tuple[Section | None, Section | None]]) -> dict[str, str]:
+    """Every name an entry's ``#name`` links may give a section, to that section's id.
+
+    A section is named by its id, its canonical key (``#dosage`` in any
+    language), its printed label, and its heading as written in either
+    language of the edition (``#dosificación``, ``#how-to-take-it``), matched without accents or case
+    (:func:`~leaflets.source.markdown.anchor_key`). Authors link to a heading
+    by its name, not by its position, so adding a section breaks no link. When
+    two sections share a name the first keeps it.
+    """
+    anchors: dict[str, str] = {}
+    for index, (section, other) in enumerate(pairs):
+        named = section if section is not None else other
+        assert named is not None
+        target = section_id(index, named)
+        for part in (section, other):
+            if part is None:
+                continue
+            for name in (target, part.key, part.label, part.heading):
+                key = anchor_key(name)
+                if key:
+                    anchors.setdefault(key, target)
+    return anchors
