@@ -308,3 +308,22 @@ def test_right_to_left_lines_are_laid_out_once_with_the_same_result() -> None:
             assert (was["splits"], now["splits"]) == (2 * was["lines"], now["lines"]), "each line once, not twice"
         else:  # floats in the block: the loop runs as WeasyPrint wrote it, taller lines laid out again
             assert now == was and (name != "tall inline" or now["splits"] > now["lines"]), name
+
+
+def test_page_links_list_the_links_and_dropping_some_leaves_the_others() -> None:
+    """``Page.links`` holds ``(type, target, rectangle, box)``; links left out of it are not written to the PDF."""
+    import io
+
+    import pikepdf
+
+    from leaflets.project.locations import SCHEME
+
+    html = ('<p><a href="leaflets://project/entries/x.md">a file</a> and <a href="https://example.org/">a site</a>'
+            ' and <a href="#here">here</a></p><p id="here">Here.</p>')
+    document = weasyprint.HTML(string=html).render()
+    targets = [(link[0], link[1]) for link in document.pages[0].links]
+    assert ("external", "leaflets://project/entries/x.md") in targets and ("internal", "here") in targets
+    assert weasy.drop_links(document, SCHEME) == 1
+    with pikepdf.open(io.BytesIO(document.write_pdf())) as pdf:
+        uris = [str(a.A.URI) for a in pdf.pages[0].get("/Annots", []) if "/A" in a]
+    assert uris == ["https://example.org/"]
