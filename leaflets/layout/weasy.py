@@ -26,6 +26,9 @@ Internals used (see each function for the details):
 - ``weasyprint.pdf.fonts.Font._harfbuzz_subset`` (with ``hb_face``, ``missing``
   and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
   :data:`LARGE_FONT_GLYPHS` glyphs by :func:`subset_large_fonts_in_one_pass`.
+- ``weasyprint.pdf.fonts.get_hb_object_data`` as that module calls it (``Font.__init__`` reads
+  the face's file with it, the subsetter its result) and ``Font.file_content``: read when first
+  needed by :func:`read_font_files_when_needed`.
 - The source of ``weasyprint.layout.inline.get_next_linebox``: one condition of it is
   rewritten by :func:`lay_out_rtl_lines_once` (:data:`RTL_LINE_CONDITION`).
 - ``weasyprint.pdf.tags._build_box_tree(box, parent, pdf, page_number, nums, annotations, tags)``,
@@ -327,6 +330,7 @@ def read_font_files_when_needed() -> bool:
         return current(hb_object, ot_color, glyph)
 
     face_bytes.leaflets_when_needed = True  # type: ignore[attr-defined]
+    face_bytes.leaflets_original = current  # type: ignore[attr-defined]  # for tests/test_weasy_internals.py
     fonts.Font.file_content = _FileContent()
     fonts.get_hb_object_data = face_bytes
     return True
