@@ -292,7 +292,10 @@ class _FileContent:
     def __get__(self, font: Any, owner: Any = None) -> Any:
         if font is None:
             return self
-        content = font.__dict__["leaflets_file_content"]
+        try:
+            content = font.__dict__["leaflets_file_content"]
+        except KeyError:
+            raise AttributeError("file_content") from None
         if isinstance(content, FaceBytes):
             content = font.__dict__["leaflets_file_content"] = content.bytes()
         return content
