@@ -327,3 +327,44 @@ def test_page_links_list_the_links_and_dropping_some_leaves_the_others() -> None
     with pikepdf.open(io.BytesIO(document.write_pdf())) as pdf:
         uris = [str(a.A.URI) for a in pdf.pages[0].get("/Annots", []) if "/A" in a]
     assert uris == ["https://example.org/"]
+
+
+CJK_PAGE = """<html lang="zh-Hans"><body style="font: 12pt 'Noto Sans CJK SC', 'DejaVu Sans'">
+    <h2>用法用量</h2><p>对乙酰氨基酚用于缓解轻度至中度疼痛，例如头痛和牙痛，并可退热。Paracetamol 500 mg ½ ∞</p></body></html>"""
+LATIN_PAGE = """<html lang="en"><body style="font: 12pt 'DejaVu Sans'"><b>Dose</b> <p>Take one tablet.</p></body></html>"""
+
+
+def test_font_files_are_read_only_when_their_bytes_are_needed() -> None:
+    """A CJK face's file (the whole 19.5 MB collection) is no longer copied for every font of every
+    PDF: only the subsets are read out, and the PDFs are byte for byte what WeasyPrint wrote before,
+    subset or embedded whole (``full_fonts``, which does read the face)."""
+    from weasyprint.pdf import fonts
+
+    assert weasy.read_font_files_when_needed() is True
+    patched = fonts.get_hb_object_data
+    assert patched.leaflets_when_needed and weasy.read_font_files_when_needed() is True and fonts.get_hb_object_data is patched
+    weasy.subset_large_fonts_in_one_pass()
+    read: list[int] = []
+    original_bytes = weasy.FaceBytes.bytes
+
+    def counted(face_bytes: Any) -> Any:
+        content = original_bytes(face_bytes)
+        read.append(len(content or b""))
+        return content
+
+    cases = [(CJK_PAGE, {}), (LATIN_PAGE, {}), (LATIN_PAGE, {"full_fonts": True})]
+    weasy.FaceBytes.bytes = counted  # type: ignore[method-assign]
+    try:
+        now = [weasyprint.HTML(string=html).write_pdf(**options) for html, options in cases]
+    finally:
+        weasy.FaceBytes.bytes = original_bytes  # type: ignore[method-assign]
+    descriptor = fonts.Font.__dict__["file_content"]
+    fonts.get_hb_object_data = patched.leaflets_original
+    del fonts.Font.file_content
+    try:
+        before = [weasyprint.HTML(string=html).write_pdf(**options) for html, options in cases]
+    finally:
+        fonts.get_hb_object_data, fonts.Font.file_content = patched, descriptor
+    assert now == before
+    assert read and max(read) < 2_000_000, "no whole CJK face read"
+    assert len(read) >= 5  # the subsets: CJK regular and bold, DejaVu Sans and Bold; DejaVu whole

@@ -20,7 +20,8 @@ from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.project.locations import SCHEME, Locations
 from leaflets.layout.weasy import (
-    drop_links, lay_out_rtl_lines_once, margin_height, page_boxes, record_element_languages, subset_large_fonts_in_one_pass,
+    drop_links, lay_out_rtl_lines_once, margin_height, page_boxes, read_font_files_when_needed, record_element_languages,
+    subset_large_fonts_in_one_pass,
 )
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
@@ -40,6 +41,7 @@ class LayoutEngine:
     ) -> None:
         self.project = project
         subset_large_fonts_in_one_pass()  # CJK fonts: half the time of writing a Chinese leaflet
+        read_font_files_when_needed()  # CJK fonts: a 19.5 MB copy per font and leaflet, unused
         lay_out_rtl_lines_once()  # Arabic: each line was laid out twice
         record_element_languages()  # for /Lang on elements in another language (leaflets.pdf.tagging)
         self.font_config = FontConfiguration()

@@ -26,6 +26,9 @@ Internals used (see each function for the details):
 - ``weasyprint.pdf.fonts.Font._harfbuzz_subset`` (with ``hb_face``, ``missing``
   and ``file_content``) and ``weasyprint.pdf.fonts.get_hb_object_data``: replaced for fonts of more than
   :data:`LARGE_FONT_GLYPHS` glyphs by :func:`subset_large_fonts_in_one_pass`.
+- ``weasyprint.pdf.fonts.get_hb_object_data`` as that module calls it (``Font.__init__`` reads
+  the face's file with it, the subsetter its result) and ``Font.file_content``: read when first
+  needed by :func:`read_font_files_when_needed`.
 - The source of ``weasyprint.layout.inline.get_next_linebox``: one condition of it is
   rewritten by :func:`lay_out_rtl_lines_once` (:data:`RTL_LINE_CONDITION`).
 - ``weasyprint.pdf.tags._build_box_tree(box, parent, pdf, page_number, nums, annotations, tags)``,
@@ -274,6 +277,83 @@ def subset_large_fonts_in_one_pass() -> bool:
 
     one_pass.leaflets_one_pass = True  # type: ignore[attr-defined]
     fonts.Font._harfbuzz_subset = one_pass
+    return True
+
+
+class FaceBytes:
+    """A HarfBuzz face whose bytes (its file) are read out only if something asks for them.
+
+    Truthy when the face has bytes, as the bytes WeasyPrint checks it in their place would be.
+    """
+
+    def __init__(self, face: Any, read: Any) -> None:
+        self.face, self.read = face, read  # the face (kept alive) and WeasyPrint's get_hb_object_data
+
+    def __bool__(self) -> bool:
+        from weasyprint.text.ffi import harfbuzz
+
+        blob = harfbuzz.hb_face_reference_blob(self.face)
+        try:
+            return bool(harfbuzz.hb_blob_get_length(blob))
+        finally:
+            harfbuzz.hb_blob_destroy(blob)
+
+    def bytes(self) -> bytes | None:
+        """The face's file, as WeasyPrint would have read it at once (None if it has none)."""
+        content: bytes | None = self.read(self.face)
+        return content
+
+
+class _FileContent:
+    """``Font.file_content`` as a data descriptor: a :class:`FaceBytes` stored there becomes bytes when first read."""
+
+    def __get__(self, font: Any, owner: Any = None) -> Any:
+        if font is None:
+            return self
+        try:
+            content = font.__dict__["leaflets_file_content"]
+        except KeyError:
+            raise AttributeError("file_content") from None
+        if isinstance(content, FaceBytes):
+            content = font.__dict__["leaflets_file_content"] = content.bytes()
+        return content
+
+    def __set__(self, font: Any, content: Any) -> None:
+        font.__dict__["leaflets_file_content"] = content
+
+
+def read_font_files_when_needed() -> bool:
+    """Make WeasyPrint copy a font's file into Python only when it needs the bytes; True once installed.
+
+    ``weasyprint.pdf.fonts.Font.__init__`` starts by copying the whole file of the
+    face it embeds into a Python ``bytes`` (``get_hb_object_data(hb_face)``), for
+    every font of every document. A Noto Sans CJK face is one of a collection:
+    its blob is the whole 19.5 MB ``.ttc`` file, so a Chinese leaflet (regular
+    and bold) copied 39 MB, about 25 ms of CPU time, and then did not use it:
+    the subset is made by HarfBuzz from the face itself, and the bytes written to
+    the PDF are the subset's. Here that call returns a :class:`FaceBytes` (in
+    ``weasyprint.pdf.fonts`` only, for whole faces: colour glyph images are read
+    as before), and ``Font.file_content`` reads it out on first use (a variable
+    or colour font re-read by fontTools, a font embedded whole, a subset written
+    to the PDF), so every byte written is what it was.
+    """
+    from weasyprint.pdf import fonts
+
+    current = getattr(fonts, "get_hb_object_data", None)
+    if current is None or not hasattr(fonts, "Font"):
+        return False
+    if getattr(current, "leaflets_when_needed", False):
+        return True
+
+    def face_bytes(hb_object: Any, ot_color: Any = None, glyph: Any = None) -> Any:
+        if ot_color is None and glyph is None:
+            return FaceBytes(hb_object, current)
+        return current(hb_object, ot_color, glyph)
+
+    face_bytes.leaflets_when_needed = True  # type: ignore[attr-defined]
+    face_bytes.leaflets_original = current  # type: ignore[attr-defined]  # for tests/test_weasy_internals.py
+    fonts.Font.file_content = _FileContent()
+    fonts.get_hb_object_data = face_bytes
     return True
 
 
