@@ -185,6 +185,19 @@ def test_booklet_on_the_cluster_has_the_local_text_and_bytes(
     assert (tmp_path / "remote.pdf").read_bytes() == (tmp_path / "local.pdf").read_bytes()
 
 
+def test_bilingual_editions_on_the_cluster_give_the_local_bytes(scheduler: dict[str, object], tmp_path: Path) -> None:
+    """The linked entry a bilingual edition prints travels with the entry (it is not built itself)."""
+    for side, extra in (("local", ()), ("remote", ("--dask", scheduler["address"]))):
+        built = leaflets("build", REPO / "entries", "--bilingual", "en", "--out", tmp_path / side, "-q", *extra)
+        assert built.returncode == 0, built.stderr
+        booklet = leaflets("booklet", REPO / "entries", "--lang", "es", "--bilingual", "en",
+                           "-o", tmp_path / side / "booklet.pdf", "-q", *extra)
+        assert booklet.returncode == 0, booklet.stderr
+    local = pdfs(tmp_path / "local")
+    assert len(local) == len(list((REPO / "entries").glob("paracetamol.*.md"))) + 1
+    assert pdfs(tmp_path / "remote") == local
+
+
 def test_editions_on_the_cluster_give_the_local_bytes_and_a_second_run_builds_nothing(
     scheduler: dict[str, object], tmp_path: Path
 ) -> None:

@@ -81,7 +81,6 @@ def test_parse_editions() -> None:
     ["--editions", "paper=b7"], ["--editions", "paper=a4", "--paper", "letter"], ["--editions", "paper=a4,,letter"],
     ["--editions", "paper=a4 paper=letter"], ["--editions", "size=a4"], ["--editions", ""],
     ["--editions", "lang=xx"], ["--editions", "lang=en", "--bilingual", "EN"],
-    ["--editions", "lang=es", "--bilingual", "en", "--dask", "tcp://127.0.0.1:9"],
 ])
 def test_bad_editions_are_one_line_and_exit_2(entries: Path, tmp_path: Path, args: list[str]) -> None:
     result = leaflets("build", entries, "--out", tmp_path, *args)

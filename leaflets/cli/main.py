@@ -202,9 +202,6 @@ def editions_build(paths: tuple[Path, ...], out_dir: Path, fmt: str, project: Pr
     names no editions, or a ``lang=`` no entry is in, is a usage error (2) before anything is written."""
     from leaflets.build.editions import EditionsError, build_editions, parse_editions
 
-    if bilingual is not None and dask_address is not None:
-        usage_error("--editions with --bilingual builds here only (the cluster is not sent the linked entries); "
-                    "leave out --dask")
     try:
         choice = parse_editions(text, bilingual)
     except EditionsError as exc:

@@ -96,6 +96,16 @@ def bundle_project(project: Project, stylesheets: tuple[str, ...], templates: tu
     return ProjectBundle(digest.hexdigest(), tuple(sorted(files.items())), str(root), project.contained)
 
 
+def parcel_for(
+    source: EntrySource, project_root: Path, commit_dates: Mapping[Path, date | None], bilingual: str | None,
+) -> EntryParcel:
+    """The entry as a build sends it: with its language siblings when a bilingual edition prints one of them
+    (the worker finds the linked entry beside it, as a local build does), else alone (fewer bytes to send)."""
+    if bilingual:
+        return parcel_with_companions(source, project_root, commit_dates)
+    return parcel_entry(source, project_root, commit_dates.get(source.path))
+
+
 def parcel_with_companions(
     source: EntrySource, project_root: Path, commit_dates: Mapping[Path, date | None],
 ) -> EntryParcel:

@@ -140,7 +140,7 @@ class Remote:
     ) -> Generator[tuple[int, EntryResult], None, None]:
         """The builder's backend: render ``work`` on the cluster, write the outputs here, yield
         ``(index, result)`` in order, each result with the key of the bytes that were sent and rendered."""
-        from leaflets.cluster.bundle import EntryParcel, bundle_project, parcel_entry
+        from leaflets.cluster.bundle import EntryParcel, bundle_project, parcel_for
         from leaflets.cluster.worker import render_batch
 
         if not work:
@@ -151,7 +151,7 @@ class Remote:
 
         def parcels(batch: list[BuildJob]) -> list[tuple[EntryParcel, str]]:
             return [
-                (parcel_entry(job.source, project.root, commit_dates.get(job.source.path)), _styles_href(job.source))
+                (parcel_for(job.source, project.root, commit_dates, options.bilingual), _styles_href(job.source))
                 for job in batch
             ]
 
@@ -175,12 +175,12 @@ class Remote:
     ) -> Iterator[Any]:
         """The booklet's backend: chunks laid out on the cluster, their PDFs written to the jobs' folders here."""
         from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, Chunk
-        from leaflets.cluster.bundle import bundle_project, parcel_entry
+        from leaflets.cluster.bundle import bundle_project, parcel_for
         from leaflets.cluster.worker import chunk_batch
 
         bundle = bundle_project(project, options.stylesheets + BOOKLET_STYLESHEETS, (LEAFLET_TEMPLATE,))
         packed = (
-            (job.number, [(position, parcel_entry(source, project.root, commit_dates.get(source.path)))
+            (job.number, [(position, parcel_for(source, project.root, commit_dates, options.bilingual))
                           for position, source in job.sources], job.lang)
             for job in work
         )
@@ -200,7 +200,7 @@ class Remote:
     ) -> Iterator[list[EntryResult]]:
         """``--editions`` backend: each entry sent once with its editions; outputs written here, in order."""
         from leaflets.build.editions import EditionJob
-        from leaflets.cluster.bundle import bundle_project, parcel_entry
+        from leaflets.cluster.bundle import bundle_project, parcel_for
         from leaflets.cluster.worker import render_editions_batch
 
         if not work:
@@ -211,8 +211,8 @@ class Remote:
         size = max(1, size * len(work) // max(1, sum(len(job.outputs) for job in work)))
         batches: list[list[EditionJob]] = [work[i : i + size] for i in range(0, len(work), size)]
         packed = (
-            [(parcel_entry(job.source, project.root, commit_dates.get(job.source.path)), _styles_href(job.source),
-              [options for options, _target in job.outputs]) for job in batch]
+            [(parcel_for(job.source, project.root, commit_dates, next((o.bilingual for o, _t in job.outputs if o.bilingual), None)),
+              _styles_href(job.source), [options for options, _target in job.outputs]) for job in batch]
             for batch in batches
         )
         jobs = iter(work)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,6 +112,23 @@ def build_time_of(epoch: str) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+@contextmanager
+def companions_placed(materialised: Materialised, parcels: Iterable[EntryParcel]) -> Iterator[dict[Path, Any]]:
+    """The parcels' language siblings written beside them for the time of a batch; their commit dates by worker path.
+
+    A bilingual edition prints the linked entry (found beside the entry, as
+    locally), and the checks compare a translation with its source: either
+    may be in another batch, or not be built at all, so it travels with the entry.
+    """
+    companions = {c.real_path: c for parcel in parcels for c in parcel.companions}
+    beside = [(materialised.place(c), c) for c in companions.values()]
+    try:
+        yield {path: c.committed for path, c in beside}
+    finally:
+        for path, _c in beside:
+            path.unlink(missing_ok=True)
+
+
 def render_batch(
     bundle: ProjectBundle, options: BuildOptions, epoch: str, parcels: list[tuple[EntryParcel, str]]
 ) -> list[RenderedParcel]:
@@ -126,13 +143,14 @@ def _render_batch(
     state = plugin()
     materialised = state.project(bundle)
     renderer = state.renderer(bundle, options)
-    placed = [materialised.place(parcel) for parcel, _href in parcels]
-    renderer.commit_dates = {path: parcel.committed for path, (parcel, _href) in zip(placed, parcels)}
-    results = []
-    for path, (parcel, href) in zip(placed, parcels):
-        results.append(_render_one(renderer, materialised, path, parcel, href))
-        path.unlink(missing_ok=True)
-    return results
+    with companions_placed(materialised, (parcel for parcel, _href in parcels)) as beside:
+        placed = [materialised.place(parcel) for parcel, _href in parcels]
+        try:
+            renderer.commit_dates = {**beside, **{path: parcel.committed for path, (parcel, _href) in zip(placed, parcels)}}
+            return [_render_one(renderer, materialised, path, parcel, href) for path, (parcel, href) in zip(placed, parcels)]
+        finally:
+            for path in placed:
+                path.unlink(missing_ok=True)
 
 
 def _render_one(renderer: Any, materialised: Materialised, path: Path, parcel: EntryParcel, href: str) -> RenderedParcel:
@@ -164,33 +182,39 @@ def check_batch(bundle: ProjectBundle, epoch: str, parcels: list[EntryParcel]) -
 
 
 def _check_batch(bundle: ProjectBundle, parcels: list[EntryParcel]) -> list[Any]:
+    materialised = plugin().project(bundle)
+    with companions_placed(materialised, parcels) as beside:
+        placed = [materialised.place(parcel) for parcel in parcels]
+        try:
+            return _check_placed(materialised, beside, placed, parcels)
+        finally:
+            for path in placed:
+                path.unlink(missing_ok=True)
+
+
+def _check_placed(
+    materialised: Materialised, beside: dict[Path, Any], placed: list[Path], parcels: list[EntryParcel],
+) -> list[Any]:
+    """Check the placed entries as a local check would, findings naming the client's files."""
     from leaflets.check.checker import Checker
     from leaflets.check.glyphs import configured_coverage
     from leaflets.source.discover import EntrySource
 
-    materialised = plugin().project(bundle)
-    companions = {c.real_path: c for parcel in parcels for c in parcel.companions}
-    beside = [(materialised.place(c), c) for c in companions.values()]  # translations and sources, for their checks
-    placed = [materialised.place(parcel) for parcel in parcels]
-    try:
-        project = materialised.project
-        committed = {path: parcel.committed for path, parcel in [*beside, *zip(placed, parcels)]}
-        # The worker's own fonts answer missing-glyph: a cluster is expected to carry the fonts it prints with.
-        checker = Checker(project.config, committed, project, configured_coverage(project))
-        checks = []
-        for path, parcel in zip(placed, parcels):
-            client = EntrySource(Path(parcel.relative), Path(parcel.client_path))
-            check = checker.check(EntrySource(Path(parcel.relative), path))
-            findings = tuple(
-                replace(f, path=client.path, message=materialised.client_text(f.message, path, parcel))
-                if f.path == path else f
-                for f in check.findings
-            )
-            checks.append(replace(check, source=client, findings=findings))
-        return checks
-    finally:
-        for path in [*placed, *(path for path, _c in beside)]:
-            path.unlink(missing_ok=True)
+    project = materialised.project
+    committed = {**beside, **{path: parcel.committed for path, parcel in zip(placed, parcels)}}
+    # The worker's own fonts answer missing-glyph: a cluster is expected to carry the fonts it prints with.
+    checker = Checker(project.config, committed, project, configured_coverage(project))
+    checks = []
+    for path, parcel in zip(placed, parcels):
+        client = EntrySource(Path(parcel.relative), Path(parcel.client_path))
+        check = checker.check(EntrySource(Path(parcel.relative), path))
+        findings = tuple(
+            replace(f, path=client.path, message=materialised.client_text(f.message, path, parcel))
+            if f.path == path else f
+            for f in check.findings
+        )
+        checks.append(replace(check, source=client, findings=findings))
+    return checks
 
 
 @dataclass(frozen=True)
@@ -214,15 +238,24 @@ def chunk_batch(
 def _chunk_batch(
     bundle: ProjectBundle, options: BuildOptions, job: tuple[int, list[tuple[int, EntryParcel]], str | None]
 ) -> RenderedChunk:
-    from leaflets.booklet.chunks import ChunkJob, render_chunk
-    from leaflets.source.discover import EntrySource
-
     number, numbered, lang = job
     state = plugin()
     materialised = state.project(bundle)
     renderer = state.renderer(bundle, options, "booklet")
-    placed = [materialised.place(parcel) for _position, parcel in numbered]
-    renderer.commit_dates = {path: parcel.committed for path, (_p, parcel) in zip(placed, numbered)}
+    with companions_placed(materialised, (parcel for _position, parcel in numbered)) as beside:
+        placed = [materialised.place(parcel) for _position, parcel in numbered]
+        renderer.commit_dates = {**beside, **{path: parcel.committed for path, (_p, parcel) in zip(placed, numbered)}}
+        return _lay_out_chunk(renderer, materialised, number, numbered, lang, placed)
+
+
+def _lay_out_chunk(
+    renderer: Any, materialised: Materialised, number: int, numbered: list[tuple[int, EntryParcel]], lang: str | None,
+    placed: list[Path],
+) -> RenderedChunk:
+    """Lay out the placed entries of one chunk; the chunk's PDF bytes and its results as the client names them."""
+    from leaflets.booklet.chunks import ChunkJob, render_chunk
+    from leaflets.source.discover import EntrySource
+
     folder = Path(tempfile.mkdtemp(prefix="chunk-", dir=materialised.mirror))
     try:
         sources = tuple(
@@ -262,15 +295,28 @@ def render_editions_batch(
 def _render_editions_batch(
     bundle: ProjectBundle, items: list[tuple[EntryParcel, str, list[BuildOptions]]]
 ) -> list[list[RenderedParcel]]:
+    state = plugin()
+    materialised = state.project(bundle)
+    with companions_placed(materialised, (parcel for parcel, _href, _options in items)) as beside:
+        placed = [materialised.place(parcel) for parcel, _href, _options in items]
+        try:
+            dates = {**beside, **{path: parcel.committed for path, (parcel, _h, _o) in zip(placed, items)}}
+            return _render_editions_placed(state, bundle, materialised, items, placed, dates)
+        finally:
+            for path in placed:
+                path.unlink(missing_ok=True)
+
+
+def _render_editions_placed(
+    state: LeafletsPlugin, bundle: ProjectBundle, materialised: Materialised,
+    items: list[tuple[EntryParcel, str, list[BuildOptions]]], placed: list[Path], dates: dict[Path, Any],
+) -> list[list[RenderedParcel]]:
+    """Each placed entry parsed once and rendered in each of its editions."""
     from pathlib import PurePosixPath
 
     from leaflets.errors import EntryError
     from leaflets.source.entry import load_entry
 
-    state = plugin()
-    materialised = state.project(bundle)
-    placed = [materialised.place(parcel) for parcel, _href, _options in items]
-    dates = {path: parcel.committed for path, (parcel, _h, _o) in zip(placed, items)}
     out = []
     for path, (parcel, href, editions) in zip(placed, items):
         def back(text: str, path: Path = path, parcel: EntryParcel = parcel) -> str:
@@ -281,7 +327,6 @@ def _render_editions_batch(
         except LeafletError as exc:
             failed = RenderedParcel(None, error=back(exc.diagnostic()), from_input=isinstance(exc, EntryError))
             out.append([failed] * len(editions))
-            path.unlink(missing_ok=True)
             continue
         results = []
         for options in editions:
@@ -302,5 +347,4 @@ def _render_editions_batch(
             data = materialised.client_html(rendered.data) if options.format == "html" else rendered.data
             results.append(RenderedParcel(data, tuple(back(w) for w in rendered.warnings), rendered.page_count))
         out.append(results)
-        path.unlink(missing_ok=True)
     return out
