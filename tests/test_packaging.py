@@ -14,7 +14,8 @@ import leaflets
 ROOT = Path(leaflets.__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 OPTIONAL_EXTRAS = {"dask", "locales"}
-"""Extras a module may import behind an ImportError that tells the user to install them (dask: --dask, imported only then)."""
+"""Extras a module may import behind an ImportError that tells the user to install them (dask: --dask, imported only then;
+locales: Babel, used when installed, else the frozen CLDR of leaflets/locale/cldr.json)."""
 
 
 def top_level_imports() -> set[str]:
