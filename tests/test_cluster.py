@@ -264,3 +264,24 @@ def test_a_worker_killed_mid_build_leaves_a_complete_build(
     assert without_times(stderr) == without_times(local.stderr)
     assert pdfs(out) == pdfs(tmp_path / "local")
     assert len(pdfs(out)) >= 55
+
+
+def test_an_entry_placed_by_two_tasks_stays_until_both_are_done(tmp_path: Path) -> None:
+    """A worker's threads run batches at once; one batch's entry may be another's language sibling."""
+    from leaflets.cluster.bundle import bundle_project, materialise, parcel_entry, remove
+    from leaflets.project.project import Project
+    from leaflets.source.discover import EntrySource
+
+    project = Project.load(REPO)
+    materialised = materialise(bundle_project(project, (), ()), tmp_path)
+    try:
+        entry = REPO / "entries" / "paracetamol.es.md"
+        parcel = parcel_entry(EntrySource(Path("paracetamol.es.md"), entry), REPO, None)
+        first, second = materialised.place(parcel), materialised.place(parcel)
+        assert first == second and first.read_bytes() == entry.read_bytes()
+        materialised.release(first)
+        assert first.read_bytes() == entry.read_bytes(), "still in use by the other task"
+        materialised.release(second)
+        assert not first.exists()
+    finally:
+        remove(materialised)

@@ -106,3 +106,11 @@ def test_compounds_are_held_together_by_a_span_not_cutting_marks() -> None:
     assert all(unicodedata.category(mark)[0] != "M" for mark in re.findall(r"</span>(.)", html)), html
     assert all(unicodedata.category(mark)[0] != "M" for mark in re.findall(r'<span class="nowrap">(.)', html)), html
     assert decomposed in html.replace('<span class="nowrap">', "").replace("</span>", "")
+
+
+def test_anchor_names_fold_accents_but_keep_vowel_signs_and_tone_marks() -> None:
+    from leaflets.source.markdown import anchor_key
+
+    assert anchor_key("Dosificación") == anchor_key("#dosificacion".lstrip("#")) == anchor_key("Dosifica\u0301cion")
+    assert anchor_key("Side_Effects") == anchor_key("side effects") == "side-effects"
+    assert anchor_key("काम") != anchor_key("किम") and anchor_key("ข้าว") != anchor_key("ขาว")

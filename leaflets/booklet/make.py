@@ -126,7 +126,7 @@ def booklet_key(
     extra = {
         "title": str(booklet.title), "subtitle": str(booklet.subtitle), "duplex": str(booklet.duplex),
         "impose": str(booklet.impose), "list": list_text, "lang": str(booklet.lang), "fallback": str(booklet.fallback),
-        "named": "\n".join(sorted(str(path) for path in booklet.named)),
+        "named": "\n".join(sorted(_key_path(path, project.root) for path in booklet.named)),
     }
     stylesheets = options.stylesheets + BOOKLET_STYLESHEETS + STAMP_STYLESHEETS
     fingerprint = Fingerprint()
@@ -143,6 +143,13 @@ def booklet_key(
         fingerprint.add(str(source.relative), entry_key_of(
             "booklet", data, source.path, stamps.get(source.path), project.embed_dirs(source.path)))
     return fingerprint.hexdigest()
+
+
+def _key_path(path: Path, root: Path) -> str:
+    """A named file as the booklet's key holds it: relative to the project when inside it, so a moved or
+    copied project keeps its booklets current."""
+    resolved = path.resolve()
+    return resolved.relative_to(root.resolve()).as_posix() if resolved.is_relative_to(root.resolve()) else str(resolved)
 
 
 def _no_state() -> None:

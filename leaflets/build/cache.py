@@ -49,10 +49,10 @@ from leaflets.project.catalogs import builtin_catalog_files, project_catalog_fil
 
 CACHE_FILENAME = ".leaflets-cache.json"
 CACHE_GLOB = ".leaflets-cache*.json"
+"""Every cache file in an output folder: the build's own and one per shard (:mod:`leaflets.build.shard`)."""
 LOCK_FILENAME = ".leaflets-cache.lock"
 """One lock for every cache file of a folder (the unsharded build's and each shard's), so sharded
 runs leave one lock file behind, not one per shard count."""
-"""Every cache file in an output folder: the build's own and one per shard (:mod:`leaflets.build.shard`)."""
 
 
 def cache_filename(part: str | None = None) -> str:

@@ -17,6 +17,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -151,22 +153,40 @@ class Materialised:
     bundle_root: str
     mirror: Path
     project: Project
+    _placed: Counter[Path] = dataclasses.field(default_factory=Counter)
+    """How many running tasks placed each entry: a worker with several threads runs batches at once, and
+    one batch's entry may be another's language sibling, so a file goes when the last task is done with it."""
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @property
     def folder(self) -> Path:
         return self.project.root
 
     def place(self, parcel: EntryParcel) -> Path:
-        """Write the entry (and the project files it embeds) where the renderer will read it; its path."""
+        """Write the entry (and the project files it embeds) where the renderer will read it; its path.
+
+        Every place is matched by one :meth:`release`. Two tasks placing one entry write the same bytes.
+        """
         path = self.mirror / _safe(parcel.real_path.lstrip("/"))
-        for real, data in parcel.linked:
-            atomic_write(self.mirror / _safe(real.lstrip("/")), data)
-        if parcel.mtime_ns < 0:
-            path.unlink(missing_ok=True)
-            return path
-        atomic_write(path, parcel.data)
-        os.utime(path, ns=(parcel.mtime_ns, parcel.mtime_ns))
+        with self._lock:
+            for real, data in parcel.linked:
+                atomic_write(self.mirror / _safe(real.lstrip("/")), data)
+            self._placed[path] += 1
+            if parcel.mtime_ns < 0:  # unreadable on the client: fails here as it did there
+                if self._placed[path] == 1:
+                    path.unlink(missing_ok=True)
+                return path
+            atomic_write(path, parcel.data)
+            os.utime(path, ns=(parcel.mtime_ns, parcel.mtime_ns))
         return path
+
+    def release(self, path: Path) -> None:
+        """A task is done with a placed entry: remove it once no running task uses it."""
+        with self._lock:
+            self._placed[path] -= 1
+            if self._placed[path] <= 0:
+                del self._placed[path]
+                path.unlink(missing_ok=True)
 
     def client_text(self, text: str, worker_path: Path, parcel: EntryParcel) -> str:
         """``text`` with this worker's paths put back as the client names them."""

@@ -126,7 +126,7 @@ def companions_placed(materialised: Materialised, parcels: Iterable[EntryParcel]
         yield {path: c.committed for path, c in beside}
     finally:
         for path, _c in beside:
-            path.unlink(missing_ok=True)
+            materialised.release(path)
 
 
 def render_batch(
@@ -150,7 +150,7 @@ def _render_batch(
             return [_render_one(renderer, materialised, path, parcel, href) for path, (parcel, href) in zip(placed, parcels)]
         finally:
             for path in placed:
-                path.unlink(missing_ok=True)
+                materialised.release(path)
 
 
 def _render_one(renderer: Any, materialised: Materialised, path: Path, parcel: EntryParcel, href: str) -> RenderedParcel:
@@ -189,7 +189,7 @@ def _check_batch(bundle: ProjectBundle, parcels: list[EntryParcel]) -> list[Any]
             return _check_placed(materialised, beside, placed, parcels)
         finally:
             for path in placed:
-                path.unlink(missing_ok=True)
+                materialised.release(path)
 
 
 def _check_placed(
@@ -281,7 +281,7 @@ def _lay_out_chunk(
 
         shutil.rmtree(folder, ignore_errors=True)
         for path in placed:
-            path.unlink(missing_ok=True)
+            materialised.release(path)
 
 
 def render_editions_batch(
@@ -304,7 +304,7 @@ def _render_editions_batch(
             return _render_editions_placed(state, bundle, materialised, items, placed, dates)
         finally:
             for path in placed:
-                path.unlink(missing_ok=True)
+                materialised.release(path)
 
 
 def _render_editions_placed(

@@ -358,10 +358,16 @@ def anchor_key(name: str) -> str:
 
     "Dosificación", "#dosificacion" and "#Dosificación" all give ``dosificacion``;
     letters of every script are kept (``#الجرعة``), as in the heading ids
-    Markdown hosts generate.
+    Markdown hosts generate. Only accents that compose with their letter
+    (é, ñ, ü) are folded: vowel signs and tone marks of Devanagari or Thai are
+    letters of the word ("काम" and "किम", "ข้าว" and "ขาว" stay apart).
     """
-    folded = "".join(c for c in unicodedata.normalize("NFKD", unquote(name)) if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", "-", folded.casefold()).strip("-")
+    folded = []
+    for char in unicodedata.normalize("NFC", unquote(name)).casefold():
+        parts = unicodedata.normalize("NFKD", char)
+        folded.append("".join(c for c in parts if not unicodedata.combining(c)) if parts != char else char)
+    words = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in "".join(folded))
+    return "-".join(words.split())
 
 
 def _resolve_internal_links(tokens: list[Token], first_line: int, anchors: Mapping[str, str], dropped: list[Dropped]) -> None:
