@@ -368,3 +368,26 @@ def test_font_files_are_read_only_when_their_bytes_are_needed() -> None:
     assert now == before
     assert read and max(read) < 2_000_000, "no whole CJK face read"
     assert len(read) >= 5  # the subsets: CJK regular and bold, DejaVu Sans and Bold; DejaVu whole
+
+
+def test_large_fonts_are_subset_without_vertical_metrics() -> None:
+    """A CJK face's subset keeps what a horizontal PDF uses: no vmtx/vhea/VORG (252 kB of glyph-id-long tables)."""
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    from leaflets.layout.engine import LayoutEngine  # noqa: F401 - installs the subsetting of large fonts
+
+    assert weasy.subset_large_fonts_in_one_pass()
+    data = weasyprint.HTML(string=CJK_PAGE).write_pdf()
+    tables = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for font in pdf.pages[0].Resources.Font.values():
+            for descendant in font.get("/DescendantFonts", []):
+                stream = descendant.FontDescriptor.get("/FontFile3")
+                if stream is not None:
+                    tables.append(set(TTFont(io.BytesIO(stream.read_bytes())).keys()))
+    assert tables, "a CJK font is embedded"
+    for found in tables:
+        assert "CFF " in found and "hmtx" in found and not found & {"vmtx", "vhea", "VORG"}
