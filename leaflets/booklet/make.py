@@ -63,6 +63,9 @@ CHUNK_ENTRIES = 12
 CHUNKS_PER_WORKER = 40
 """Chunks each worker is given before fresh ones take over (see build.ENTRIES_PER_WORKER)."""
 SCAN_BATCH = 200
+STAMPED_PAGES_PER_WORKER = 600
+"""Booklet pages worth numbering in a worker process of its own: about 1 s of stamping, against
+about 0.1 s for a fresh worker to load its fonts and stylesheets. Fewer are stamped in this process."""
 
 ChunkBackend = Callable[[list[ChunkJob], Project, BuildOptions, Mapping[Path, "date | None"]], Iterator[Chunk]]
 """Lays out chunk jobs elsewhere and yields their chunks in order, each chunk's PDF written to its job's folder."""
@@ -255,13 +258,16 @@ def _write_booklet(
         FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries), lang=lang)
         for number, groups in enumerate(contents_parts(entries, grouped=grouped, lang=lang), start=1)
     ]
-    front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
+    # The cover is short: one contents part is laid out here rather than in two fresh workers.
+    front_jobs = jobs if len(contents) > 1 else 1
+    front = list(map_in_workers(lay_out_front_part, [cover, *contents], front_jobs, BookletRenderer, (project, options)))
     plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
     starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
     stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp, lang)
+    stampers = max(1, min(jobs, plan.total // STAMPED_PAGES_PER_WORKER))
     parts = [
         (path, len(job.pages))
-        for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
+        for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, stampers, Stamper, (project, options)), stamp_jobs)
     ]
     layout = BookletLayout(starts=starts, entries=tuple(entries), contents_page=front[0].pages)
     info = BookletInfo(
@@ -343,16 +349,31 @@ def booklet_subtitle(project: Project, lang: str) -> str:
     return project.config.booklet_subtitle if same_language(lang, project.config.lang) else ""
 
 
+def chunk_bounds(entries: int, jobs: int) -> list[tuple[int, int]]:
+    """(start, end) of each chunk: at most :data:`CHUNK_ENTRIES` entries, in a number of chunks of
+    near-equal size that shares out evenly over ``jobs`` workers.
+
+    65 entries on two workers make six chunks of 10 or 11 (33 and 32 entries
+    a worker), not five of 12 and one of 5 (36 against 29), which would leave
+    one worker idle for a few entries' time at the end.
+    """
+    if entries <= 0:
+        return []
+    jobs = max(1, jobs)
+    count = min(entries, jobs * math.ceil(entries / (jobs * CHUNK_ENTRIES)))
+    edges = [round(index * entries / count) for index in range(count + 1)]
+    return list(zip(edges, edges[1:]))
+
+
 def _lay_out_entries(
     ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
     record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
     chunks_elsewhere: ChunkBackend | None = None,
 ) -> list[Chunk]:
-    size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
     numbered = list(enumerate(ordered))
     work = [
-        ChunkJob(number, tuple(numbered[start : start + size]), folder)
-        for number, start in enumerate(range(0, len(numbered), size))
+        ChunkJob(number, tuple(numbered[start:end]), folder)
+        for number, (start, end) in enumerate(chunk_bounds(len(numbered), jobs))
     ]
     chunks = []
     renders: Iterable[Chunk]
