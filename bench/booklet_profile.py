@@ -1,6 +1,6 @@
 """Where a booklet spends CPU time that a build of the same entries does not: both profiled in one process.
 
-    .venv/bin/python bench/booklet_profile.py [--corpus ../shared/corpus] [--every 100] [--top 25]
+    .venv/bin/python bench/booklet_profile.py [--corpus ../shared/corpus] [--every 100] [--top 25] [--stages]
 
 Takes entry i*N of the sorted corpus (as bench/small_batch.py does), then
 runs ``build_leaflets`` and ``build_booklet`` with ``jobs=1`` (everything in
@@ -9,6 +9,11 @@ clock (``time.process_time``), so load from other users of the machine does
 not count. A warm-up build of two entries first loads fonts and modules for
 both. Prints each run's CPU time, their ratio, the functions by own CPU time
 (shares of the run) side by side, and the booklet's stages by cumulative time.
+
+cProfile slows Python code several times more than the C code below it, so
+its shares overstate the booklet's own Python work; ``--stages`` instead times
+the booklet's stages (and the build's) with ``time.process_time`` alone, no
+profiler, the build and the booklet taken in turn ``--repeat`` times.
 """
 
 from __future__ import annotations
@@ -68,12 +73,58 @@ def by_name(table: dict[str, tuple[float, float, int]], name: str) -> tuple[floa
     return max(found, default=(0.0, 0))
 
 
+def timed_stages(work: Path, project: object, repeat: int) -> None:
+    """CPU time of each stage of the booklet and of the build, no profiler, both in this process (``jobs=1``)."""
+    import functools
+
+    import leaflets.booklet.make as make
+    import leaflets.booklet.stamping as stamping
+    import leaflets.build.builder as builder
+
+    spent: dict[str, float] = {}
+
+    def wrap(module: object, name: str, label: str) -> None:
+        function = getattr(module, name)
+
+        @functools.wraps(function)
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - started
+
+        setattr(module, name, timed)
+
+    for name, label in (("render_chunk", "entries laid out in chunks (written, tagged)"),
+                        ("lay_out_front_part", "cover and contents"), ("stamp_pages", "numbering"),
+                        ("assemble", "joining, structure trees merged"), ("_titles", "titles and languages read"),
+                        ("booklet_key", "booklet key")):
+        wrap(make, name, label)
+    wrap(stamping.Stamper, "overlay", "  of numbering: laying out the numbers")
+    wrap(builder, "build_one", "leaflets laid out and written")
+    for _round in range(repeat):
+        for kind in ("build", "booklet"):
+            spent.clear()
+            started = time.process_time()
+            if kind == "build":
+                builder.build_leaflets([work / "entries"], work / "out", project, jobs=1, force=True)  # type: ignore[arg-type]
+            else:
+                make.build_booklet([work / "entries"], work / "booklet.pdf", project, jobs=1, force=True)  # type: ignore[arg-type]
+            total = time.process_time() - started
+            print(f"{kind:7} {total:6.2f} s CPU")
+            for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+                print(f"    {label:45} {seconds:6.2f} s {100 * seconds / total:5.1f} %")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--every", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--dump", type=Path, help="write the two profiles as DUMP-build.prof and DUMP-booklet.prof")
+    parser.add_argument("--stages", action="store_true", help="time the stages without the profiler instead")
+    parser.add_argument("--repeat", type=int, default=2, help="with --stages: rounds of build and booklet (default 2)")
     args = parser.parse_args()
 
     from leaflets.booklet.make import build_booklet
@@ -87,6 +138,10 @@ def main() -> int:
         copy_every(args.corpus, args.every * 40, work / "warm")
         build_leaflets([work / "warm"], work / "warm-out", project, jobs=1)
         build_booklet([work / "warm"], work / "warm.pdf", project, jobs=1)
+        if args.stages:
+            print(f"{count} entries, every {args.every}th of the sorted corpus; CPU time of this process (jobs=1)")
+            timed_stages(work, project, args.repeat)
+            return 0
         build_seconds, build_stats = profiled(
             lambda: build_leaflets([work / "entries"], work / "out", project, jobs=1, force=True))
         booklet_seconds, booklet_stats = profiled(
