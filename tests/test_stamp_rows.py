@@ -104,3 +104,23 @@ def test_a_sheet_painting_more_than_text_is_refused(tmp_path: Path) -> None:
         first, second, *rest = split_rows(page, 20.0, 5)
         assert b"(top)" in first and b"(next)" not in first and b"/F1 12 Tf" in second and b"(next)" in second
         assert rest == [b"", b"", b""]
+
+
+def test_a_project_stamp_template_drawing_more_than_text_is_one_clear_error(tmp_path: Path) -> None:
+    """An overridden booklet/stamp.html that paints a rule under each number names itself, no traceback."""
+    from leaflets.booklet.make import build_booklet
+    from leaflets.errors import ConfigError
+
+    from conftest import write_entry
+
+    (tmp_path / "leaflets.toml").write_text('organisation = "Riverside Pharmacy"\n')
+    template = tmp_path / "templates" / "booklet" / "stamp.html"
+    template.parent.mkdir(parents=True)
+    built_in = (REPO / "templates" / "booklet" / "stamp.html").read_text()
+    template.write_text(built_in.replace("</style>", "p.stamp { border-bottom: 1px solid black; }\n</style>"))
+    write_entry(tmp_path / "entries", "a.md", "# Alpha\n### Usage\nFine.\n")
+    output = tmp_path / "b.pdf"
+    with pytest.raises(ConfigError) as raised:
+        build_booklet(None, output, Project.load(tmp_path), jobs=1)
+    assert raised.value.path == template and "more than text" in raised.value.message
+    assert not output.exists()

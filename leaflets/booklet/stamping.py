@@ -23,6 +23,7 @@ from pathlib import Path
 import pikepdf
 
 from leaflets.booklet.chunks import Slot
+from leaflets.errors import ConfigError
 from leaflets.project.template_names import CONTENTS_PAGE
 from leaflets.layout.fetcher import ProjectFetcher
 from leaflets.layout.engine import LayoutEngine
@@ -33,6 +34,7 @@ from leaflets.project.templating import Templates
 from leaflets.pdf.textrows import PX_TO_PT, placed, split_rows
 
 STAMP_STYLESHEETS = ("booklet-stamp.css",)
+STAMP_TEMPLATE = "booklet/stamp.html"
 SHEET_HEIGHT = 14000
 """Most CSS px an overlay page is tall (10,500 pt, under the 14,400 pt a PDF page may be)."""
 ROW_LINES = 2.5
@@ -134,14 +136,22 @@ class Stamper:
         row_height = float(math.ceil(max(g.font_size for g in geometries) * ROW_LINES) or 1)
         per_sheet = max(1, min(len(rows), int(sheet_height // row_height)))
         html = self.templates.render(
-            "booklet/stamp.html", lang=job.lang or self.project.config.lang, paper=self.paper, total=job.total,
+            STAMP_TEMPLATE, lang=job.lang or self.project.config.lang, paper=self.paper, total=job.total,
             rows=rows, geometries=geometries, row_height=f"{row_height:.0f}", sheet_height=f"{per_sheet * row_height:.0f}",
         )
         document = self.engine.render(html, self.project.root, ProjectFetcher(self.project.trusted_dirs), tagged=False)
         sheets = math.ceil(len(rows) / per_sheet)
         if len(document.pages) != sheets:
-            raise RuntimeError(f"page-number overlay has {len(document.pages)} pages for {sheets} pages of rows")
+            raise self.refused(f"it has {len(document.pages)} pages for {sheets} pages of rows")
         return Overlay(self.engine.write_part_pdf(document), tuple(rows), row_height, per_sheet)
+
+
+    def refused(self, reason: str) -> ConfigError:
+        """The error for an overlay (a project's own stamp template, say) that cannot be stamped as laid out."""
+        return ConfigError(
+            f"the page-number overlay cannot be stamped: {reason} (one text a row, nothing else drawn)",
+            self.templates.sources(STAMP_TEMPLATE)[0],
+        )
 
 
 def stamp_forms(pdf: pikepdf.Pdf, overlay: Overlay, pages: list[pikepdf.Page]) -> list[pikepdf.Object]:
@@ -215,7 +225,11 @@ def stamp_pages(stamper: Stamper, job: StampJob) -> Path:
                     if key in copied:
                         del copied[key]
             pages = list(pdf.pages)
-            for index, (page, form) in enumerate(zip(pages, stamp_forms(pdf, overlay, pages))):
+            try:
+                forms = stamp_forms(pdf, overlay, pages)
+            except RuntimeError as exc:
+                raise stamper.refused(str(exc)) from None
+            for index, (page, form) in enumerate(zip(pages, forms)):
                 _stamp_artifact(pdf, page, form, index)
             contents_numbers = [stamp.text for placed in job.pages for stamp in placed.stamps if stamp.kind == CONTENTS_PAGE]
             if contents_numbers:
