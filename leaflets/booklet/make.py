@@ -64,8 +64,8 @@ CHUNKS_PER_WORKER = 40
 """Chunks each worker is given before fresh ones take over (see build.ENTRIES_PER_WORKER)."""
 SCAN_BATCH = 200
 STAMPED_PAGES_PER_WORKER = 600
-"""Booklet pages worth numbering in a worker process of its own: about 1 s of stamping, against
-about 0.1 s for a fresh worker to load its fonts and stylesheets. Fewer are stamped in this process."""
+"""Booklet pages numbered per worker process: about 1 s of stamping, against about 0.1 s for a
+fresh worker to load its fonts and stylesheets. A booklet of fewer pages is numbered in this process."""
 
 ChunkBackend = Callable[[list[ChunkJob], Project, BuildOptions, Mapping[Path, "date | None"]], Iterator[Chunk]]
 """Lays out chunk jobs elsewhere and yields their chunks in order, each chunk's PDF written to its job's folder."""
@@ -264,7 +264,7 @@ def _write_booklet(
     plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
     starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
     stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp, lang)
-    stampers = max(1, min(jobs, plan.total // STAMPED_PAGES_PER_WORKER))
+    stampers = max(1, min(jobs, math.ceil(plan.total / STAMPED_PAGES_PER_WORKER)))
     parts = [
         (path, len(job.pages))
         for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, stampers, Stamper, (project, options)), stamp_jobs)
