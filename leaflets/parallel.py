@@ -29,7 +29,8 @@ import signal
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -196,3 +197,72 @@ def _mapped(
         finally:
             _active_pools.discard(pool)
         pool.shutdown(wait=True)
+
+
+_UNSET: Any = object()
+
+
+class WorkerPool(Generic[State]):
+    """Worker processes kept for several maps in turn, each building its state once.
+
+    A run in stages (the booklet: entries, then cover and contents, then
+    numbering) would otherwise start fresh workers for every stage, each
+    loading fonts and stylesheets again for a fraction of a second's work.
+    Workers start when the first map needs them and are stopped when the
+    ``with`` block ends (killed at once if it ends by an exception). With
+    ``jobs <= 1`` everything runs in this process, with one state.
+    """
+
+    def __init__(self, jobs: int, state_factory: Callable[..., State], factory_args: tuple[Any, ...] = ()) -> None:
+        self.jobs = jobs
+        self.state_factory = state_factory
+        self.factory_args = factory_args
+        self._state: Any = _UNSET
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "WorkerPool[State]":
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, _value: BaseException | None, _traceback: TracebackType | None
+    ) -> None:
+        self.close(stop=kind is not None)
+
+    def map(self, task: Callable[[State, Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        """Yield ``task(state, item)`` for every item, in input order (items are all handed out at once)."""
+        items = list(items)
+        if not items:
+            return
+        if self.jobs <= 1:
+            if self._state is _UNSET:
+                self._state = self.state_factory(*self.factory_args)
+            with settled_heap():
+                for item in items:
+                    yield task(self._state, item)
+            return
+        if self._pool is None:
+            context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context, initializer=_initialise,
+                initargs=(os.getpid(), self.state_factory, self.factory_args),
+            )
+            _active_pools.add(self._pool)
+        futures = [self._pool.submit(_run, task, item) for item in items]
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:
+            self.close(stop=True)
+            raise
+
+    def close(self, stop: bool = False) -> None:
+        """Let the workers finish and wait for them (``stop``: kill them now)."""
+        pool, self._pool = self._pool, None
+        self._state = _UNSET
+        if pool is None:
+            return
+        _active_pools.discard(pool)
+        if stop:
+            _stop(pool)
+        else:
+            pool.shutdown(wait=True)
