@@ -18,6 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.errors import ConfigError
 from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.leaders import set_leaders_as_one_run
 from leaflets.layout.weasy import margin_height, page_boxes, subset_large_fonts_in_one_pass
 from leaflets.project.options import STYLESHEETS
 from leaflets.project.project import Project
@@ -37,6 +38,7 @@ class LayoutEngine:
     ) -> None:
         self.project = project
         subset_large_fonts_in_one_pass()  # CJK fonts: half the time of writing a Chinese leaflet
+        set_leaders_as_one_run()  # the booklet contents' dot leaders: one text run a line, not one box a dot
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
         self.stylesheets: list[weasyprint.CSS] = []
