@@ -461,3 +461,17 @@ def test_no_entry_in_the_language_says_so(tmp_path: Path) -> None:
                      result.output), result.output
     assert "--fallback LANG includes other languages" in result.output and "could be built" not in result.output
     assert not output.exists()
+
+
+def test_chunks_share_out_evenly_over_the_workers() -> None:
+    from leaflets.booklet.make import CHUNK_ENTRIES, chunk_bounds
+
+    for entries in (1, 2, 5, 24, 25, 65, 100, 6411):
+        for jobs in (1, 2, 3, 4):
+            bounds = chunk_bounds(entries, jobs)
+            sizes = [end - start for start, end in bounds]
+            assert [start for start, _ in bounds] == [0, *(end for _, end in bounds[:-1])] and bounds[-1][1] == entries
+            assert max(sizes) <= CHUNK_ENTRIES and max(sizes) - min(sizes) <= 1, (entries, jobs, sizes)
+            assert len(bounds) % jobs == 0 or len(bounds) == entries, (entries, jobs, len(bounds))
+    assert [end - start for start, end in chunk_bounds(65, 2)] == [11, 11, 10, 11, 11, 11]
+    assert chunk_bounds(0, 2) == []

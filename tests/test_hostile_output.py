@@ -552,7 +552,7 @@ def _limit_file_size(limit: int) -> Callable[[], None]:
     return apply
 
 
-@pytest.mark.parametrize("limit", [3_000, 40_000, 90_000])
+@pytest.mark.parametrize("limit", [3_000, 40_000, 80_000])
 def test_booklet_on_a_full_disk_fails_cleanly(project: Path, tmp_path: Path, limit: int) -> None:
     """RLIMIT_FSIZE makes every write past ``limit`` bytes fail with a real EFBIG from the kernel."""
     for index in range(8):

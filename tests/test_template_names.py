@@ -51,4 +51,4 @@ def test_every_name_is_documented_and_declared() -> None:
 def test_contents_page_stamp_class_follows_the_kind() -> None:
     """The contents numbers are stamped with class stamp-<kind>; the kind is CONTENTS_PAGE."""
     stamp = (TEMPLATES / "booklet" / "stamp.html").read_text(encoding="utf-8")
-    assert 'class="stamp stamp-{{ stamp.kind }}"' in stamp
+    assert 'class="stamp stamp-{{ row.stamp.kind }} ' in stamp

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import pikepdf
 
@@ -53,8 +53,14 @@ class Bookmark:
     children: tuple["Bookmark", ...] = ()
 
 
-def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: BookletInfo, output: Path) -> int:
+def assemble(
+    parts: Iterable[tuple[Path, int]], layout: BookletLayout, info: BookletInfo, output: Path, total: int | None = None,
+) -> int:
     """Write the booklet from ``parts`` (file, page count), in order, to ``output`` atomically; return its page count.
+
+    With ``total`` (the booklet's page count, known from the plan) ``parts``
+    may be an iterator whose parts are still being written: each is joined as
+    it arrives.
 
     The parts are tagged; their structure trees are merged into one as they
     stream (:class:`StructureMerge`): a /Document holding the cover, the
@@ -63,7 +69,9 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
     a link planted beside the output cannot redirect it, and two booklets into
     one file each rename a complete one.
     """
-    total = sum(count for _path, count in parts)
+    if total is None:
+        parts = list(parts)
+        total = sum(count for _path, count in parts)
     with replacing(output, "booklet") as handle:
         writer = PdfStreamWriter(handle)
         catalog, pages_root = writer.reserve(), writer.reserve()
@@ -75,8 +83,12 @@ def assemble(parts: Sequence[tuple[Path, int]], layout: BookletLayout, info: Boo
         }
         offset = 0
         for path, count in parts:
+            if offset + count > total:
+                raise RuntimeError(f"the booklet's parts have more than the {total} pages planned")
             copy_pages(writer, path, page_numbers[offset : offset + count], pages_root, {}, structure)
             offset += count
+        if offset != total:
+            raise RuntimeError(f"the booklet's parts have {offset} pages, {total} planned")
         kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
         writer.write(pages_root, b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, total))
         _structure_tree(writer, structure, info)

@@ -29,7 +29,7 @@ from pathlib import Path
 from datetime import date
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, lay_out_front_part, number_digits, plan_pages
+from leaflets.booklet.front import Cover, FrontJob, FrontPart, PagePlan, contents_parts, number_digits, plan_pages
 from leaflets.booklet.chunks import BOOKLET_STYLESHEETS, BookletRenderer, Chunk, ChunkJob, render_chunk, scan_titles
 from leaflets.booklet.assembly import BookletInfo, BookletLayout, assemble
 from leaflets.build.builder import check_writable
@@ -43,7 +43,7 @@ from leaflets.source.discover import EntrySource, find_entries
 from leaflets.errors import LeafletError, OutputError
 from leaflets.booklet.imposition import IMPOSITIONS, impose, imposed_path
 from leaflets.project.options import BuildOptions
-from leaflets.parallel import map_in_workers, stop_workers, usable_cpus
+from leaflets.parallel import WorkerPool, map_in_workers, stop_workers, usable_cpus
 from leaflets.project.project import Project
 from leaflets.project.template_names import CONTENTS_PAGE
 from leaflets.source.git import last_commit_dates
@@ -56,7 +56,8 @@ from leaflets.project.catalogs import gettext_for
 from leaflets.project.config import DEFAULT_BOOKLET_TITLE
 from leaflets.project.footer_texts import language_setting
 from leaflets.source.language import same_language
-from leaflets.booklet.stamping import PlacedPage, Stamp, Stamper, StampJob, stamp_pages
+from leaflets.booklet.stamping import PlacedPage, Stamp, StampJob
+from leaflets.booklet.workers import BookletWorker, chunk_task, front_task, numbering_task
 
 CHUNK_ENTRIES = 12
 """Entries laid out per chunk: enough to share font subsets, few enough to bound a worker's memory."""
@@ -257,33 +258,32 @@ def _write_booklet(
     """
     lang = booklet.lang or project.config.lang
     ordered = _titles(sources, booklet, lang, project.config.lang, jobs, record)
-    chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere, lang)
-    entries = [entry for chunk in chunks for entry in chunk.entries]
-    if not entries:
-        raise LeafletError("no entry could be built, so no booklet was written")
-    report.left_out = ordered.left_out
-    config = project.config
-    title = booklet.title if booklet.title is not None else booklet_title(project, lang)
-    subtitle = booklet.subtitle if booklet.subtitle is not None else booklet_subtitle(project, lang)
-    cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex), lang=lang)
-    grouped = booklet.list_file is None and groups_by_initial(lang)
-    contents = [
-        FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries), lang=lang)
-        for number, groups in enumerate(contents_parts(entries, grouped=grouped, lang=lang), start=1)
-    ]
-    front = list(map_in_workers(lay_out_front_part, [cover, *contents], jobs, BookletRenderer, (project, options)))
-    plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
-    starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
-    stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp, lang)
-    parts = [
-        (path, len(job.pages))
-        for path, job in zip(map_in_workers(stamp_pages, stamp_jobs, jobs, Stamper, (project, options)), stamp_jobs)
-    ]
-    layout = BookletLayout(starts=starts, entries=tuple(entries), contents_page=front[0].pages)
-    info = BookletInfo(
-        title, subtitle, config.author or config.organisation, lang, gettext_for(project.root, lang)("Contents")
-    )
-    report.pages = assemble(parts, layout, info, output)
+    with WorkerPool(jobs, BookletWorker, (project, options, commit_dates)) as pool:
+        chunks = _lay_out_entries(ordered, temp, project, options, jobs, record, commit_dates, chunks_elsewhere, pool, lang)
+        entries = [entry for chunk in chunks for entry in chunk.entries]
+        if not entries:
+            raise LeafletError("no entry could be built, so no booklet was written")
+        report.left_out = ordered.left_out
+        config = project.config
+        title = booklet.title if booklet.title is not None else booklet_title(project, lang)
+        subtitle = booklet.subtitle if booklet.subtitle is not None else booklet_subtitle(project, lang)
+        cover = FrontJob(0, temp, title, Cover(title, subtitle, len(entries), booklet.duplex), lang=lang)
+        grouped = booklet.list_file is None and groups_by_initial(lang)
+        contents = [
+            FrontJob(number, temp, title, groups=groups, first=number == 1, digits=number_digits(entries), lang=lang)
+            for number, groups in enumerate(contents_parts(entries, grouped=grouped, lang=lang), start=1)
+        ]
+        front = list(pool.map(front_task, [cover, *contents]))
+        plan = plan_pages(sum(part.pages for part in front), [entry.pages for entry in entries], booklet.duplex)
+        starts = {entry.position: start for entry, start in zip(entries, plan.starts)}
+        stamp_jobs = _stamp_jobs(plan, starts, front, chunks, temp, lang)
+        # Each numbered part is joined as soon as it is written, while the workers number the next.
+        parts = ((path, len(job.pages)) for path, job in zip(pool.map(numbering_task, stamp_jobs), stamp_jobs))
+        layout = BookletLayout(starts=starts, entries=tuple(entries), contents_page=front[0].pages)
+        info = BookletInfo(
+            title, subtitle, config.author or config.organisation, lang, gettext_for(project.root, lang)("Contents")
+        )
+        report.pages = assemble(parts, layout, info, output, plan.total)
     if imposed is not None and booklet.impose is not None:
         report.imposed = imposed
         impose(output, imposed, booklet.impose, options.paper)
@@ -378,21 +378,40 @@ def booklet_subtitle(project: Project, lang: str) -> str:
     return project.config.booklet_subtitle if same_language(lang, project.config.lang) else ""
 
 
+def chunk_bounds(entries: int, jobs: int) -> list[tuple[int, int]]:
+    """(start, end) of each chunk: at most :data:`CHUNK_ENTRIES` entries, in a number of chunks of
+    near-equal size that shares out evenly over ``jobs`` workers.
+
+    65 entries on two workers make six chunks of 10 or 11 (33 and 32 entries
+    a worker), not five of 12 and one of 5 (36 against 29), which would leave
+    one worker idle for a few entries' time at the end.
+    """
+    if entries <= 0:
+        return []
+    jobs = max(1, jobs)
+    count = min(entries, jobs * math.ceil(entries / (jobs * CHUNK_ENTRIES)))
+    edges = [round(index * entries / count) for index in range(count + 1)]
+    return list(zip(edges, edges[1:]))
+
+
 def _lay_out_entries(
     ordered: list[EntrySource], folder: Path, project: Project, options: BuildOptions, jobs: int,
     record: Callable[[EntryResult], None], commit_dates: Mapping[Path, date | None],
-    chunks_elsewhere: ChunkBackend | None = None, lang: str | None = None,
+    chunks_elsewhere: ChunkBackend | None = None, pool: WorkerPool[BookletWorker] | None = None, lang: str | None = None,
 ) -> list[Chunk]:
-    size = max(1, min(CHUNK_ENTRIES, math.ceil(len(ordered) / max(1, jobs))))
+    """Lay the entries out in chunks: on ``pool``'s workers (kept for the later stages) when each
+    is given at most :data:`CHUNKS_PER_WORKER` chunks, else on workers replaced as they reach it."""
     numbered = list(enumerate(ordered))
     work = [
-        ChunkJob(number, tuple(numbered[start : start + size]), folder, lang)
-        for number, start in enumerate(range(0, len(numbered), size))
+        ChunkJob(number, tuple(numbered[start:end]), folder, lang)
+        for number, (start, end) in enumerate(chunk_bounds(len(numbered), jobs))
     ]
     chunks = []
     renders: Iterable[Chunk]
     if chunks_elsewhere is not None:
         renders = chunks_elsewhere(work, project, options, commit_dates)
+    elif pool is not None and len(work) <= max(1, jobs) * CHUNKS_PER_WORKER:
+        renders = pool.map(chunk_task, work)
     else:
         renders = map_in_workers(
             render_chunk, work, jobs, BookletRenderer, (project, options, commit_dates), items_per_worker=CHUNKS_PER_WORKER

@@ -18,6 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 from leaflets.errors import ConfigError
 from leaflets.files import RefusedFile, read_regular
 from leaflets.layout.fetcher import ProjectFetcher
+from leaflets.layout.leaders import set_leaders_as_one_run
 from leaflets.project.locations import SCHEME, Locations
 from leaflets.layout.weasy import (
     drop_links, lay_out_rtl_lines_once, margin_height, page_boxes, read_font_files_when_needed, record_element_languages,
@@ -44,6 +45,7 @@ class LayoutEngine:
         read_font_files_when_needed()  # CJK fonts: a 19.5 MB copy per font and leaflet, unused
         lay_out_rtl_lines_once()  # Arabic: each line was laid out twice
         record_element_languages()  # for /Lang on elements in another language (leaflets.pdf.tagging)
+        set_leaders_as_one_run()  # the booklet contents' dot leaders: one text run a line, not one box a dot
         self.font_config = FontConfiguration()
         self.stylesheet_paths = [project.stylesheet(name) for name in stylesheets]
         self.stylesheets: list[weasyprint.CSS] = []

@@ -61,7 +61,10 @@ class PdfStreamWriter:
     def reserve(self, count: int = 1) -> int:
         """Reserve ``count`` consecutive object numbers; returns the first."""
         first = len(self.offsets)
-        self.offsets.extend(array("q", [0]) * count)
+        if count == 1:
+            self.offsets.append(0)
+        else:
+            self.offsets.extend(array("q", [0]) * count)
         return first
 
     def write(self, number: int, body: bytes, stream: bytes | None = None) -> None:
@@ -216,10 +219,17 @@ def copy_pages(
                 queue.append(obj)
             return numbers[key]
 
+        renamed: dict[bytes, bytes] = {}
+        """``N G R`` as QPDF writes it -> the reference written instead (most are met many times)."""
+
         def by_objgen(match: re.Match[bytes]) -> bytes:
-            key = (int(match[1]), int(match[2]))
-            number = numbers.get(key)
-            return b"%d 0 R" % (number if number is not None else reference(pdf.get_object(key)))
+            text = match[0]
+            known = renamed.get(text)
+            if known is None:
+                key = (int(match[1]), int(match[2]))
+                number = numbers.get(key)
+                known = renamed[text] = b"%d 0 R" % (number if number is not None else reference(pdf.get_object(key)))
+            return known
 
         tree = pdf.Root.get("/StructTreeRoot") if structure is not None else None
         offset = structure.next_key if structure is not None else 0
@@ -243,7 +253,7 @@ def copy_pages(
                     writer.write(number, body, obj.read_raw_bytes())
                     continue
                 data = obj.unparse(resolved=True)
-                if kind == ObjectType.dictionary and any(marker in data for marker in _SPECIAL_KEYS):
+                if kind == ObjectType.dictionary and _SPECIAL.search(data) is not None:
                     if obj.get("/Type") == pikepdf.Name.Page:
                         raise RuntimeError(f"{path}: a page refers to a page outside the part (not supported)")
                     if "/StructParent" in obj or "/Dest" in obj:
@@ -296,6 +306,7 @@ _REFERENCE = re.compile(rb"(?<![\d.])(\d+) (\d+) R\b")
 
 _SPECIAL_KEYS = (b"/Type /Page", b"/StructParent ", b"/Dest ")
 """Text in an unparsed dictionary that may make it a page or an annotation to rewrite (checked exactly then)."""
+_SPECIAL = re.compile(b"|".join(re.escape(key) for key in _SPECIAL_KEYS))
 
 
 def _renumbered(
