@@ -238,10 +238,7 @@ def build_booklet(
         for written in (output, imposed):
             if written is not None:
                 cache.record(written, key)
-    try:
-        cache.save()
-    except OutputError as exc:
-        report.warnings.append(f"{exc.diagnostic('warning')} (the next booklet will be built again)")
+    cache.save_or_warn(report.warnings, "the next booklet will be built again")
     report.seconds = time.perf_counter() - started
     return report
 

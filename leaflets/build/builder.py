@@ -316,10 +316,7 @@ def build_leaflets(
         raise
     finally:
         built.close()
-        try:
-            cache.save()
-        except OutputError as exc:
-            report.warnings.append(f"{exc.diagnostic('warning')} (the next build will rebuild everything)")
+        cache.save_or_warn(report.warnings, "the next build will rebuild everything")
     report.seconds = time.perf_counter() - started
     return report
 

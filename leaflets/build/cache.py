@@ -414,6 +414,16 @@ class OutputCache:
         self._saved_at = time.monotonic()
         self._save_seconds = self._saved_at - started
 
+    def save_or_warn(self, warnings: list[str], consequence: str) -> None:
+        """:meth:`save`; a cache that cannot be written adds a warning saying ``consequence`` to ``warnings``.
+
+        Not a failed run: every output is on disk already; only what the next run may skip is lost.
+        """
+        try:
+            self.save()
+        except OutputError as exc:
+            warnings.append(f"{exc.diagnostic('warning')} ({consequence})")
+
     def _lost_the_race(self, name: str, saved: dict[str, _Record]) -> bool:
         """True when another run wrote ``name`` after this one: its saved record describes the file on disk, ours does not.
 

@@ -328,10 +328,7 @@ def build_editions(
                 on_result(result)
             cache.save_now_and_then()
     finally:
-        try:
-            cache.save()
-        except LeafletError as exc:
-            report.warnings.append(f"{exc.diagnostic('warning')} (the next build will rebuild everything)")
+        cache.save_or_warn(report.warnings, "the next build will rebuild everything")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -102,21 +102,23 @@ def parcel_for(
     source: EntrySource, project_root: Path, commit_dates: Mapping[Path, date | None], bilingual: str | None,
 ) -> EntryParcel:
     """The entry as a build sends it: with its language siblings when a bilingual edition prints one of them
-    (the worker finds the linked entry beside it, as a local build does), else alone (fewer bytes to send)."""
+    (the worker finds the linked entry beside it, as a local build does), else alone (fewer bytes to send).
+    A sibling's date is never looked up here: the renderer dates only the entry itself."""
     if bilingual:
-        return parcel_with_companions(source, project_root, commit_dates)
+        return parcel_with_companions(source, project_root, commit_dates, look_up=False)
     return parcel_entry(source, project_root, commit_dates.get(source.path))
 
 
 def parcel_with_companions(
-    source: EntrySource, project_root: Path, commit_dates: Mapping[Path, date | None],
+    source: EntrySource, project_root: Path, commit_dates: Mapping[Path, date | None], look_up: bool = True,
 ) -> EntryParcel:
-    """:func:`parcel_entry` with the entry's language siblings, each with its own dates (a sibling's last
-    commit is looked up here when the build did not, as a local check would look it up)."""
+    """:func:`parcel_entry` with the entry's language siblings, each with its own dates (with ``look_up``, a
+    sibling's last commit is looked up here when the run did not, as a local check would look it up:
+    one ``git log`` a sibling, which a bilingual build, whose renderer never reads them, is spared)."""
     companions = tuple(
         parcel_entry(
             EntrySource(Path(sibling.name), sibling), project_root,
-            commit_dates[sibling] if sibling in commit_dates else last_commit_date(sibling),
+            commit_dates.get(sibling) if sibling in commit_dates or not look_up else last_commit_date(sibling),
         )
         for sibling in language_siblings(source.path)
     )

@@ -33,8 +33,12 @@ SUPPORTED_FIELDS = {"d", "dd", "M", "MM", "MMMM", "y", "yyyy"}
 """Pattern fields :func:`format_long_date` prints; ``refresh`` refuses a pattern with any other."""
 
 
+@lru_cache(maxsize=1)
 def babel_available() -> bool:
-    """Whether Babel (the ``locales`` extra) is installed: then every CLDR locale is served."""
+    """Whether Babel (the ``locales`` extra) is installed: then every CLDR locale is served.
+
+    Asked once per process: every printed date asks, and a failed import searches ``sys.path`` each time.
+    """
     try:
         import babel  # noqa: F401
     except ImportError:

@@ -256,7 +256,7 @@ async def plain_copy(request: Request, identifier: str) -> Response:
     rendered = await counter.plain_pdf(counter.sources[shown], build_options(counter, options))
     if rendered.data is None:
         return render_failed(request, shown, rendered.error)
-    return pdf_response(rendered.data, download_name(shown, options), attachment=False)
+    return pdf_response(rendered.data, download_name(shown, build_options(counter, options)), attachment=False)
 
 
 async def patient_copy(request: Request, identifier: str) -> Response:
@@ -300,7 +300,7 @@ async def _patient_copy(request: Request, identifier: str) -> Response:
         except PrintError as exc:
             return page(request, "printed.html", 502, printer=printer, error=str(exc), job="", back=leaflet_url(identifier))
         return page(request, "printed.html", printer=printer, error="", job=job, back=leaflet_url(identifier))
-    return pdf_response(rendered.data, download_name(shown, options), attachment=True)
+    return pdf_response(rendered.data, download_name(shown, build_options(counter, options)), attachment=True)
 
 
 def refuse_form(request: Request) -> Response | None:
@@ -315,8 +315,9 @@ def refuse_form(request: Request) -> Response | None:
     return None
 
 
-def download_name(identifier: str, options: CopyOptions) -> str:
-    """The file name a download gets: the medicine's file name only, never anything typed."""
+def download_name(identifier: str, options: BuildOptions) -> str:
+    """The file name a download gets: the medicine's file name only, never anything typed; the suffix the
+    build gives the same edition (``-large``, ``+en``)."""
     stem = identifier.rsplit("/", 1)[-1]
     return f"{stem}{options.name_suffix}.pdf"
 

@@ -64,11 +64,6 @@ class CopyOptions:
     bilingual: str | None = None
     """The second language of a bilingual edition, or None."""
 
-    @property
-    def name_suffix(self) -> str:
-        """As :attr:`BuildOptions.name_suffix`: ``-large``, ``+en``; download names follow build's output names."""
-        return ("-large" if self.large_print else "") + (f"+{self.bilingual}" if self.bilingual else "")
-
 
 def has_patient_fields(fields: Mapping[str, str]) -> bool:
     """True when ``fields`` (e.g. a query string) carries any patient field, filled or not."""
